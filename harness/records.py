@@ -1,0 +1,124 @@
+"""Records that move between the harness stages and its files (JSONL lines)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sandbox.records import TestVerdict, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One program to judge: a model sample or a reference solution."""
+
+    problem_id: str
+    sample_index: int
+    code: str
+    completion: str | None = None  # raw model text before extraction, when generated
+    prompt_truncated: bool = False
+    new_tokens: int | None = None
+    finish_reason: str | None = None  # "eos", "stop_string", "length"
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> "Candidate":
+        return cls(**{k: row[k] for k in cls.__slots__ if k in row})
+
+
+@dataclass(frozen=True, slots=True)
+class FailureDetail:
+    """Enough of the first failing test to debug it (texts truncated)."""
+
+    index: int
+    verdict: Verdict
+    input: str
+    expected: str
+    got: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class SampleResult:
+    """The judged program: one line of results.jsonl."""
+
+    problem_id: str
+    sample_index: int
+    difficulty: str
+    verdict: Verdict
+    apps_verdict: Verdict
+    tests_passed: int
+    tests_total: int
+    apps_tests_passed: int
+    tests: tuple[Verdict, ...]  # per-test outcomes, default comparison
+    apps_tests: tuple[Verdict, ...]  # per-test outcomes, APPS-compatible comparison
+    wall_s: float
+    wrapped: bool = False
+    first_failure: FailureDetail | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.problem_id, self.sample_index)
+
+    def to_json(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["verdict"] = self.verdict.value
+        row["apps_verdict"] = self.apps_verdict.value
+        row["tests"] = [v.value for v in self.tests]
+        row["apps_tests"] = [v.value for v in self.apps_tests]
+        if self.first_failure is not None:
+            row["first_failure"]["verdict"] = self.first_failure.verdict.value
+        return row
+
+    @classmethod
+    def from_json(cls, row: dict[str, Any]) -> "SampleResult":
+        failure = row.get("first_failure")
+        return cls(
+            problem_id=str(row["problem_id"]),
+            sample_index=int(row["sample_index"]),
+            difficulty=str(row["difficulty"]),
+            verdict=Verdict(row["verdict"]),
+            apps_verdict=Verdict(row["apps_verdict"]),
+            tests_passed=int(row["tests_passed"]),
+            tests_total=int(row["tests_total"]),
+            apps_tests_passed=int(row["apps_tests_passed"]),
+            tests=tuple(Verdict(v) for v in row["tests"]),
+            apps_tests=tuple(Verdict(v) for v in row["apps_tests"]),
+            wall_s=float(row.get("wall_s", 0.0)),
+            wrapped=bool(row.get("wrapped", False)),
+            first_failure=None if failure is None else FailureDetail(**{**failure, "verdict": Verdict(failure["verdict"])}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BucketSummary:
+    """Metrics of one difficulty (or overall): one value of summary.json."""
+
+    problems: int
+    samples: int
+    strict_accuracy: float | None
+    test_pass_rate: float | None
+    pass_at_k: dict[str, float]
+    apps_strict_accuracy: float | None
+    apps_test_pass_rate: float | None
+    verdicts: dict[str, int]
+    apps_verdicts: dict[str, int]
+    harness_errors: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """summary.json: keys overall/introductory/interview/competition, plus run-level notes."""
+
+    buckets: dict[str, BucketSummary]
+    excluded_problems: dict[str, str] = field(default_factory=dict)  # problem_id -> reason
+    truncated_prompts: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {name: b.to_json() for name, b in self.buckets.items()}
+        out["run"] = {"excluded_problems": self.excluded_problems, "truncated_prompts": self.truncated_prompts}
+        return out
