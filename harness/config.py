@@ -1,0 +1,78 @@
+"""Run settings: built from the command line in one place, validated across fields, recorded."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from data.problem import DataError
+from sandbox.records import Limits
+
+DEFAULT_STOP = ("\nQUESTION", "\nANSWER", "\n---")
+
+
+class ConfigError(DataError):
+    """A bad option value or combination; the message names the option."""
+
+
+@dataclass(frozen=True, slots=True)
+class DataConfig:
+    spec: str | None = None  # None: the bundled sample
+    split: str | None = None
+    difficulties: tuple[str, ...] = ()
+    limit: int | None = None
+    problem_ids: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "spec": self.spec or "sample"}
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionConfig:
+    limits: Limits = field(default_factory=Limits)
+    workers: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"limits": asdict(self.limits) | {"cpu_s": self.limits.effective_cpu_s}, "workers": self.workers}
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationConfig:
+    model: str | None = None  # None: the embedded offline default model
+    revision: str | None = None
+    dtype: str = "auto"  # auto | float32 | bfloat16 | float16
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    template: str = "apps"  # a template name, or a template text with placeholders
+    n_samples: int = 1
+    batch_size: int = 16
+    max_new_tokens: int = 512
+    temperature: float = 0.0  # 0: greedy
+    top_p: float = 1.0
+    num_beams: int = 1
+    seed: int = 0
+    stop: tuple[str, ...] = DEFAULT_STOP
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.n_samples >= 1, f"--n-samples must be >= 1, got {self.n_samples}"),
+            (self.batch_size >= 1, f"--batch-size must be >= 1, got {self.batch_size}"),
+            (self.max_new_tokens >= 1, f"--max-new-tokens must be >= 1, got {self.max_new_tokens}"),
+            (self.temperature >= 0, f"--temperature must be >= 0, got {self.temperature}"),
+            (0 < self.top_p <= 1, f"--top-p must be in (0, 1], got {self.top_p}"),
+            (self.num_beams >= 1, f"--num-beams must be >= 1, got {self.num_beams}"),
+            (self.dtype in ("auto", "float32", "bfloat16", "float16"), f"--dtype must be auto, float32, bfloat16 or float16, got {self.dtype!r}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+        if self.greedy and self.n_samples > self.num_beams:
+            raise ConfigError(
+                f"--n-samples {self.n_samples} with --temperature 0 (deterministic decoding) would repeat the same "
+                f"program; use sampling (--temperature > 0) or --num-beams >= {self.n_samples}"
+            )
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,122 @@
+"""Pure metric functions: pass@k, strict accuracy, test-pass rate, per difficulty.
+
+Samples whose verdict is `harness_error` are the harness's fault: they are left out
+of every rate and counted separately, so they never count against the model silently.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from math import comb
+from typing import Iterable, Sequence
+
+from sandbox.records import Verdict
+
+from .records import BucketSummary, RunSummary, SampleResult
+
+DIFFICULTIES = ("introductory", "interview", "competition")
+BUCKETS = ("overall",) + DIFFICULTIES
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased estimator of Chen et al. 2021: 1 - C(n-c, k) / C(n, k)."""
+    if not 0 <= c <= n or not 1 <= k <= n:
+        raise ValueError(f"pass@k needs 0 <= c <= n and 1 <= k <= n, got n={n} c={c} k={k}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - comb(n - c, k) / comb(n, k)
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemScore:
+    """One problem's samples reduced to the numbers every metric is built from."""
+
+    problem_id: str
+    difficulty: str
+    samples: int  # judged samples, harness errors excluded
+    correct: int  # samples passing every test (default comparison)
+    apps_correct: int
+    test_pass: float  # mean over samples of the fraction of tests passed
+    apps_test_pass: float
+    harness_errors: int
+
+    @property
+    def strict(self) -> float:
+        return self.correct / self.samples
+
+    @property
+    def apps_strict(self) -> float:
+        return self.apps_correct / self.samples
+
+
+def _fraction(passed: int, total: int) -> float:
+    return passed / total if total else 0.0
+
+
+def problem_scores(results: Iterable[SampleResult]) -> list[ProblemScore]:
+    """Group results by problem (sorted by id); problems with only harness errors are dropped."""
+    grouped: dict[str, list[SampleResult]] = defaultdict(list)
+    for result in results:
+        grouped[result.problem_id].append(result)
+    scores = []
+    for problem_id in sorted(grouped):
+        rows = grouped[problem_id]
+        judged = [r for r in rows if r.verdict is not Verdict.HARNESS_ERROR]
+        if not judged:
+            continue
+        n = len(judged)
+        scores.append(
+            ProblemScore(
+                problem_id=problem_id,
+                difficulty=rows[0].difficulty,
+                samples=n,
+                correct=sum(r.verdict is Verdict.PASSED for r in judged),
+                apps_correct=sum(r.apps_verdict is Verdict.PASSED for r in judged),
+                test_pass=sum(_fraction(r.tests_passed, r.tests_total) for r in judged) / n,
+                apps_test_pass=sum(_fraction(r.apps_tests_passed, r.tests_total) for r in judged) / n,
+                harness_errors=len(rows) - n,
+            )
+        )
+    return scores
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def bucket_summary(scores: Sequence[ProblemScore], results: Sequence[SampleResult]) -> BucketSummary:
+    """Metrics over one set of problems; pass@k for every k up to the smallest n."""
+    max_k = min((s.samples for s in scores), default=0)
+    return BucketSummary(
+        problems=len(scores),
+        samples=sum(s.samples for s in scores),
+        strict_accuracy=_mean([s.strict for s in scores]),
+        test_pass_rate=_mean([s.test_pass for s in scores]),
+        pass_at_k={str(k): sum(pass_at_k(s.samples, s.correct, k) for s in scores) / len(scores) for k in range(1, max_k + 1)},
+        apps_strict_accuracy=_mean([s.apps_strict for s in scores]),
+        apps_test_pass_rate=_mean([s.apps_test_pass for s in scores]),
+        verdicts=dict(sorted(Counter(r.verdict.value for r in results).items())),
+        apps_verdicts=dict(sorted(Counter(r.apps_verdict.value for r in results).items())),
+        harness_errors=sum(r.verdict is Verdict.HARNESS_ERROR for r in results),
+    )
+
+
+def summarize(
+    results: Sequence[SampleResult],
+    excluded_problems: dict[str, str] | None = None,
+    truncated_prompts: int = 0,
+) -> RunSummary:
+    """summary.json: overall and per-difficulty buckets."""
+    scores = problem_scores(results)
+    excluded = dict(excluded_problems or {})
+    judged_ids = {s.problem_id for s in scores}
+    for result in results:
+        if result.problem_id not in judged_ids:
+            excluded.setdefault(result.problem_id, "every sample ended in a harness error")
+    buckets = {"overall": bucket_summary(scores, results)}
+    for difficulty in DIFFICULTIES:
+        buckets[difficulty] = bucket_summary(
+            [s for s in scores if s.difficulty == difficulty],
+            [r for r in results if r.difficulty == difficulty],
+        )
+    return RunSummary(buckets=buckets, excluded_problems=dict(sorted(excluded.items())), truncated_prompts=truncated_prompts)

@@ -1,0 +1,164 @@
+"""Run-folder files: append-only JSONL that survives kill -9, atomic JSON, resume keys."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from data.problem import DataError
+
+from .records import Candidate, SampleResult
+
+CONFIG_FILE = "config.json"
+GENERATIONS_FILE = "generations.jsonl"
+RESULTS_FILE = "results.jsonl"
+SUMMARY_FILE = "summary.json"
+VALIDITY_FILE = "validity.json"
+
+
+class RunFolderError(DataError):
+    """A run folder that cannot be read or resumed; the message names the file."""
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RunFolderError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except json.JSONDecodeError as exc:
+        raise RunFolderError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+
+
+def _repair_torn_tail(path: Path) -> None:
+    """Drop a final line cut short by a crash (no trailing newline), so appends stay valid."""
+    with path.open("rb+") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        if size == 0:
+            return
+        fh.seek(size - 1)
+        if fh.read(1) == b"\n":
+            return
+        data_start = max(0, size - (1 << 20))
+        while True:
+            fh.seek(data_start)
+            chunk = fh.read(size - data_start)
+            cut = chunk.rfind(b"\n")
+            if cut >= 0 or data_start == 0:
+                fh.truncate(data_start + cut + 1 if cut >= 0 else 0)
+                return
+            data_start = max(0, data_start - (1 << 20))
+
+
+def iter_jsonl(path: Path, *, repair: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, object). A malformed line raises an error naming file and line."""
+    if repair and path.exists():
+        _repair_torn_tail(path)
+    try:
+        fh = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise RunFolderError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    with fh:
+        for line_no, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RunFolderError(f"{path}:{line_no}: malformed JSON ({exc.msg})") from None
+            if not isinstance(obj, dict):
+                raise RunFolderError(f"{path}:{line_no}: expected a JSON object, got {type(obj).__name__}")
+            yield line_no, obj
+
+
+class JsonlAppender:
+    """Appends one record per line and flushes it at once, so a crash loses at most one line."""
+
+    def __init__(self, path: Path) -> None:
+        if path.exists():
+            _repair_torn_tail(path)
+        self._fh = path.open("a", encoding="utf-8")
+
+    def append(self, obj: dict[str, Any]) -> None:
+        self._fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> "JsonlAppender":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_results(path: Path) -> list[SampleResult]:
+    """results.jsonl, keeping the first row of each (problem_id, sample_index)."""
+    rows: dict[tuple[str, int], SampleResult] = {}
+    if not path.exists():
+        return []
+    for line_no, obj in iter_jsonl(path, repair=True):
+        try:
+            result = SampleResult.from_json(obj)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise RunFolderError(f"{path}:{line_no}: not a result row ({exc!r})") from None
+        rows.setdefault(result.key, result)
+    return list(rows.values())
+
+
+def read_candidates(path: Path, *, repair: bool = False) -> list[Candidate]:
+    """A generations file: {"problem_id", "sample_index"?, "code"} per line.
+
+    A missing sample_index is the order of appearance within its problem. Duplicate
+    (problem_id, sample_index) pairs are an error, since they would be judged twice.
+    """
+    next_index: dict[str, int] = {}
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for line_no, obj in iter_jsonl(path, repair=repair):
+        where = f"{path}:{line_no}"
+        pid, code = obj.get("problem_id"), obj.get("code")
+        if pid is None or code is None:
+            missing = [k for k in ("problem_id", "code") if obj.get(k) is None]
+            raise RunFolderError(f"{where}: missing field {', '.join(missing)}")
+        if not isinstance(code, str):
+            raise RunFolderError(f"{where}: 'code' must be a string, got {type(code).__name__}")
+        pid = str(pid)
+        index = obj.get("sample_index", next_index.get(pid, 0))
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise RunFolderError(f"{where}: 'sample_index' must be a non-negative integer, got {index!r}")
+        if (pid, index) in seen:
+            raise RunFolderError(f"{where}: duplicate program {pid} sample {index}")
+        seen.add((pid, index))
+        next_index[pid] = max(next_index.get(pid, 0), index + 1)
+        out.append(Candidate.from_json({**obj, "problem_id": pid, "sample_index": index}))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class RunFolder:
+    """What report/compare read back from a run folder."""
+
+    path: Path
+    config: dict[str, Any]
+    results: list[SampleResult]
+    summary: dict[str, Any]
+
+
+def load_run(path: Path) -> RunFolder:
+    path = Path(path)
+    if not path.is_dir():
+        raise RunFolderError(f"{path}: not a run folder (no such directory)")
+    for name in (CONFIG_FILE, RESULTS_FILE, SUMMARY_FILE):
+        if not (path / name).is_file():
+            raise RunFolderError(f"{path}: not a finished run folder (no {name})")
+    return RunFolder(path, read_json(path / CONFIG_FILE), read_results(path / RESULTS_FILE), read_json(path / SUMMARY_FILE))
