@@ -1,0 +1,44 @@
+"""The sandbox knows nothing of models, metrics or data; data knows nothing of the harness."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT
+
+
+def imported_top_levels(package: str) -> dict[str, set[str]]:
+    found = {}
+    for path in sorted((REPO_ROOT / package).rglob("*.py")):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+        found[str(path.relative_to(REPO_ROOT))] = names
+    return found
+
+
+@pytest.mark.parametrize(
+    "package, forbidden",
+    [
+        ("sandbox", {"harness", "data", "numpy", "torch", "transformers", "datasets", "run_eval"}),
+        ("data", {"harness", "torch", "transformers", "run_eval"}),
+    ],
+)
+def test_package_does_not_import_upper_layers(package, forbidden):
+    offenders = {f: sorted(n & forbidden) for f, n in imported_top_levels(package).items() if n & forbidden}
+    assert offenders == {}
+
+
+def test_importing_packages_pulls_in_no_heavy_modules():
+    code = (
+        "import sys, sandbox, data, harness, harness.cli, harness.pipeline;"
+        "heavy = {'torch', 'transformers', 'datasets', 'numpy', 'matplotlib'} & set(sys.modules);"
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
