@@ -20,6 +20,13 @@ log = logging.getLogger("apps-eval")
 COMMANDS = ("run", "generate", "evaluate", "report", "compare")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line naming the option, exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -86,9 +93,9 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="apps-eval", description="Generate, judge and report APPS programs.")
+    parser = _Parser(prog="apps-eval", description="Generate, judge and report APPS programs.")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("run", help="generate + evaluate + report (the main job)")
     _add_data_options(p), _add_generation_options(p), _add_execution_options(p), _add_out(p)

@@ -19,6 +19,7 @@ from .metrics import summarize
 from .records import Candidate, RunSummary, SampleResult
 from .run_folder import COMPARATORS, open_run_folder, update_config
 from .storage import (
+    CONFIG_FILE,
     GENERATIONS_FILE,
     RESULTS_FILE,
     SUMMARY_FILE,
@@ -26,6 +27,7 @@ from .storage import (
     JsonlAppender,
     RunFolderError,
     read_candidates,
+    read_json,
     read_results,
     write_json_atomic,
 )
@@ -246,8 +248,21 @@ def run(data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig,
 
 
 def evaluate_run_folder(run_dir: Path, data_cfg: DataConfig, execution: ExecutionConfig, out: Path) -> RunSummary:
-    """`evaluate --run DIR`: judge the generations.jsonl of an earlier `generate`."""
+    """`evaluate --run DIR`: judge the generations.jsonl of an earlier `generate`, by default in DIR itself."""
     path = run_dir / GENERATIONS_FILE
     if not path.is_file():
         raise RunFolderError(f"{run_dir}: no {GENERATIONS_FILE} in this run folder")
-    return evaluate(data_cfg, execution, ProgramSource(generations=path), out)
+    if out.resolve() != run_dir.resolve():
+        return evaluate(data_cfg, execution, ProgramSource(generations=path), out)
+    dataset = _load(data_cfg)
+    stored = read_json(out / CONFIG_FILE)
+    if (stored.get("dataset") or {}).get("fingerprint") != dataset.fingerprint:
+        raise ConfigError(f"{run_dir}: its programs were generated for another problem set; pass the same --dataset and filters")
+    if stored.get("execution") is None:
+        update_config(out, execution=_execution_record(execution), comparator=COMPARATORS)
+    else:
+        open_run_folder(out, {**stored, "execution": _execution_record(execution), "comparator": COMPARATORS})
+    candidates = _select_candidates(read_candidates(path, repair=True), dataset, data_cfg, path)
+    _judge(out, dataset, execution, [candidates], len(candidates))
+    truncated = sum(c.prompt_truncated for c in candidates)
+    return _finish(out, dataset, {(c.problem_id, c.sample_index) for c in candidates}, truncated)

@@ -1,0 +1,123 @@
+"""load_dataset: read a source, select problems, normalise them once, fingerprint the selection."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from data import apps, sources
+from data.problem import DataError, Dataset, Difficulty, Problem, SkippedProblem
+
+DEFAULT_SAMPLE = Path(__file__).resolve().parent / "sample" / "apps_sample.jsonl"
+SAMPLE_SPECS = (None, "", "sample")
+FINGERPRINT_VERSION = "apps-eval/dataset/v1"
+
+
+def parse_difficulties(names: Iterable[str]) -> frozenset[Difficulty]:
+    """Validated difficulty filter; an unknown name raises DataError listing the valid ones."""
+    chosen = set()
+    for name in names:
+        try:
+            chosen.add(Difficulty(str(name).strip().lower()))
+        except ValueError:
+            valid = ", ".join(d.value for d in Difficulty)
+            raise DataError(f"unknown difficulty {name!r} (valid: {valid})") from None
+    return frozenset(chosen)
+
+
+def fingerprint(problems: Iterable[Problem]) -> str:
+    """sha256 hex of a canonical JSON of the problems (ids, difficulty, question, starter code,
+    fn_name, tests), sorted by id: the same on every machine, different if any test changes."""
+    payload = [
+        {
+            "problem_id": p.problem_id,
+            "difficulty": p.difficulty.value,
+            "question": p.question,
+            "starter_code": p.starter_code,
+            "fn_name": p.fn_name,
+            "tests": [[t.kind.value, t.input, t.expected] for t in p.tests],
+        }
+        for p in sorted(problems, key=lambda p: p.problem_id)
+    ]
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{FINGERPRINT_VERSION}\n{text}".encode("utf-8")).hexdigest()
+
+
+def _headers(rows: Iterator[apps.RawRow], split: str | None) -> Iterator[tuple[apps.RawRow, str, Difficulty]]:
+    """(row, problem id, difficulty) for each row of the requested split; duplicate ids raise."""
+    seen: dict[str, str] = {}
+    for row in rows:
+        apps.check_required_fields(row)
+        row_split = apps.split_of(row)
+        if split is not None and row_split is not None and row_split != split:
+            continue
+        problem_id = apps.problem_id_for(row.fields["problem_id"], row_split or split, row.where)
+        if problem_id in seen:
+            raise DataError(f"{row.where}: duplicate problem id {problem_id!r} (first at {seen[problem_id]})")
+        seen[problem_id] = row.where
+        difficulty = apps.parse_difficulty(row.fields["difficulty"], f"problem {problem_id} ({row.where})")
+        yield row, problem_id, difficulty
+
+
+def _select(
+    rows: Iterator[apps.RawRow],
+    split: str | None,
+    difficulties: frozenset[Difficulty],
+    wanted_ids: frozenset[str],
+    limit: int | None,
+) -> tuple[list[Problem], list[SkippedProblem], set[str]]:
+    """Filter in source order; normalise only what is selected; stop early once `limit` is met."""
+    problems: list[Problem] = []
+    skipped: list[SkippedProblem] = []
+    found: set[str] = set()
+    for row, problem_id, difficulty in _headers(rows, split):
+        full = limit is not None and len(problems) >= limit
+        if full and not wanted_ids:
+            break
+        if wanted_ids:
+            if problem_id not in wanted_ids:
+                continue
+            found.add(problem_id)
+        if full or (difficulties and difficulty not in difficulties):
+            continue
+        item = apps.row_to_problem(row, problem_id, difficulty)
+        (problems if isinstance(item, Problem) else skipped).append(item)
+    return problems, skipped, found
+
+
+def load_dataset(
+    spec: str | None = None,
+    *,
+    split: str | None = None,
+    difficulties: Sequence[str] = (),
+    limit: int | None = None,
+    problem_ids: Sequence[str] = (),
+) -> Dataset:
+    """Load APPS problems from the bundled sample (spec None or "sample"), a .jsonl/.parquet
+    file, a folder (original APPS layout or data files) or a hub dataset id.
+
+    Filters apply in this order: split, problem_ids, difficulties, then limit (the first
+    `limit` problems left). Problems without tests go to Dataset.skipped, never to
+    Dataset.problems. Every data fault raises DataError with a one-line message.
+    """
+    chosen = parse_difficulties(difficulties)
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise DataError(f"limit must be a non-negative integer, got {limit!r}")
+    wanted_ids = frozenset(str(i).strip() for i in problem_ids if str(i).strip())
+    split = split.strip() if split and split.strip() else None
+    if spec in SAMPLE_SPECS:
+        label, rows = "sample", sources.iter_jsonl(DEFAULT_SAMPLE)
+    else:
+        label, rows = sources.open_source(str(spec), split)
+    problems, skipped, found = _select(rows, split, chosen, wanted_ids, limit)
+    unknown = sorted(wanted_ids - found)
+    if unknown:
+        where = f"{label}" + (f" (split {split})" if split else "")
+        raise DataError(f"unknown problem id(s) {', '.join(map(repr, unknown))} in {where}")
+    return Dataset(
+        source=label,
+        fingerprint=fingerprint(problems),
+        problems=tuple(problems),
+        skipped=tuple(skipped),
+    )

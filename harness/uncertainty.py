@@ -1,0 +1,145 @@
+"""Bootstrap confidence intervals over problems (percentile method, fixed seed).
+
+Every metric of a report is a mean over problems of a per-problem value (strict
+accuracy c/n, test-pass fraction, pass@k estimate), so one bootstrap serves them
+all: resample the problems with replacement B times, recompute each mean, and
+take the 2.5th and 97.5th percentiles of the B means.
+
+The overall bucket is resampled *stratified by difficulty*: each difficulty's
+problems are resampled within that difficulty, so every resample keeps the
+dataset's composition (APPS fixes 1000/3000/1000 problems per difficulty by
+design; they are not a random mix). A single difficulty is one stratum, i.e. the
+plain bootstrap. numpy is imported inside the functions that need it.
+"""
+from __future__ import annotations
+
+import zlib
+from typing import TYPE_CHECKING, Hashable, Iterator, Mapping, Sequence
+
+from .metrics import ProblemScore, pass_at_k
+
+if TYPE_CHECKING:
+    import numpy as np
+
+DEFAULT_BOOT = 2000
+DEFAULT_SEED = 0
+DEFAULT_LEVEL = 0.95
+_CELLS_PER_BLOCK = 4_000_000  # resample counts held in memory at once (B_block x problems)
+
+Interval = tuple[float, float]
+
+
+def resample_counts(strata: Sequence[Hashable], n_boot: int, rng) -> Iterator[np.ndarray]:
+    """Yield blocks of bootstrap weights: row b counts how often each problem was drawn.
+
+    Problems are drawn with replacement within their stratum, as many as the stratum holds.
+    """
+    import numpy as np
+
+    groups: dict[Hashable, list[int]] = {}
+    for position, stratum in enumerate(strata):
+        groups.setdefault(stratum, []).append(position)
+    n = len(strata)
+    block = max(1, min(n_boot, _CELLS_PER_BLOCK // max(n, 1)))
+    done = 0
+    while done < n_boot:
+        rows = min(block, n_boot - done)
+        counts = np.zeros((rows, n), dtype=np.float64)
+        offsets = (np.arange(rows) * n)[:, None]
+        for members in groups.values():
+            members_arr = np.asarray(members)
+            draws = members_arr[rng.integers(0, len(members), size=(rows, len(members)))]
+            counts += np.bincount((draws + offsets).ravel(), minlength=rows * n).reshape(rows, n)
+        done += rows
+        yield counts
+
+
+def bootstrap_means(
+    values: Sequence[Sequence[float]],
+    strata: Sequence[Hashable] | None = None,
+    *,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int | Sequence[int] = DEFAULT_SEED,
+) -> np.ndarray:
+    """Bootstrap distribution of column means: values is problems x metrics, result is n_boot x metrics."""
+    import numpy as np
+
+    matrix = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
+    strata = [0] * len(matrix) if strata is None else list(strata)
+    if len(strata) != len(matrix):
+        raise ValueError(f"{len(strata)} strata for {len(matrix)} problems")
+    if len(matrix) == 0:
+        raise ValueError("cannot bootstrap an empty set of problems")
+    rng = np.random.default_rng(seed)
+    blocks = [counts @ matrix for counts in resample_counts(strata, n_boot, rng)]
+    return np.concatenate(blocks) / len(matrix)
+
+
+def percentile_interval(samples: np.ndarray, level: float = DEFAULT_LEVEL) -> np.ndarray:
+    """Percentile interval per column: rows are bootstrap replicates. Returns 2 x metrics."""
+    import numpy as np
+
+    alpha = (1.0 - level) / 2.0
+    return np.quantile(samples, [alpha, 1.0 - alpha], axis=0, method="inverted_cdf")
+
+
+def bootstrap_ci(
+    values: Sequence[float],
+    strata: Sequence[Hashable] | None = None,
+    *,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int | Sequence[int] = DEFAULT_SEED,
+    level: float = DEFAULT_LEVEL,
+) -> Interval:
+    """Percentile bootstrap interval of the mean of one per-problem value."""
+    low, high = percentile_interval(bootstrap_means([[v] for v in values], strata, n_boot=n_boot, seed=seed), level)[:, 0]
+    return float(low), float(high)
+
+
+def metric_columns(scores: Sequence[ProblemScore], max_k: int) -> dict[str, list[float]]:
+    """Per-problem values whose means are the bucket metrics (names as in summary.json)."""
+    columns = {
+        "strict_accuracy": [s.strict for s in scores],
+        "test_pass_rate": [s.test_pass for s in scores],
+        "apps_strict_accuracy": [s.apps_strict for s in scores],
+        "apps_test_pass_rate": [s.apps_test_pass for s in scores],
+    }
+    for k in range(1, max_k + 1):
+        columns[f"pass@{k}"] = [pass_at_k(s.samples, s.correct, k) for s in scores]
+    return columns
+
+
+def score_intervals(
+    scores: Sequence[ProblemScore],
+    *,
+    stratify: bool,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int | Sequence[int] = DEFAULT_SEED,
+    level: float = DEFAULT_LEVEL,
+) -> dict[str, Interval]:
+    """CI of every metric of one bucket; {} when the bucket has no problems."""
+    if not scores:
+        return {}
+    columns = metric_columns(scores, min(s.samples for s in scores))
+    strata = [s.difficulty for s in scores] if stratify else None
+    rows = list(zip(*columns.values()))
+    bounds = percentile_interval(bootstrap_means(rows, strata, n_boot=n_boot, seed=seed), level)
+    return {name: (float(bounds[0, i]), float(bounds[1, i])) for i, name in enumerate(columns)}
+
+
+def bucket_intervals(
+    buckets: Mapping[str, Sequence[ProblemScore]],
+    *,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int = DEFAULT_SEED,
+    level: float = DEFAULT_LEVEL,
+) -> dict[str, dict[str, Interval]]:
+    """CIs per bucket; the bucket named "overall" is stratified by difficulty.
+
+    Each bucket's generator is seeded from (seed, the bucket's name), so a bucket's
+    interval does not depend on which other buckets are computed.
+    """
+    return {
+        name: score_intervals(scores, stratify=name == "overall", n_boot=n_boot, seed=(seed, zlib.crc32(name.encode())), level=level)
+        for name, scores in buckets.items()
+    }

@@ -1,0 +1,211 @@
+"""End to end through the real CLI, real data files and the real sandbox (no mocks)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT
+from harness.cli import main
+
+SAMPLE_WRONG = REPO_ROOT / "data" / "sample" / "wrong_programs.jsonl"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "run_eval.py"), *args],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "run"
+    proc = cli("evaluate", "--solutions", "--out", str(out), "--workers", "2")
+    assert proc.returncode == 0, proc.stderr
+    return out, proc
+
+
+def test_every_bundled_reference_solution_passes_both_comparisons(reference_run):
+    out, _ = reference_run
+    rows = read_jsonl(out / "results.jsonl")
+    failing = [(r["problem_id"], r["sample_index"], r["verdict"], r["apps_verdict"]) for r in rows
+               if r["verdict"] != "passed" or r["apps_verdict"] != "passed"]
+    assert failing == []
+    summary = json.loads((out / "summary.json").read_text())
+    for bucket in ("overall", "introductory", "interview", "competition"):
+        assert summary[bucket]["strict_accuracy"] == 1.0
+        assert summary[bucket]["test_pass_rate"] == 1.0
+        assert summary[bucket]["apps_strict_accuracy"] == 1.0
+    assert summary["overall"]["problems"] >= 30
+    assert sum(summary[d]["problems"] for d in ("introductory", "interview", "competition")) == summary["overall"]["problems"]
+
+
+def test_results_rows_follow_the_interface(reference_run):
+    out, _ = reference_run
+    row = read_jsonl(out / "results.jsonl")[0]
+    for key in ("problem_id", "sample_index", "difficulty", "verdict", "apps_verdict", "tests_passed", "tests_total", "tests", "apps_tests"):
+        assert key in row
+    assert len(row["tests"]) == row["tests_total"]
+    config = json.loads((out / "config.json").read_text())
+    assert config["source"] == "solutions"
+    assert len(config["dataset"]["fingerprint"]) == 64
+    assert config["execution"]["limits"]["timeout_s"] == 4.0
+    assert "isolation" in config
+    assert (out / "validity.json").is_file()
+
+
+def test_rerunning_a_finished_run_judges_nothing_twice(reference_run):
+    out, _ = reference_run
+    before = (out / "results.jsonl").read_text()
+    proc = cli("evaluate", "--solutions", "--out", str(out), "--workers", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "results.jsonl").read_text() == before
+
+
+def test_wrong_programs_fail_as_designed(tmp_path):
+    wrong = read_jsonl(SAMPLE_WRONG)
+    gens = tmp_path / "wrong.jsonl"
+    gens.write_text("".join(json.dumps({"problem_id": w["problem_id"], "code": w["code"]}) + "\n" for w in wrong))
+    out = tmp_path / "run"
+    assert main(["evaluate", "--generations", str(gens), "--out", str(out), "--timeout", "1"]) == 0
+    rows = read_jsonl(out / "results.jsonl")
+    by_key = {(r["problem_id"], r["sample_index"]): r for r in rows}
+    index: dict[str, int] = {}
+    for w in wrong:
+        i = index[w["problem_id"]] = index.get(w["problem_id"], -1) + 1
+        row = by_key[(w["problem_id"], i)]
+        assert row["verdict"] == w["expect"], (w, row["first_failure"])
+        assert row["apps_verdict"] == w.get("apps_expect", w["expect"]), w
+        assert row["first_failure"] is not None
+
+
+def _slow_generations(path: Path, problem_id: str, count: int) -> None:
+    code = "import time\ntime.sleep(0.4)\nprint(input())\n"
+    path.write_text("".join(json.dumps({"problem_id": problem_id, "sample_index": i, "code": code + f"# {i}\n"}) + "\n" for i in range(count)))
+
+
+def _first_stdio_problem() -> str:
+    from data import load_dataset
+
+    return next(p.problem_id for p in load_dataset(None).problems if p.fn_name is None and len(p.tests) <= 8)
+
+
+def _descendants(pid: int) -> set[int]:
+    found, frontier = set(), [pid]
+    while frontier:
+        parent = frontier.pop()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == parent and int(entry.name) not in found:
+                found.add(int(entry.name))
+                frontier.append(int(entry.name))
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+def _start_and_wait_for_results(args: list[str], results: Path, at_least: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO_ROOT / "run_eval.py"), *args],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if results.exists() and len(results.read_text().splitlines()) >= at_least:
+            return proc
+        if proc.poll() is not None:
+            pytest.fail(f"harness ended early: {proc.stderr.read()}")
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail("no results appeared in time")
+
+
+def test_run_killed_with_sigkill_resumes_without_duplicates(tmp_path):
+    pid = _first_stdio_problem()
+    gens, out = tmp_path / "slow.jsonl", tmp_path / "run"
+    _slow_generations(gens, pid, 12)
+    args = ["evaluate", "--generations", str(gens), "--out", str(out), "--workers", "2", "--problems", pid]
+    proc = _start_and_wait_for_results(args, out / "results.jsonl", 2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = read_jsonl(out / "results.jsonl") if (out / "results.jsonl").read_text().endswith("\n") else None
+    assert main(args) == 0
+    rows = read_jsonl(out / "results.jsonl")
+    keys = [(r["problem_id"], r["sample_index"]) for r in rows]
+    assert len(keys) == len(set(keys)) == 12
+    if partial is not None:
+        assert rows[: len(partial)] == partial  # finished work kept as it was
+    assert all(r["verdict"] == "passed" for r in rows)
+
+
+def test_ctrl_c_stops_cleanly_leaving_no_processes(tmp_path):
+    pid = _first_stdio_problem()
+    gens, out = tmp_path / "slow.jsonl", tmp_path / "run"
+    _slow_generations(gens, pid, 30)
+    args = ["evaluate", "--generations", str(gens), "--out", str(out), "--workers", "2", "--problems", pid]
+    proc = _start_and_wait_for_results(args, out / "results.jsonl", 1)
+    family = _descendants(proc.pid)
+    assert family, "the executor should run in child processes"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "resume" in stderr.splitlines()[-1]
+    assert "Traceback" not in stderr
+    time.sleep(0.5)
+    assert _alive(family) == set()
+    rows = read_jsonl(out / "results.jsonl")
+    assert 0 < len(rows) < 30
+
+
+@pytest.mark.parametrize(
+    "make_args, expected",
+    [
+        (lambda d: ["evaluate", "--solutions", "--dataset", str(d / "missing.jsonl")], "missing.jsonl"),
+        (lambda d: ["evaluate", "--solutions", "--dataset", str(d / "bad.jsonl")], "bad.jsonl:2"),
+        (lambda d: ["evaluate", "--generations", str(d / "unknown.jsonl")], "'no-such-problem'"),
+        (lambda d: ["evaluate", "--generations", str(d / "nope.jsonl")], "nope.jsonl"),
+        (lambda d: ["evaluate", "--solutions", "--difficulty", "hard"], "hard"),
+        (lambda d: ["evaluate", "--solutions", "--problems", "sample-999"], "sample-999"),
+        (lambda d: ["report", str(d)], str(d)),
+    ],
+)
+def test_bad_input_is_one_clear_line_not_a_traceback(tmp_path, make_args, expected):
+    (tmp_path / "bad.jsonl").write_text('{"problem_id": "x"}\n{broken\n')
+    (tmp_path / "unknown.jsonl").write_text(json.dumps({"problem_id": "no-such-problem", "code": "print(1)"}) + "\n")
+    proc = cli(*make_args(tmp_path), "--out", str(tmp_path / "o")) if make_args(tmp_path)[0] != "report" else cli(*make_args(tmp_path))
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert expected in lines[0]
+
+
+def test_resuming_with_different_limits_is_refused(reference_run):
+    out, _ = reference_run
+    proc = cli("evaluate", "--solutions", "--out", str(out), "--timeout", "2")
+    assert proc.returncode == 1
+    assert "different execution.limits" in proc.stderr
