@@ -27,10 +27,12 @@ Tests (`tests_from_input_output`):
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import sys
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from data.problem import DataError, Difficulty, Problem, ProblemFormatError, SkippedProblem
 from sandbox.records import TestCase, TestKind
@@ -52,6 +54,25 @@ class RawRow:
     where: str
     fields: Mapping[str, Any]
     split: str | None = None
+
+
+@contextlib.contextmanager
+def unlimited_int_digits() -> Iterator[None]:
+    """Lift Python's 4300-digit limit on int<->str conversion for the duration of a decode.
+
+    Some APPS rows hold integer literals with thousands of digits (one has 9131); json.loads
+    and json.dumps of such values raise ValueError under the default limit.
+    """
+    get_limit = getattr(sys, "get_int_max_str_digits", None)
+    if get_limit is None:  # Python < 3.11: no limit
+        yield
+        return
+    previous = get_limit()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(previous)
 
 
 def one_line(text: object, limit: int = 300) -> str:
@@ -118,7 +139,8 @@ def decode_json_field(value: Any, field: str, where: str) -> Any:
     try:
         return json.loads(value)
     except json.JSONDecodeError as err:
-        raise ProblemFormatError(where, f"{field} is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})") from None
+        reason = f"{field} is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
+        raise ProblemFormatError(where, reason) from None
 
 
 def join_lines(value: Any, what: str, where: str) -> str:
@@ -167,7 +189,8 @@ def call_tests(inputs: list, outputs: list, where: str) -> tuple[TestCase, ...]:
     """Call-based tests: JSON of the argument list and of the expected value, as decoded."""
     for i, args in enumerate(inputs):
         if not isinstance(args, list):
-            raise ProblemFormatError(where, f"call-based input {i} must be a list of arguments, got {one_line(repr(args), 80)}")
+            got = one_line(repr(args), 80)
+            raise ProblemFormatError(where, f"call-based input {i} must be a list of arguments, got {got}")
     return tuple(
         TestCase(index=i, kind=TestKind.CALL, input=json.dumps(args), expected=json.dumps(wanted))
         for i, (args, wanted) in enumerate(zip(inputs, outputs))
@@ -207,7 +230,8 @@ def text_field(row: RawRow, name: str, where: str, *, required: bool = False) ->
 def row_to_problem(row: RawRow, problem_id: str, difficulty: Difficulty) -> Problem | SkippedProblem:
     """The typed record of one row; a row without tests becomes a SkippedProblem."""
     where = f"problem {problem_id} ({row.where})"
-    fn_name, tests = tests_from_input_output(row.fields.get("input_output"), where)
+    with unlimited_int_digits():
+        fn_name, tests = tests_from_input_output(row.fields.get("input_output"), where)
     if not tests:
         return SkippedProblem(problem_id, NO_TESTS)
     return Problem(

@@ -97,10 +97,16 @@ def load_dataset(
     """Load APPS problems from the bundled sample (spec None or "sample"), a .jsonl/.parquet
     file, a folder (original APPS layout or data files) or a hub dataset id.
 
-    Filters apply in this order: split, problem_ids, difficulties, then limit (the first
-    `limit` problems left). Problems without tests go to Dataset.skipped, never to
-    Dataset.problems. Every data fault raises DataError with a one-line message.
+    Filters apply in this order: split (rows whose split is known and different are dropped;
+    rows with no known split, like the sample's, are kept), problem_ids (a string is read as
+    "id,id,..."), difficulties, then limit (the first `limit` problems left). Problems without
+    tests go to Dataset.skipped, never to Dataset.problems. Every data fault raises DataError
+    with a one-line message. Problem ids follow the rule in data/apps.py.
     """
+    if isinstance(difficulties, str):
+        difficulties = [difficulties]
+    if isinstance(problem_ids, str):
+        problem_ids = problem_ids.split(",")
     chosen = parse_difficulties(difficulties)
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise DataError(f"limit must be a non-negative integer, got {limit!r}")

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from data.apps import KNOWN_SPLITS, RawRow, one_line
+from data.apps import KNOWN_SPLITS, RawRow, one_line, unlimited_int_digits
 from data.problem import DataError
 
 FILE_SUFFIXES = (".jsonl", ".parquet")
@@ -46,7 +46,8 @@ def iter_jsonl(path: Path) -> Iterator[RawRow]:
                     continue
                 where = f"{path}:{line_no}"
                 try:
-                    fields = json.loads(line)
+                    with unlimited_int_digits():
+                        fields = json.loads(line)
                 except json.JSONDecodeError as err:
                     raise DataError(f"{where}: invalid JSON ({err.msg} at column {err.colno})") from None
                 yield RawRow(where, fields, split)

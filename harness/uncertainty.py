@@ -64,12 +64,12 @@ def bootstrap_means(
     """Bootstrap distribution of column means: values is problems x metrics, result is n_boot x metrics."""
     import numpy as np
 
+    if len(values) == 0:
+        raise ValueError("cannot bootstrap an empty set of problems")
     matrix = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
     strata = [0] * len(matrix) if strata is None else list(strata)
     if len(strata) != len(matrix):
         raise ValueError(f"{len(strata)} strata for {len(matrix)} problems")
-    if len(matrix) == 0:
-        raise ValueError("cannot bootstrap an empty set of problems")
     rng = np.random.default_rng(seed)
     blocks = [counts @ matrix for counts in resample_counts(strata, n_boot, rng)]
     return np.concatenate(blocks) / len(matrix)

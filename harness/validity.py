@@ -12,7 +12,6 @@ run, problems the mask does not know are excluded as ``not_in_mask``.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path

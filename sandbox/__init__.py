@@ -1,0 +1,31 @@
+"""Running untrusted candidate programs: records and the process-isolated executor.
+
+Importing this package has no side effects: workers start only when an Executor is made.
+"""
+from .executor import Executor
+from .records import (
+    ExecutionRequest,
+    Judgement,
+    Limits,
+    ProgramRun,
+    RunStatus,
+    TestCase,
+    TestKind,
+    TestRun,
+    TestVerdict,
+    Verdict,
+)
+
+__all__ = [
+    "ExecutionRequest",
+    "Executor",
+    "Judgement",
+    "Limits",
+    "ProgramRun",
+    "RunStatus",
+    "TestCase",
+    "TestKind",
+    "TestRun",
+    "TestVerdict",
+    "Verdict",
+]

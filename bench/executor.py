@@ -1,0 +1,206 @@
+"""Benchmark: the isolated executor against the pure cost of running the same programs.
+
+    .venv/bin/python bench/executor.py [--workers 2] [--problems PATH] [--max-solutions 10]
+
+Runs the first N reference solutions of every problem in ../shared/apps-real/problems.jsonl
+through sandbox.Executor, then measures the "pure execution limit": the same programs run
+once per test inside ONE warm interpreter with no isolation at all (stdin swapped, stdout
+captured, compile once per program), total time divided by the number of workers. The ratio
+wall / limit is the executor's overhead factor. Not a test: figures are noisy on a shared box.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_PROBLEMS = REPO.parent / "shared" / "apps-real" / "problems.jsonl"
+
+
+def load_programs(path: Path, max_solutions: int) -> list[tuple[str, int, str, str, list[str], str | None]]:
+    """(problem_id, solution_index, program, kind, inputs, fn_name) for every reference program."""
+    programs = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            io_spec = json.loads(row["input_output"]) if row.get("input_output") else {}
+            solutions = json.loads(row["solutions"]) if row.get("solutions") else []
+            fn_name = io_spec.get("fn_name")
+            if fn_name:
+                inputs = [json.dumps(args) for args in io_spec.get("inputs", [])]
+            else:
+                inputs = ["\n".join(x) if isinstance(x, list) else x for x in io_spec.get("inputs", [])]
+            if not inputs:
+                continue
+            for i, program in enumerate(solutions[:max_solutions]):
+                programs.append((row["problem_id"], i, program, "call" if fn_name else "stdio", inputs, fn_name))
+    return programs
+
+
+def run_executor(programs, workers: int, timeout_s: float) -> dict:
+    sys.path.insert(0, str(REPO))
+    from sandbox import ExecutionRequest, Executor, Limits, TestKind
+
+    t0 = time.perf_counter()
+    with Executor(Limits(timeout_s=timeout_s), workers=workers) as ex:
+        started = time.perf_counter()
+        cpu0 = _worker_cpu(ex)
+        futures = [ex.submit(ExecutionRequest(p, TestKind(kind), tuple(inputs), fn))
+                   for _, _, p, kind, inputs, fn in programs]
+        runs = [f.result() for f in futures]
+        done = time.perf_counter()
+        cpu = _worker_cpu(ex) - cpu0
+    statuses = collections.Counter(r.status.value for run in runs for r in run.runs)
+    return {"startup": started - t0, "wall": done - started, "cpu": cpu, "statuses": dict(statuses),
+            "wrapped": sum(run.wrapped for run in runs)}
+
+
+def _worker_cpu(ex) -> float:
+    """CPU seconds used so far by the workers' process trees (their namespace init and children)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for worker in ex._workers:
+        pid = worker.proc.pid
+        try:
+            children = open(f"/proc/{pid}/task/{pid}/children").read().split()
+        except OSError:
+            return float("nan")
+        for child in children + [str(pid)]:
+            fields = open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:15]) / tick
+    return total
+
+
+class _Alarm(BaseException):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _Alarm()
+
+
+_candidate = None
+
+
+def pure_limit(programs, timeout_s: float) -> tuple[float, dict]:
+    """Seconds to run everything in this interpreter, no isolation (used in a clean child)."""
+    global _candidate
+    sys.path.insert(0, str(REPO))
+    from sandbox import _candidate
+
+    signal.signal(signal.SIGALRM, _on_alarm)
+    real_stdin, real_stdout = sys.stdin, sys.stdout
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved_fd1, saved_fd0, saved_fd2 = os.dup(1), os.dup(0), os.dup(2)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    total = 0.0
+    outcomes = collections.Counter()
+    try:
+        for _, _, program, kind, inputs, fn_name in programs:
+            t = time.perf_counter()
+            prepared = _candidate.prepare(program, kind == "stdio")
+            total += time.perf_counter() - t
+            if prepared.code is None:
+                continue
+            for text in inputs:
+                data = text.encode("utf-8", "surrogatepass")
+                memfd = os.memfd_create("in")
+                os.write(memfd, data)
+                os.lseek(memfd, 0, 0)
+                os.dup2(memfd, 0)
+                os.close(memfd)
+                sys.stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+                sys.stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+                t = time.perf_counter()
+                signal.setitimer(signal.ITIMER_REAL, timeout_s)
+                try:
+                    _run_pure(prepared, kind, fn_name, text)
+                    outcomes["ok"] += 1
+                except _Alarm:
+                    outcomes["timeout"] += 1
+                except BaseException as exc:  # noqa: BLE001 - a benchmark of arbitrary programs
+                    outcomes[type(exc).__name__] += 1
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    total += time.perf_counter() - t
+    finally:
+        sys.stdin, sys.stdout = real_stdin, real_stdout
+        os.dup2(saved_fd1, 1)
+        os.dup2(saved_fd0, 0)
+        os.dup2(saved_fd2, 2)
+    return total, dict(outcomes)
+
+
+def _run_pure(prepared, kind: str, fn_name: str | None, text: str) -> None:
+    if kind == "stdio":
+        namespace = {"__name__": "__main__"}
+        try:
+            if prepared.header is not None:
+                exec(prepared.header, namespace)
+            exec(prepared.code, namespace)
+        except SystemExit:
+            pass
+        sys.stdout.flush()
+        return
+    import typing
+
+    namespace = {"__name__": "solution", **{name: getattr(typing, name) for name in _candidate.TYPING_NAMES}}
+    exec(prepared.code, namespace)
+    fn = _candidate._find_function(namespace, fn_name)
+    json.dumps(fn(*json.loads(text)), default=_candidate._jsonable)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--problems", type=Path, default=DEFAULT_PROBLEMS)
+    parser.add_argument("--max-solutions", type=int, default=10)
+    parser.add_argument("--timeout", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=1, help="repeat and keep the best figures (noisy machines)")
+    parser.add_argument("--pure-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    programs = load_programs(args.problems, args.max_solutions)
+    if args.pure_only:
+        pure, outcomes = pure_limit(programs, args.timeout)
+        print(json.dumps({"pure_s": pure, "outcomes": outcomes}))
+        return 0
+    n_tests = sum(len(p[4]) for p in programs)
+    print(f"{len(programs)} programs, {n_tests} test runs, {args.workers} workers, timeout {args.timeout:g} s,"
+          f" {args.rounds} round(s): best of each figure")
+    execs, pures = [], []
+    for _ in range(args.rounds):
+        execs.append(run_executor(programs, args.workers, args.timeout))
+        out = subprocess.run([sys.executable, __file__, "--pure-only", "--problems", str(args.problems),
+                              "--max-solutions", str(args.max_solutions), "--timeout", str(args.timeout)],
+                             capture_output=True, text=True, check=True)
+        pures.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    best = min(execs, key=lambda r: r["wall"])
+    wall, cpu = best["wall"], min(r["cpu"] for r in execs)
+    pure = min(p["pure_s"] for p in pures)
+    limit = pure / args.workers
+    print(f"executor start-up      {best['startup']:8.3f} s (not counted)")
+    exec_rounds = ", ".join(f"{r['wall']:.2f}" for r in execs)
+    pure_rounds = ", ".join(f"{p['pure_s']:.2f}" for p in pures)
+    print(f"executor wall time     {wall:8.3f} s   (rounds: {exec_rounds})")
+    print(f"programs/s             {len(programs) / wall:8.1f}")
+    print(f"test runs/s            {n_tests / wall:8.1f}")
+    print(f"pure execution total   {pure:8.3f} s   (one warm interpreter, no isolation; rounds: {pure_rounds})")
+    print(f"pure limit (/workers)  {limit:8.3f} s")
+    print(f"ratio wall / limit     {wall / limit:8.2f}")
+    print(f"worker CPU time        {cpu:8.3f} s   (all isolation and process overhead included)")
+    print(f"ratio CPU / pure       {cpu / pure:8.2f}   (the wall ratio on {args.workers} otherwise idle cores)")
+    print(f"executor statuses: {best['statuses']}; wrapped programs: {best['wrapped']}")
+    print(f"pure-run outcomes: {pures[0]['outcomes']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

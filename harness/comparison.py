@@ -1,0 +1,241 @@
+"""Side-by-side tables of several runs: deltas against the first run (the baseline), paired
+tests over the problems both runs scored, and warnings when the numbers are not comparable.
+
+A problem counts as *solved* by a run (for McNemar and --details) when at least one of its
+judged samples passes every test under the default comparison; with n = 1 that is strict pass.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from .report import (
+    ROWS, VERDICT_COLUMNS, VERDICT_LEGEND, RunReport, build_report, csv_metric_fields, metric_cells, metric_headers,
+    max_k, report_json, settings_lines, table_ks, verdict_cells,
+)
+from .significance import PairedBootstrap, PairedComparison, compare_scores
+from .storage import RunFolder
+from .tables import csv_text, frac, md_table, tex_document, tex_table
+from .uncertainty import DEFAULT_BOOT, DEFAULT_SEED
+from .validity import ValidityMask, exclusion_note
+
+DECODING = ("temperature", "top_p", "n_samples", "num_beams", "max_new_tokens", "stop")
+DELTA_METRICS = {"strict_accuracy": "strict", "test_pass_rate": "test pass", "apps_strict_accuracy": "APPS strict", "apps_test_pass_rate": "APPS test pass"}
+METHOD_NOTES = (
+    "Δ columns: percentage points against the baseline, each run scored on its own problems.",
+    "Paired tests use only the problems both runs scored. Paired bootstrap: per-problem differences (run − baseline) "
+    "resampled over problems (overall stratified by difficulty); interval = percentiles; two-sided "
+    "p = (1 + #{|d* − d| ≥ |d|}) / (B + 1).",
+    "McNemar (only when both runs have one sample per problem): b = solved by the baseline only, c = solved by the "
+    "run only; exact binomial p = min(1, 2·P[X ≤ min(b, c)]), X ~ Bin(b + c, 1/2).",
+)
+
+
+def run_labels(runs: Sequence[RunFolder]) -> list[str]:
+    """Folder names; where two runs share a name, their full paths."""
+    names = [r.path.name for r in runs]
+    return [str(r.path) if names.count(n) > 1 else n for r, n in zip(runs, names)]
+
+
+def _get(record: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        record = record.get(part) if isinstance(record, dict) else None
+    return record
+
+
+def _difference(a: Any, b: Any) -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = [k for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+        return "; ".join(f"{k} {json.dumps(a.get(k))} vs {json.dumps(b.get(k))}" for k in keys)
+    return f"{json.dumps(a)} vs {json.dumps(b)}"
+
+
+CHECKS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "dataset fingerprints": lambda c: _get(c, "dataset.fingerprint"),
+    "program sources": lambda c: c.get("source"),
+    "prompt templates": lambda c: {"template": _get(c, "generation.template"), "template_text": _get(c, "generation.template_text")},
+    "decoding settings": lambda c: {k: (c.get("generation") or {}).get(k) for k in DECODING},
+    "limits": lambda c: _get(c, "execution.limits"),
+    "comparators": lambda c: c.get("comparator"),
+}
+
+
+def comparability_warnings(runs: Sequence[RunFolder]) -> list[str]:
+    """Why each run's numbers are not directly comparable with the baseline's (empty when they are)."""
+    labels = run_labels(runs)
+    base, out = runs[0], []
+    base_ids = {r.problem_id for r in base.results}
+    for run, label in zip(runs[1:], labels[1:]):
+        for what, get in CHECKS.items():
+            theirs, ours = get(base.config), get(run.config)
+            if theirs != ours:
+                out.append(f"{label} vs {labels[0]}: {what} differ ({_difference(theirs, ours)}); the numbers are not comparable")
+        ids = {r.problem_id for r in run.results}
+        if ids != base_ids:
+            out.append(
+                f"{label} vs {labels[0]}: problem sets differ: {len(ids & base_ids)} shared, "
+                f"{len(base_ids - ids)} only in {labels[0]}, {len(ids - base_ids)} only in {label} "
+                f"({len(ids ^ base_ids)} not shared)"
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class Comparison:
+    labels: list[str]
+    reports: list[RunReport]
+    paired: list[dict[str, PairedComparison]]  # one per non-baseline run, by bucket
+    warnings: list[str]
+
+
+def build_comparison(runs: Sequence[RunFolder], valid_mask: ValidityMask | None = None, *, n_boot: int = DEFAULT_BOOT, seed: int = DEFAULT_SEED) -> Comparison:
+    if len(runs) < 2:
+        raise ValueError("a comparison needs at least two runs")
+    labels = run_labels(runs)
+    reports = [build_report(run, valid_mask, label=label, n_boot=n_boot, seed=seed) for run, label in zip(runs, labels)]
+    base = reports[0].scores
+    paired = []
+    for other in reports[1:]:
+        by_bucket = {}
+        for bucket in ROWS:
+            mine = base if bucket == "overall" else [s for s in base if s.difficulty == bucket]
+            by_bucket[bucket] = compare_scores(mine, other.scores, bucket=bucket, n_boot=n_boot, seed=seed)
+        paired.append(by_bucket)
+    return Comparison(labels, reports, paired, comparability_warnings(runs))
+
+
+def solved_only(a: RunReport, b: RunReport) -> tuple[list[str], list[str]]:
+    """Shared problems solved (any sample passes) by a but not b, and by b but not a."""
+    solved_a = {s.problem_id: s.correct > 0 for s in a.scores}
+    solved_b = {s.problem_id: s.correct > 0 for s in b.scores}
+    shared = sorted(solved_a.keys() & solved_b.keys())
+    return [p for p in shared if solved_a[p] and not solved_b[p]], [p for p in shared if solved_b[p] and not solved_a[p]]
+
+
+def _delta(x: float | None, base: float | None) -> float | None:
+    return None if x is None or base is None else x - base
+
+
+def _pp(x: float | None) -> str | None:
+    return None if x is None else f"{100 * x:+.2f}"
+
+
+def results_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
+    ks = table_ks(max_k([b for r in c.reports for b in r.buckets.values()]))
+    level = c.reports[0].level
+    headers = ["Run", "Difficulty", "Problems", "Samples", *metric_headers(ks, level), *(f"Δ {n} pp" for n in DELTA_METRICS.values()), *VERDICT_COLUMNS.values()]
+    rows = []
+    for bucket in ROWS:
+        base = c.reports[0].buckets[bucket]
+        for i, (r, label) in enumerate(zip(c.reports, c.labels)):
+            b = r.buckets[bucket]
+            deltas = [None if i == 0 else _pp(_delta(getattr(b, m), getattr(base, m))) for m in DELTA_METRICS]
+            rows.append([label, bucket, str(b.problems), str(b.samples), *metric_cells(b, r.intervals[bucket], ks), *deltas, *verdict_cells(b)])
+    return headers, rows
+
+
+def _test_cell(t: PairedBootstrap | None) -> str | None:
+    return None if t is None else f"{100 * t.difference:+.2f} [{100 * t.low:+.2f}, {100 * t.high:+.2f}]"
+
+
+def _p(p: float | None) -> str | None:
+    return None if p is None else f"{p:.4g}"
+
+
+def paired_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
+    headers = ["Run vs baseline", "Difficulty", "Shared problems", "Δ strict pp [95% CI]", "p strict",
+               "Δ test pass pp [95% CI]", "p test pass", "McNemar b", "McNemar c", "McNemar p"]
+    rows = []
+    for label, by_bucket in zip(c.labels[1:], c.paired):
+        for bucket, t in by_bucket.items():
+            m = t.mcnemar
+            rows.append([f"{label} vs {c.labels[0]}", bucket, str(t.problems), _test_cell(t.strict), _p(t.strict and t.strict.p_value),
+                         _test_cell(t.test_pass), _p(t.test_pass and t.test_pass.p_value),
+                         *(["n/a", "n/a", "n/a"] if m is None else [str(m.b), str(m.c), _p(m.p_value)])])
+    return headers, rows
+
+
+def notes(c: Comparison, details: bool) -> list[str]:
+    out = [f"Baseline: {c.labels[0]}."]
+    for r in c.reports:
+        extra = ([exclusion_note(r.excluded) + "."] if r.masked else []) + [f"Warning: {w}" for w in r.warnings]
+        out.append(f"{r.label}: " + " ".join(settings_lines(r.settings) + extra))
+    out += list(METHOD_NOTES) + [VERDICT_LEGEND] + [f"Warning: {w}" for w in c.warnings]
+    if details:
+        for other in c.reports[1:]:
+            a_only, b_only = solved_only(c.reports[0], other)
+            out.append(f"Solved by {c.reports[0].label} only ({len(a_only)}): {', '.join(a_only) or 'none'}.")
+            out.append(f"Solved by {other.label} only ({len(b_only)}): {', '.join(b_only) or 'none'}.")
+    return out
+
+
+def _md(c: Comparison, details: bool) -> str:
+    parts = [f"## apps-eval comparison (baseline: {c.labels[0]})", md_table(*results_table(c)),
+             "### Paired tests", md_table(*paired_table(c)), "**Notes**\n\n" + "\n".join(f"- {n}" for n in notes(c, details))]
+    return "\n\n".join(parts) + "\n"
+
+
+def _tex(c: Comparison, details: bool) -> str:
+    h1, rows1 = results_table(c)
+    n = len(c.reports)
+    h2, rows2 = paired_table(c)
+    tables = [tex_table(h1, rows1, rule_before=range(n, len(rows1), n)), tex_table(h2, rows2, rule_before=range(len(ROWS), len(rows2), len(ROWS)))]
+    return tex_document(f"apps-eval comparison, baseline {c.labels[0]}", tables, notes(c, details))
+
+
+def _paired_fields(t: PairedComparison | None) -> dict[str, Any]:
+    fields: dict[str, Any] = {"shared_problems": None if t is None else t.problems}
+    for name in ("strict", "test_pass"):
+        test = None if t is None else getattr(t, name)
+        fields |= {f"paired_{name}_diff_frac": test and frac(test.difference), f"paired_{name}_ci_low_frac": test and frac(test.low),
+                   f"paired_{name}_ci_high_frac": test and frac(test.high), f"paired_{name}_p": test and test.p_value}
+    m = None if t is None else t.mcnemar
+    return fields | {"mcnemar_b": m and m.b, "mcnemar_c": m and m.c, "mcnemar_p": m and m.p_value}
+
+
+def _csv(c: Comparison, details: bool) -> str:
+    """One row per (run, difficulty), fractions; with details, one row per problem with solved flags instead."""
+    if details:
+        solved = [{s.problem_id: int(s.correct > 0) for s in r.scores} for r in c.reports]
+        difficulty = {s.problem_id: s.difficulty for r in reversed(c.reports) for s in r.scores}
+        rows = [[pid, difficulty[pid], *(m.get(pid) for m in solved)] for pid in sorted(difficulty)]
+        return csv_text(["problem_id", "difficulty", *(f"solved:{label}" for label in c.labels)], rows)
+    ks = range(1, max_k([b for r in c.reports for b in r.buckets.values()]) + 1)
+    rows = []
+    for bucket in ROWS:
+        base = c.reports[0].buckets[bucket]
+        for i, (r, label) in enumerate(zip(c.reports, c.labels)):
+            b = r.buckets[bucket]
+            deltas = {f"delta_{m}_frac": None if i == 0 else frac(_delta(getattr(b, m), getattr(base, m))) for m in DELTA_METRICS}
+            paired = _paired_fields(None if i == 0 else c.paired[i - 1][bucket])
+            rows.append({"run": label, "difficulty": bucket} | csv_metric_fields(b, r.intervals[bucket], ks) | deltas | paired)
+    return csv_text(list(rows[0]), [list(row.values()) for row in rows])
+
+
+def comparison_json(c: Comparison, details: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"baseline": c.labels[0], "unit": "fraction", "runs": [report_json(r, False) for r in c.reports]}
+    out["deltas"] = {label: {bucket: {m: _delta(getattr(r.buckets[bucket], m), getattr(c.reports[0].buckets[bucket], m)) for m in DELTA_METRICS}
+                             for bucket in ROWS} for label, r in zip(c.labels[1:], c.reports[1:])}
+    out["paired"] = {label: {bucket: _paired_fields(t) for bucket, t in by.items()} for label, by in zip(c.labels[1:], c.paired)}
+    out["methods"] = list(METHOD_NOTES)
+    out["warnings"] = c.warnings
+    if details:
+        out["details"] = {label: dict(zip(("baseline_only", "run_only"), solved_only(c.reports[0], r))) for label, r in zip(c.labels[1:], c.reports[1:])}
+    return out
+
+
+def _png(c: Comparison, details: bool) -> bytes:
+    from .plots import comparison_png
+
+    return comparison_png(c.reports, c.labels)
+
+
+RENDERERS = {"md": _md, "tex": _tex, "csv": _csv, "json": lambda c, d: json.dumps(comparison_json(c, d), indent=2) + "\n", "png": _png}
+
+
+def render_comparison(runs: Sequence[RunFolder], fmt: str, *, valid_mask: ValidityMask | None = None, details: bool = False) -> str | bytes:
+    """Side-by-side tables of runs[0] (the baseline) and the others; bytes for png."""
+    if fmt not in RENDERERS:
+        raise ValueError(f"unknown comparison format {fmt!r}; choose one of {', '.join(RENDERERS)}")
+    return RENDERERS[fmt](build_comparison(runs, valid_mask), details)

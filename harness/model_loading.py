@@ -1,0 +1,235 @@
+"""Load the causal LM and tokenizer of a run, and describe exactly what was loaded.
+
+`load_model(cfg)` accepts a local model folder, a Hugging Face hub id (optionally at a
+revision), a local .gguf file, or None (the embedded offline default, see default_model.py).
+Every failure becomes a one-line ModelLoadError naming the model and the reason.
+
+Decoding is set by the run config only: the model's own generation defaults (a sampling
+temperature, a repetition penalty, ...) are dropped at load time and listed in
+`resolved["ignored_generation_defaults"]`. torch and transformers are imported inside functions.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.config import ConfigError, GenerationConfig
+
+logger = logging.getLogger(__name__)
+
+# Special tokens that end a text in common model families; generation stops at any of them.
+END_OF_TEXT_TOKENS = ("<|endoftext|>", "<|im_end|>", "<|end_of_text|>", "<|eot_id|>", "<|end|>", "</s>", "<|EOT|>")
+_CONTEXT_ATTRIBUTES = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length", "n_ctx")
+_NOT_DECODING = {
+    "bos_token_id", "eos_token_id", "pad_token_id", "decoder_start_token_id", "transformers_version", "use_cache",
+    "output_attentions", "output_hidden_states", "output_scores", "output_logits", "return_dict_in_generate",
+}
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+class ModelLoadError(ConfigError):
+    """A model that cannot be loaded. str(error) is one line: the model and the reason."""
+
+    def __init__(self, model: str, reason: str) -> None:
+        super().__init__(f"cannot load model {model!r}: {reason}")
+        self.model = model
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: Any  # a transformers PreTrainedModel, in eval mode, on resolved["device"]
+    tokenizer: Any  # padding_side "left", with a pad token
+    resolved: dict[str, Any]  # what was loaded: recorded in the run's config file
+
+    @property
+    def max_context(self) -> int | None:
+        return self.resolved.get("max_context")
+
+    @property
+    def eos_token_ids(self) -> tuple[int, ...]:
+        return tuple(self.resolved["eos_token_ids"])
+
+
+def load_model(cfg: GenerationConfig) -> LoadedModel:
+    """Load cfg.model (None: the embedded default) with cfg.revision, cfg.dtype and cfg.device."""
+    device = resolve_device(cfg.device)
+    dtype = resolve_dtype(cfg.dtype, device)
+    if cfg.model is None:
+        from harness.default_model import prepare_default_model
+
+        embedded = prepare_default_model()
+        name, where, revision, gguf_file, extra = embedded.name, str(embedded.path), None, None, embedded.resolved
+    else:
+        name = cfg.model
+        where, revision, gguf_file, extra = _locate(cfg.model, cfg.revision)
+    model, tokenizer = _load_pretrained(name, where, revision, gguf_file, dtype, device)
+    eos_ids = _prepare_tokenizer(name, model, tokenizer)
+    ignored = _reset_generation_defaults(model, tokenizer, eos_ids)
+    resolved = {
+        "model": name,
+        "source": extra.get("source", "local"),
+        "path": where,
+        "revision": cfg.revision,
+        "commit_hash": _commit_hash(revision),
+        "dtype": dtype,
+        "device": device,
+        "max_context": max_context(model, tokenizer),
+        "attention": getattr(model.config, "_attn_implementation", None),
+        "architecture": (getattr(model.config, "architectures", None) or [type(model).__name__])[0],
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "eos_token_ids": list(eos_ids),
+        "pad_token_id": tokenizer.pad_token_id,
+        "ignored_generation_defaults": ignored,
+        "versions": _versions(),
+        **{k: v for k, v in extra.items() if k != "source"},
+    }
+    logger.info("model %s loaded from %s (%s, %s, context %s)", name, where, dtype, device, resolved["max_context"])
+    return LoadedModel(model=model, tokenizer=tokenizer, resolved=resolved)
+
+
+def resolve_device(device: str) -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"--device {device}: no CUDA device is available (use --device cpu or auto)")
+    return device
+
+
+def resolve_dtype(dtype: str, device: str) -> str:
+    """auto: bfloat16 on a GPU that supports it, else float32."""
+    import torch
+
+    if dtype != "auto":
+        return dtype
+    if device.startswith("cuda") and torch.cuda.is_bf16_supported():
+        return "bfloat16"
+    return "float32"
+
+
+def max_context(model: Any, tokenizer: Any) -> int | None:
+    """The model's context length in tokens, from its config (else the tokenizer's), or None."""
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    for attribute in _CONTEXT_ATTRIBUTES:
+        value = getattr(config, attribute, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    value = getattr(tokenizer, "model_max_length", None)
+    return value if isinstance(value, int) and 0 < value < 10**7 else None
+
+
+def _locate(model: str, revision: str | None) -> tuple[str, str | None, str | None, dict[str, Any]]:
+    """(where to load from, revision, gguf file name, extra resolved fields) for a --model value."""
+    path = Path(model).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return str(path.parent.resolve()), None, path.name, {"source": "local-gguf"}
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelLoadError(model, f"the folder {path} has no config.json (not a saved Hugging Face model)")
+        if revision is not None:
+            logger.warning("--revision %s ignored: %s is a local folder", revision, model)
+        return str(path.resolve()), None, None, {"source": "local"}
+    if model.startswith(("/", ".", "~")) or model.count("/") > 1 or os.sep != "/" and os.sep in model:
+        raise ModelLoadError(model, "no such local folder or file")
+    return model, _resolve_revision(model, revision), None, {"source": "hub"}
+
+
+def _resolve_revision(model: str, revision: str | None) -> Any:
+    """The revision pinned to its commit when the hub (or its local cache) knows it, else as given."""
+    try:
+        from transformers.utils.hub import resolve_revision
+
+        return resolve_revision(model, revision)
+    except Exception:  # best effort: the load itself reports real problems
+        return revision
+
+
+def _commit_hash(revision: Any) -> str | None:
+    resolved = getattr(revision, "resolved", None)
+    if isinstance(resolved, str) and _COMMIT.match(resolved):
+        return resolved
+    return revision if isinstance(revision, str) and _COMMIT.match(revision) else None
+
+
+def _load_pretrained(name: str, where: str, revision: Any, gguf_file: str | None, dtype: str, device: str):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    kwargs: dict[str, Any] = {"revision": revision} if revision is not None else {}
+    if gguf_file is not None:
+        kwargs["gguf_file"] = gguf_file
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(where, **kwargs)
+        model = AutoModelForCausalLM.from_pretrained(where, dtype=getattr(torch, dtype), **kwargs)
+        model.to(device)
+    except Exception as error:  # any failure: one line naming the model and the reason
+        raise ModelLoadError(name, _reason(where, error)) from error
+    model.eval()
+    return model, tokenizer
+
+
+def one_line(error: BaseException) -> str:
+    """The first non-empty line of an exception message (or its type name), at most 300 characters."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return (lines[0] if lines else type(error).__name__)[:300]
+
+
+def _reason(where: str, error: Exception) -> str:
+    detail = one_line(error)
+    if Path(where).exists():
+        return detail
+    if _hub_offline():
+        return "not a local folder, and not in the local Hugging Face cache (the hub is offline: HF_HUB_OFFLINE=1)"
+    return f"not a local folder, and the Hugging Face hub did not provide it: {detail}"
+
+
+def _hub_offline() -> bool:
+    truthy = {"1", "on", "yes", "true"}
+    return any(os.environ.get(v, "").lower() in truthy for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"))
+
+
+def _prepare_tokenizer(name: str, model: Any, tokenizer: Any) -> tuple[int, ...]:
+    """Left padding, a pad token (the end-of-text token when missing); returns the end-of-text ids."""
+    tokenizer.padding_side = "left"
+    configured = model.generation_config.eos_token_id
+    eos_ids = [configured] if isinstance(configured, int) else list(configured or [])
+    if tokenizer.eos_token_id is not None:
+        eos_ids.append(tokenizer.eos_token_id)
+    special = set(getattr(tokenizer, "all_special_tokens", ()))
+    for token in END_OF_TEXT_TOKENS:
+        if token in special:
+            eos_ids.append(tokenizer.convert_tokens_to_ids(token))
+    eos_ids = list(dict.fromkeys(i for i in eos_ids if isinstance(i, int) and i >= 0))
+    if tokenizer.pad_token_id is None:
+        if not eos_ids:
+            raise ModelLoadError(name, "its tokenizer has neither a padding token nor an end-of-text token")
+        tokenizer.pad_token = tokenizer.convert_ids_to_tokens(eos_ids[0])
+    return tuple(eos_ids)
+
+
+def _reset_generation_defaults(model: Any, tokenizer: Any, eos_ids: tuple[int, ...]) -> dict[str, Any]:
+    """Replace the model's generation defaults by token ids only; return what was dropped."""
+    from transformers import GenerationConfig as HFGenerationConfig
+
+    dropped = {k: v for k, v in model.generation_config.to_diff_dict().items() if k not in _NOT_DECODING and not k.startswith("_")}
+    if dropped:
+        logger.info("ignoring the model's own generation defaults %s: decoding follows the run config", dropped)
+    model.generation_config = HFGenerationConfig(
+        bos_token_id=model.generation_config.bos_token_id,
+        eos_token_id=list(eos_ids),
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return dropped
+
+
+def _versions() -> dict[str, str]:
+    import torch
+    import transformers
+
+    return {"torch": torch.__version__, "transformers": transformers.__version__}

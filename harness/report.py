@@ -1,0 +1,329 @@
+"""Result tables of one run: md, tex, csv, json and png, with bootstrap CIs and the run's settings.
+
+Metrics are recomputed from results.jsonl (so a validity mask can filter problems);
+without a mask they are checked against summary.json and any disagreement is shown.
+Tables (md, tex) show percentages with 2 decimals; csv and json carry fractions in [0, 1].
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from .metrics import DIFFICULTIES, ProblemScore, problem_scores, summarize
+from .records import BucketSummary, SampleResult
+from .storage import RunFolder
+from .tables import csv_text, fmt_ci, fmt_pct, frac, md_code, md_table, one_line, tex_document, tex_table
+from .uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_SEED, Interval, bucket_intervals
+from .validity import Invalid, ValidityMask, apply_mask, exclusion_note
+
+ROWS = DIFFICULTIES + ("overall",)
+FORMATS = ("md", "tex", "csv", "json", "png")
+VERDICT_COLUMNS = {
+    "wrong_answer": "WA", "runtime_error": "RE", "timeout": "TLE", "memory_limit": "MLE",
+    "output_limit": "OLE", "compile_error": "CE", "harness_error": "HE",
+}
+VERDICT_LEGEND = (
+    "Verdict counts (samples, default comparison): WA wrong answer, RE runtime error, TLE timeout, "
+    "MLE memory limit, OLE output limit, CE compile error, HE harness error (left out of every rate)."
+)
+DECODING_KEYS = ("temperature", "top_p", "n_samples", "num_beams", "max_new_tokens", "seed", "stop")
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """Everything the renderers need for one run, computed once."""
+
+    label: str
+    path: str
+    settings: dict[str, Any]
+    buckets: dict[str, BucketSummary]  # in ROWS order
+    intervals: dict[str, dict[str, Interval]]
+    scores: list[ProblemScore]
+    results: list[SampleResult]
+    excluded: dict[str, Invalid]  # by the validity mask
+    masked: bool
+    warnings: list[str]
+    n_boot: int
+    seed: int
+    level: float
+
+    def notes(self) -> list[str]:
+        lines = settings_lines(self.settings)
+        if self.masked:
+            lines.append("Valid-only: " + exclusion_note(self.excluded) + ".")
+        lines.append(ci_note(self.level, self.n_boot, self.seed))
+        return lines + [f"Warning: {w}" for w in self.warnings]
+
+
+def build_report(
+    run: RunFolder,
+    valid_mask: ValidityMask | None = None,
+    *,
+    label: str | None = None,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int = DEFAULT_SEED,
+    level: float = DEFAULT_LEVEL,
+) -> RunReport:
+    results, excluded = apply_mask(run.results, valid_mask)
+    summary = summarize(results)
+    scores = problem_scores(results)
+    groups = {d: [s for s in scores if s.difficulty == d] for d in DIFFICULTIES} | {"overall": scores}
+    warnings = [] if valid_mask is not None else summary_mismatches(summary.buckets, run.summary)
+    return RunReport(
+        label=label or run.path.name,
+        path=str(run.path),
+        settings=run_settings(run, summary.buckets["overall"]),
+        buckets={name: summary.buckets[name] for name in ROWS},
+        intervals=bucket_intervals(groups, n_boot=n_boot, seed=seed, level=level),
+        scores=scores,
+        results=list(results),
+        excluded=excluded,
+        masked=valid_mask is not None,
+        warnings=warnings,
+        n_boot=n_boot,
+        seed=seed,
+        level=level,
+    )
+
+
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) <= 1e-9
+    return a == b
+
+
+def summary_mismatches(computed: dict[str, BucketSummary], stored: dict[str, Any]) -> list[str]:
+    """Where summary.json disagrees with the metrics recomputed from results.jsonl."""
+    out = []
+    for name, bucket in computed.items():
+        saved = stored.get(name)
+        if not isinstance(saved, dict):
+            out.append(f"summary.json has no {name} bucket")
+            continue
+        bad = [key for key, value in bucket.to_json().items() if key in saved and not _close(value, saved[key])]
+        if bad:
+            out.append(f"summary.json disagrees with results.jsonl in {name}: {', '.join(bad)}")
+    return out
+
+
+def _count(value: Any) -> Any:
+    return len(value) if isinstance(value, (list, dict, tuple)) else value
+
+
+def run_settings(run: RunFolder, overall: BucketSummary) -> dict[str, Any]:
+    """The key settings of a run, from config.json and summary.json (missing keys are None)."""
+    cfg = run.config
+    gen, data, execution = cfg.get("generation") or {}, cfg.get("dataset") or {}, cfg.get("execution") or {}
+    run_notes = run.summary.get("run") or {}
+    return {
+        "source": cfg.get("source"),
+        "model": gen.get("model"),
+        "revision": gen.get("revision"),
+        "template": gen.get("template"),
+        "decoding": {k: gen[k] for k in DECODING_KEYS if k in gen} or None,
+        "dataset": {
+            "spec": data.get("spec"), "split": data.get("split"), "fingerprint": data.get("fingerprint"),
+            "problems": _count(data.get("problems")), "skipped": _count(data.get("skipped")),
+        },
+        "limits": execution.get("limits"),
+        "isolation": execution.get("isolation"),
+        "comparator": cfg.get("comparator"),
+        "excluded_problems": len(run_notes.get("excluded_problems") or {}),
+        "truncated_prompts": run_notes.get("truncated_prompts", 0),
+        "harness_errors": overall.harness_errors,
+    }
+
+
+def _kv(mapping: dict[str, Any] | None) -> str:
+    if not mapping:
+        return "none"
+    return ", ".join(f"{k} {json.dumps(v) if isinstance(v, (list, str)) and k == 'stop' else v}" for k, v in mapping.items())
+
+
+def _program_lines(s: dict[str, Any]) -> list[str]:
+    if s["decoding"] is None and s["model"] is None:  # no generation: reference solutions or a generations file
+        what = {"solutions": "the dataset's reference solutions", "generations-file": "programs read from a file"}.get(s["source"], "unknown")
+        return [f"Programs: {what} (source: {s['source']}); no generation settings."]
+    revision = f" (revision {s['revision']})" if s["revision"] else ""
+    return [f"Model: {s['model']}{revision}; source: {s['source']}; template: {s['template']}.", f"Decoding: {_kv(s['decoding'])}."]
+
+
+def settings_lines(s: dict[str, Any]) -> list[str]:
+    data = s["dataset"]
+    fingerprint = (data.get("fingerprint") or "unknown")[:12]
+    comparator = "; ".join(f"{k}: {v}" for k, v in s["comparator"].items()) if isinstance(s["comparator"], dict) else s["comparator"]
+    return _program_lines(s) + [
+        f"Dataset: {data.get('spec')} (split {data.get('split')}), fingerprint {fingerprint}, "
+        f"{data.get('problems')} problems, {data.get('skipped') or 0} skipped.",
+        f"Limits: {_kv(s['limits'])}; isolation: {s['isolation']}.",
+        f"Comparator: {comparator or 'unknown'}.",
+        f"Excluded problems: {s['excluded_problems']}; harness-error samples: {s['harness_errors']}; "
+        f"truncated prompts: {s['truncated_prompts']}.",
+    ]
+
+
+def ci_note(level: float, n_boot: int, seed: int) -> str:
+    return (
+        f"{level:.0%} CIs: percentile bootstrap over problems, B={n_boot}, seed {seed}; "
+        "overall resampled stratified by difficulty."
+    )
+
+
+# ---- cells ------------------------------------------------------------------------------------------
+
+
+def table_ks(max_k: int) -> list[int]:
+    """pass@k columns of md/tex tables: every k up to 10, then 20, 25, 50, 100, ... and n."""
+    return [k for k in range(1, max_k + 1) if k <= 10 or k in (20, 25, 50, 100, 200, 500, 1000) or k == max_k]
+
+
+def max_k(buckets: Sequence[BucketSummary]) -> int:
+    return max((int(k) for b in buckets for k in b.pass_at_k), default=0)
+
+
+def metric_headers(ks: Sequence[int], level: float) -> list[str]:
+    ci = f"[{level:.0%} CI]"
+    return [f"Strict acc. % {ci}", f"Test pass % {ci}"] + [f"pass@{k} %" + (f" {ci}" if k == 1 else "") for k in ks] + [
+        "APPS strict %", "APPS test pass %"]
+
+
+def metric_cells(b: BucketSummary, ci: dict[str, Interval], ks: Sequence[int]) -> list[str | None]:
+    cells = [fmt_ci(b.strict_accuracy, ci.get("strict_accuracy")), fmt_ci(b.test_pass_rate, ci.get("test_pass_rate"))]
+    for k in ks:
+        value = b.pass_at_k.get(str(k))
+        cells.append(fmt_ci(value, ci.get("pass@1")) if k == 1 else fmt_pct(value))
+    return cells + [fmt_pct(b.apps_strict_accuracy), fmt_pct(b.apps_test_pass_rate)]
+
+
+def verdict_cells(b: BucketSummary) -> list[str]:
+    return [str(b.harness_errors if v == "harness_error" else b.verdicts.get(v, 0)) for v in VERDICT_COLUMNS]
+
+
+def csv_metric_fields(b: BucketSummary, ci: dict[str, Interval], ks: Sequence[int]) -> dict[str, Any]:
+    """Fractions (suffix _frac) with their CI bounds, then verdict counts of the default comparison."""
+    values = {"strict_accuracy": b.strict_accuracy, "test_pass_rate": b.test_pass_rate}
+    values |= {f"pass@{k}": b.pass_at_k.get(str(k)) for k in ks}
+    values |= {"apps_strict_accuracy": b.apps_strict_accuracy, "apps_test_pass_rate": b.apps_test_pass_rate}
+    out: dict[str, Any] = {"problems": b.problems, "samples": b.samples}
+    for name, value in values.items():
+        low, high = ci.get(name, (None, None)) if value is not None else (None, None)
+        out |= {f"{name}_frac": frac(value), f"{name}_ci_low_frac": frac(low), f"{name}_ci_high_frac": frac(high)}
+    return out | {v: b.verdicts.get(v, 0) for v in ("passed",) + tuple(VERDICT_COLUMNS)[:-1]} | {"harness_error": b.harness_errors}
+
+
+# ---- per-problem detail -----------------------------------------------------------------------------
+
+
+def best_sample(rows: Sequence[SampleResult]) -> SampleResult:
+    """Passed if any, else the most tests passed; harness errors last; ties go to the lowest sample index."""
+    return min(rows, key=lambda r: (r.verdict.value == "harness_error", r.verdict.value != "passed", -r.tests_passed, r.sample_index))
+
+
+def problem_details(results: Sequence[SampleResult]) -> list[dict[str, Any]]:
+    """One entry per problem (sorted by id): its best sample and that sample's first failing test."""
+    grouped: dict[str, list[SampleResult]] = {}
+    for r in results:
+        grouped.setdefault(r.problem_id, []).append(r)
+    out = []
+    for pid in sorted(grouped):
+        rows, best = grouped[pid], best_sample(grouped[pid])
+        judged = [r for r in rows if r.verdict.value != "harness_error"]
+        f = best.first_failure if best.verdict.value != "passed" else None
+        failure = None if f is None else {
+            "index": f.index, "verdict": f.verdict.value, "input": one_line(f.input),
+            "expected": one_line(f.expected), "got": one_line(f.got), "detail": one_line(f.detail)}
+        out.append({
+            "problem_id": pid, "difficulty": best.difficulty, "samples": len(judged), "harness_errors": len(rows) - len(judged),
+            "passed": sum(r.verdict.value == "passed" for r in judged), "best_sample": best.sample_index,
+            "verdict": best.verdict.value, "tests_passed": best.tests_passed, "tests_total": best.tests_total,
+            "failure": failure,
+        })
+    return out
+
+
+DETAIL_CSV = ["problem_id", "difficulty", "samples", "harness_errors", "passed", "best_sample", "verdict", "tests_passed", "tests_total"] + [
+    f"failure_{k}" for k in ("index", "verdict", "input", "expected", "got", "detail")]
+DETAIL_HEADERS = ["Problem", "Difficulty", "Solved", "Best verdict", "Tests", "First failing test", "Input", "Expected", "Got", "Detail"]
+
+
+def detail_rows(details: Sequence[dict[str, Any]]) -> list[list[str | None]]:
+    rows = []
+    for d in details:
+        f = d["failure"] or {}
+        failing = f"#{f['index']} {f['verdict']}" if f else None
+        rows.append([d["problem_id"], d["difficulty"], f"{d['passed']}/{d['samples']}", d["verdict"],
+                     f"{d['tests_passed']}/{d['tests_total']}", failing, f.get("input"), f.get("expected"), f.get("got"), f.get("detail")])
+    return rows
+
+
+# ---- renderers --------------------------------------------------------------------------------------
+
+
+def summary_table(r: RunReport) -> tuple[list[str], list[list[str | None]]]:
+    ks = table_ks(max_k(list(r.buckets.values())))
+    headers = ["Difficulty", "Problems", "Samples", *metric_headers(ks, r.level), *VERDICT_COLUMNS.values()]
+    rows = [[name, str(b.problems), str(b.samples), *metric_cells(b, r.intervals[name], ks), *verdict_cells(b)] for name, b in r.buckets.items()]
+    return headers, rows
+
+
+def _md(r: RunReport, details: bool) -> str:
+    parts = [f"## apps-eval report: {r.label}", md_table(*summary_table(r)), "**Settings**\n\n" + "\n".join(f"- {n}" for n in r.notes() + [VERDICT_LEGEND])]
+    if details:
+        rows = [row[:6] + [md_code(c) for c in row[6:9]] + row[9:] for row in detail_rows(problem_details(r.results))]
+        parts.append("### Per-problem detail\n\n" + md_table(DETAIL_HEADERS, rows, text_columns=len(DETAIL_HEADERS)))
+    return "\n\n".join(parts) + "\n"
+
+
+def _tex(r: RunReport, details: bool) -> str:
+    headers, rows = summary_table(r)
+    tables = [tex_table(headers, rows, rule_before=(len(rows) - 1,))]
+    if details:
+        tables.append(tex_table(DETAIL_HEADERS, detail_rows(problem_details(r.results)), text_columns=len(DETAIL_HEADERS)))
+    return tex_document(f"apps-eval results: {r.label}", tables, r.notes() + [VERDICT_LEGEND])
+
+
+def _csv(r: RunReport, details: bool) -> str:
+    """One row per difficulty (fractions); with details, one row per problem instead."""
+    if details:
+        rows = [d | {f"failure_{k}": v for k, v in (d["failure"] or {}).items()} for d in problem_details(r.results)]
+        return csv_text(DETAIL_CSV, [[row.get(h) for h in DETAIL_CSV] for row in rows])
+    ks = range(1, max_k(list(r.buckets.values())) + 1)
+    fields = [{"difficulty": name} | csv_metric_fields(b, r.intervals[name], ks) for name, b in r.buckets.items()]
+    return csv_text(list(fields[0]), [list(f.values()) for f in fields])
+
+
+def report_json(r: RunReport, details: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "run": r.label, "path": r.path, "unit": "fraction", "settings": r.settings,
+        "buckets": {name: b.to_json() | {"ci": {k: list(v) for k, v in r.intervals[name].items()}} for name, b in r.buckets.items()},
+        "bootstrap": {"method": "percentile", "level": r.level, "n_boot": r.n_boot, "seed": r.seed, "overall": "stratified by difficulty"},
+        "valid_only": None, "warnings": r.warnings,
+    }
+    if r.masked:
+        reasons: dict[str, int] = {}
+        for why in r.excluded.values():
+            reasons[why.reason] = reasons.get(why.reason, 0) + 1
+        out["valid_only"] = {"excluded": len(r.excluded), "reasons": reasons,
+                             "problems": {pid: {"reason": w.reason, "detail": w.detail} for pid, w in r.excluded.items()}}
+    if details:
+        out["problems"] = problem_details(r.results)
+    return out
+
+
+def _png(r: RunReport, details: bool) -> bytes:
+    from .plots import report_png
+
+    return report_png(r)
+
+
+RENDERERS = {"md": _md, "tex": _tex, "csv": _csv, "json": lambda r, d: json.dumps(report_json(r, d), indent=2) + "\n", "png": _png}
+
+
+def render_report(run: RunFolder, fmt: str, *, valid_mask: ValidityMask | None = None, details: bool = False) -> str | bytes:
+    """The run's tables in one format; bytes for png, text otherwise."""
+    if fmt not in RENDERERS:
+        raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    return RENDERERS[fmt](build_report(run, valid_mask), details)

@@ -1,0 +1,91 @@
+"""Text-table primitives shared by the report and comparison renderers: number cells,
+GitHub Markdown tables, LaTeX booktabs tabulars (with escaping) and CSV. Pure, stdlib only.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any, Sequence
+
+DETAIL_LIMIT = 200  # characters kept of a test's input, expected and actual output
+
+Interval = tuple[float, float]
+
+
+def fmt_pct(x: float | None) -> str | None:
+    return None if x is None else f"{100 * x:.2f}"
+
+
+def fmt_ci(x: float | None, ci: Interval | None) -> str | None:
+    if x is None:
+        return None
+    return fmt_pct(x) if ci is None else f"{100 * x:.2f} [{100 * ci[0]:.2f}, {100 * ci[1]:.2f}]"
+
+
+def md_cell(cell: str | None) -> str:
+    return "–" if cell is None else cell.replace("|", "\\|")
+
+
+def md_table(headers: Sequence[str], rows: Sequence[Sequence[str | None]], *, text_columns: int = 1) -> str:
+    """GitHub Markdown: the first text_columns columns left-aligned, the rest (numbers) right-aligned."""
+    align = [":---"] * text_columns + ["---:"] * (len(headers) - text_columns)
+    lines = ["| " + " | ".join(md_cell(h) for h in headers) + " |", "|" + "|".join(align) + "|"]
+    lines += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+_TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+        "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def tex_escape(text: str) -> str:
+    return "".join(_TEX.get(ch, ch) for ch in text)
+
+
+def tex_table(headers: Sequence[str], rows: Sequence[Sequence[str | None]], rule_before: Sequence[int] = (), text_columns: int = 1) -> list[str]:
+    """booktabs tabular lines; rule_before: row indexes that get a \\midrule above them."""
+    spec = "l" * text_columns + "r" * (len(headers) - text_columns)
+    lines = [r"\begin{tabular}{" + spec + "}", r"\toprule", " & ".join(tex_escape(h) for h in headers) + r" \\", r"\midrule"]
+    for i, row in enumerate(rows):
+        if i in rule_before:
+            lines.append(r"\midrule")
+        lines.append(" & ".join("--" if c is None else tex_escape(c) for c in row) + r" \\")
+    return lines + [r"\bottomrule", r"\end{tabular}"]
+
+
+def tex_document(caption: str, tables: Sequence[list[str]], notes: Sequence[str]) -> str:
+    """A table float (needs \\usepackage{booktabs}) with the notes in small print under the tabulars."""
+    body = ["% apps-eval: needs \\usepackage{booktabs}", r"\begin{table}[t]", r"\centering", r"\small"]
+    for table in tables:
+        body += table + [r"\par\medskip"]
+    note_text = " \\\\\n".join(tex_escape(n) for n in notes)
+    body += [r"\begin{minipage}{\linewidth}\footnotesize", note_text, r"\end{minipage}", rf"\caption{{{tex_escape(caption)}}}", r"\end{table}"]
+    return "\n".join(body) + "\n"
+
+
+def csv_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(["" if c is None else c for c in row] for row in rows)
+    return buf.getvalue()
+
+
+def frac(x: float | None) -> float | None:
+    return None if x is None else round(x, 12)
+
+
+def one_line(text: str, limit: int = DETAIL_LIMIT) -> str:
+    flat = text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def md_code(text: str | None) -> str | None:
+    """A code span that survives any backticks in text (so test data is not read as Markdown)."""
+    if not text:
+        return text
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

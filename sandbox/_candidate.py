@@ -1,0 +1,271 @@
+"""Preparing a program (in the worker) and running it (in the per-test child process).
+
+``prepare`` compiles once per program in the worker; ``run_stdio`` / ``run_call`` execute
+in the forked, already-isolated child, which exits through ``os._exit`` and never returns
+into the worker's stack. The child reports how the program ended through a small JSON
+record written to RESULT_FD; the process exit status stays authoritative, so a program
+that forges a record can only describe its own output, never reach expected outputs
+(they are not in this process at all).
+"""
+from __future__ import annotations
+
+import atexit
+import builtins
+import json
+import os
+import re
+import sys
+import types
+
+RESULT_FD = 3
+MAX_VALUE_CHARS = 1 << 62  # set by the worker to the output cap; a longer return value is OUTPUT_LIMIT
+DETAIL_CHARS = 300
+
+# Names the original APPS harness puts in scope by prepending imports. Only used for
+# programs that need its function wrapper anyway (a top-level `return`).
+APPS_HEADER = """\
+import sys, time, itertools, collections, math, fractions, heapq
+from itertools import accumulate, product, permutations, combinations
+from collections import Counter, OrderedDict, deque, defaultdict, ChainMap
+from functools import lru_cache
+from math import sqrt, sin, cos, tan, ceil, fabs, floor, gcd, exp, log, log2
+from typing import List, Tuple
+from heapq import *
+stdin = sys.stdin
+stdout = sys.stdout
+"""
+
+# LeetCode-style starter code annotates with these without importing them; LeetCode's
+# own environment provides them, so call-based programs get them pre-bound.
+TYPING_NAMES = ("List", "Dict", "Tuple", "Set", "FrozenSet", "Optional", "Union", "Any",
+                "Callable", "Iterable", "Iterator", "Generator", "Sequence", "Mapping",
+                "DefaultDict", "Deque")
+
+# Compile errors of a script that go away inside the original's function wrapper.
+_WRAPPER_ONLY_ERRORS = ("'return' outside function", "no binding for nonlocal",
+                        "nonlocal declaration not allowed at module level")
+
+
+class _Quitter:
+    """exit() and quit(), which the site module (absent with -S) gives every script."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Use {self.name}() or Ctrl-D (i.e. EOF) to exit"
+
+    def __call__(self, code=None):
+        try:
+            sys.stdin.close()
+        except BaseException:  # noqa: BLE001
+            pass
+        raise SystemExit(code)
+
+
+def install_site_builtins() -> None:
+    builtins.exit = _Quitter("exit")
+    builtins.quit = _Quitter("quit")
+
+
+class Prepared:
+    """A compiled program, or the reason it does not compile."""
+
+    __slots__ = ("code", "header", "wrapped", "error")
+
+    def __init__(self, code=None, header=None, wrapped=False, error=""):
+        self.code, self.header, self.wrapped, self.error = code, header, wrapped, error
+
+
+def _syntax_detail(exc: SyntaxError) -> str:
+    where = f" (line {exc.lineno})" if exc.lineno else ""
+    return truncate(f"{type(exc).__name__}: {exc.msg}{where}")
+
+
+def truncate(text: str, limit: int = DETAIL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def prepare(program: str, stdio: bool) -> Prepared:
+    try:
+        return Prepared(compile(program, "<solution>", "exec", dont_inherit=True))
+    except SyntaxError as exc:
+        if not (stdio and exc.msg.startswith(_WRAPPER_ONLY_ERRORS)):
+            return Prepared(error=_syntax_detail(exc))
+        first_error = exc
+    except (ValueError, MemoryError, RecursionError) as exc:  # e.g. NUL bytes, absurd nesting
+        return Prepared(error=truncate(f"{type(exc).__name__}: {exc}"))
+    try:
+        code = compile(_wrap_in_function(program), "<solution>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return Prepared(error=_syntax_detail(first_error))
+    # random and numpy are bound only for programs that mention them: importing them in
+    # every test's process would cost more than the whole test.
+    extra = "import random\n" if "random" in program else ""
+    if re.search(r"\bnp\b", program):
+        extra += "try:\n    import numpy as np\nexcept ImportError:\n    pass\n"
+    header = compile(APPS_HEADER + extra, "<apps-header>", "exec", dont_inherit=True)
+    return Prepared(code, header, wrapped=True)
+
+
+def _wrap_in_function(program: str):
+    """The program's statements as the body of `def code(): ...`, then `code()`.
+
+    Done on the syntax tree, so string literals keep their exact text. Star imports are
+    illegal inside a function and stay at module level.
+    """
+    import ast  # only needed for the rare wrapped program; keeps the worker small
+
+    tree = ast.parse(program, "<solution>")
+    hoisted = [s for s in tree.body if isinstance(s, ast.ImportFrom) and any(a.name == "*" for a in s.names)]
+    body = [s for s in tree.body if s not in hoisted] or [ast.Pass()]
+    func = ast.FunctionDef(name="code", args=ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[],
+                                                           kw_defaults=[], kwarg=None, defaults=[]),
+                           body=body, decorator_list=[], returns=None, type_comment=None)
+    call = ast.Expr(ast.Call(func=ast.Name("code", ast.Load()), args=[], keywords=[]))
+    module = ast.Module(body=hoisted + [func, call], type_ignores=[])
+    return ast.fix_missing_locations(module)
+
+
+def _record(rec: dict) -> None:
+    try:
+        data = json.dumps(rec).encode()
+        os.ftruncate(RESULT_FD, 0)
+        os.pwrite(RESULT_FD, data, 0)
+    except (OSError, ValueError, TypeError):
+        pass
+
+
+def _finish(code: int, rec: dict | None = None) -> None:
+    """Shut down like the interpreter would (threads, atexit, flush), then leave for good."""
+    threading = sys.modules.get("threading")
+    try:
+        if threading is not None:
+            threading._shutdown()
+        atexit._run_exitfuncs()
+    except BaseException:  # noqa: BLE001 - nothing may escape into the worker's stack
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001
+            code = code or 120  # what CPython exits with when the final flush fails
+    if rec is not None:
+        _record(rec)
+    os._exit(code)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code & 0xFF
+    try:
+        print(exc.code, file=sys.stderr)
+    except BaseException:  # noqa: BLE001
+        pass
+    return 1
+
+
+def _failure(exc: BaseException) -> dict:
+    if isinstance(exc, MemoryError):
+        return {"s": "memory", "d": "MemoryError"}
+    try:  # the interpreter's own (C) traceback printer: no traceback module to import
+        sys.__excepthook__(type(exc), exc, exc.__traceback__)
+    except BaseException:  # noqa: BLE001
+        pass
+    return {"s": "exc", "d": truncate(_exception_line(exc))}
+
+
+def _exception_line(exc: BaseException) -> str:
+    """`ValueError: message`, as the last line of a traceback reads."""
+    cls = type(exc)
+    name = cls.__qualname__ if cls.__module__ in ("builtins", "__main__") else f"{cls.__module__}.{cls.__qualname__}"
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001
+        text = "<exception str() failed>"
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        text = f"{exc.msg} (line {exc.lineno})"
+    return f"{name}: {text}" if text else name
+
+
+def _fresh_module(name: str) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.__dict__["__builtins__"] = builtins
+    sys.modules[name] = module
+    return module
+
+
+def run_stdio(prepared: Prepared) -> None:
+    """Run as the __main__ script; stdin/stdout are already the real fds 0 and 1."""
+    module = _fresh_module("__main__")
+    try:
+        if prepared.header is not None:
+            exec(prepared.header, module.__dict__)
+        exec(prepared.code, module.__dict__)
+    except SystemExit as exc:
+        _finish(_exit_code(exc))
+    except BaseException as exc:  # noqa: BLE001
+        _finish(1, _failure(exc))
+    _finish(0)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, (set, frozenset)):
+        try:
+            return sorted(value)
+        except TypeError:
+            return list(value)
+    if type(value).__module__.split(".")[0] == "numpy" and hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"return value not serializable: {type(value).__name__}")
+
+
+def _serialize(value: object) -> tuple[str | None, str]:
+    try:
+        return json.dumps(value, default=_jsonable), ""
+    except TypeError as exc:
+        text = str(exc)
+        if not text.startswith("return value not serializable"):
+            text = f"return value not serializable: {type(value).__name__} ({text})"
+        return None, truncate(text)
+    except (ValueError, RecursionError) as exc:
+        return None, truncate(f"return value not serializable: {type(value).__name__} ({exc})")
+
+
+def _find_function(namespace: dict, fn_name: str):
+    if not isinstance(fn_name, str) or not fn_name:
+        return None
+    fn = namespace.get(fn_name)
+    if callable(fn) and not isinstance(fn, type):
+        return fn
+    solution = namespace.get("Solution")
+    if isinstance(solution, type) and hasattr(solution, fn_name):
+        return getattr(solution(), fn_name)
+    return None
+
+
+def run_call(prepared: Prepared, fn_name: str, args_json: str) -> None:
+    """Load as a module (not __main__), call fn_name(*args), report the JSON of the result."""
+    module = _fresh_module("solution")
+    typing = __import__("typing")
+    for name in TYPING_NAMES:
+        module.__dict__[name] = getattr(typing, name)
+    try:
+        exec(prepared.code, module.__dict__)
+        fn = _find_function(module.__dict__, fn_name)
+        if fn is None:
+            _finish(0, {"s": "missing", "d": f"no function or Solution method named {fn_name!r}"})
+        args = json.loads(args_json)
+        value = fn(*args) if isinstance(args, list) else fn(args)
+        text, problem = _serialize(value)
+    except SystemExit as exc:
+        _finish(_exit_code(exc) or 1, {"s": "exc", "d": f"SystemExit({exc.code!r}) instead of a return"})
+    except BaseException as exc:  # noqa: BLE001
+        _finish(1, _failure(exc))
+    if text is None:
+        _finish(1, {"s": "unser", "d": problem})
+    if len(text) > MAX_VALUE_CHARS:
+        _finish(0, {"s": "big"})
+    _finish(0, {"s": "ok", "v": text})

@@ -1,0 +1,164 @@
+"""Harness side of one worker process: starting it, talking to it with deadlines, killing it.
+
+Workers are fresh interpreters (``python -s -S sandbox/_worker.py``) started with a minimal
+environment, never forks of the harness (which may hold a model and secrets).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from . import _wire
+
+log = logging.getLogger(__name__)
+
+WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_worker.py")
+START_TIMEOUT_S = 60.0
+CANDIDATE_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "HOME": "/tmp",
+    "TMPDIR": "/tmp",
+    "PYTHONHASHSEED": "0",  # the same set/dict order on every run: reproducible verdicts
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+class WorkerFailure(Exception):
+    """The worker process, not the candidate, failed."""
+
+
+def _under(path: str, roots: set[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def interpreter_paths() -> tuple[list[str], list[str]]:
+    """The import path candidates get (stdlib and site-packages only) and the folders to expose.
+
+    Only folders under the interpreter's prefixes: a repository or data folder that a .pth
+    file or PYTHONPATH put on the harness's path is not exposed.
+    """
+    prefixes = {os.path.abspath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    path = [os.path.abspath(p) for p in sys.path if p and os.path.isabs(p) and os.path.exists(p)]
+    path = [p for p in dict.fromkeys(path) if _under(p, prefixes)]
+    return path, sorted(prefixes) + [p for p in path if os.path.isdir(p)]
+
+
+def _write_all(fd: int, data: bytes, deadline: float) -> None:
+    view = memoryview(data)
+    while view:
+        if not select.select([], [fd], [], max(0.0, deadline - time.monotonic()))[1]:
+            raise WorkerFailure("worker does not read its requests")
+        view = view[os.write(fd, view[: 1 << 16]):]
+
+
+def _read_exact(fd: int, n: int, deadline: float) -> bytes:
+    chunks = []
+    while n > 0:
+        if not select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            raise WorkerFailure("worker did not answer in time")
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise WorkerFailure("worker closed its pipe")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+class WorkerProcess:
+    """One worker process and its two pipes. Used by one harness thread at a time."""
+
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.proc: subprocess.Popen | None = None
+        self.isolation: dict = {}
+
+    def start(self) -> None:
+        # Scratch space for the fallback without a private /tmp; removed when the worker dies.
+        self.scratch_base = tempfile.mkdtemp(prefix="apps-eval-scratch-")
+        os.chmod(self.scratch_base, 0o711)
+        req_r, self.req_w = os.pipe()
+        self.resp_r, resp_w = os.pipe()
+        self.stderr = tempfile.TemporaryFile()
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-s", "-S", WORKER_SCRIPT, str(req_r), str(resp_w)],
+                pass_fds=(req_r, resp_w), env=CANDIDATE_ENV, cwd="/", stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=self.stderr, start_new_session=True)
+        finally:
+            os.close(req_r)
+            os.close(resp_w)
+        self.send({**self.config, "scratch_base": self.scratch_base}, time.monotonic() + START_TIMEOUT_S)
+
+    def wait_ready(self) -> None:
+        reply = self.recv(time.monotonic() + START_TIMEOUT_S)
+        if not isinstance(reply, dict) or not reply.get("ready"):
+            detail = reply.get("error") if isinstance(reply, dict) else None
+            raise WorkerFailure(detail or f"unexpected first message from worker: {reply!r:.200}")
+        self.isolation = reply["isolation"]
+
+    def send(self, obj: object, deadline: float) -> None:
+        self.send_bytes(json.dumps(obj, separators=(",", ":")).encode(), deadline)
+
+    def send_bytes(self, body: bytes, deadline: float) -> None:
+        _write_all(self.req_w, _wire.frame(body), deadline)
+
+    def recv(self, deadline: float) -> object:
+        size = int.from_bytes(_read_exact(self.resp_r, _wire.HEADER_SIZE, deadline), "big")
+        try:
+            return json.loads(_read_exact(self.resp_r, size, deadline))
+        except ValueError as exc:
+            raise WorkerFailure(f"undecodable reply: {exc}") from None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stderr_tail(self) -> str:
+        if self.proc is None:
+            return ""
+        try:
+            self.stderr.seek(0, os.SEEK_END)
+            size = self.stderr.tell()
+            self.stderr.seek(max(0, size - 600))
+            return self.stderr.read().decode(errors="replace").strip()
+        except (OSError, ValueError):
+            return ""
+
+    def kill(self) -> None:
+        """SIGKILL the worker's process group; its pid namespace dies with it."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        for kill in (lambda: os.killpg(proc.pid, signal.SIGKILL), proc.kill):
+            try:
+                kill()
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            log.warning("worker %d did not die", proc.pid)
+        for fd in (self.req_w, self.resp_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.stderr.close()
+        shutil.rmtree(self.scratch_base, ignore_errors=True)
+
+
+def kill_all(workers: list[WorkerProcess]) -> None:
+    for w in workers:
+        w.kill()

@@ -1,0 +1,72 @@
+"""A warm worker, phase 2 (serving): exec'd by _worker.py inside the prepared namespaces.
+
+``python -s -S _server.py REQ_FD RESP_FD CONFIG_JSON``. Imports as little as possible
+(no ctypes), pre-imports what candidates commonly use, then answers one request at a time.
+"""
+from __future__ import annotations
+
+import gc
+import json
+import os
+import signal
+import sys
+
+REQ_FD, RESP_FD = int(sys.argv[1]), int(sys.argv[2])
+CONFIG = json.loads(sys.argv[3])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import _candidate  # noqa: E402
+import _wire  # noqa: E402
+from _runner import Runner  # noqa: E402
+
+if not CONFIG["pid_namespace"]:
+    import _jail  # noqa: E402,F401 - fallback children need prctl (PDEATHSIG) through ctypes
+del sys.path[0]
+
+# Imported once here so that per-test children (forks) find them loaded: the modules APPS
+# programs import most. Left out on purpose:
+# - threading, random and whatever imports them (queue, statistics, logging, tempfile):
+#   they register at-fork handlers that would run in every child (~0.3 ms per test);
+# - rarely used C extensions (array, cmath, datetime, struct...): each shared library adds
+#   mappings that every fork copies and every exit tears down (~12 us per test each).
+# A program that imports them pays the import itself.
+PRELOAD = ("collections", "itertools", "heapq", "math", "bisect", "functools", "re", "fractions",
+           "decimal", "string", "operator", "copy", "typing", "io", "time", "atexit", "types",
+           "numbers", "collections.abc", "contextlib", "keyword")
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # no KeyboardInterrupt from a terminal's Ctrl-C
+    runner = Runner(CONFIG["limits"], uid=CONFIG["uid"], gid=CONFIG["gid"], drop=CONFIG["drop"],
+                    pid_namespace=CONFIG["pid_namespace"], private_root=CONFIG["private_root"],
+                    watch_fd=REQ_FD, scratch_base=CONFIG["scratch_base"])
+    runner.limit_worker()
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    sys.set_int_max_str_digits(0)
+    _candidate.install_site_builtins()
+    _candidate.MAX_VALUE_CHARS = runner.max_output
+    sys.path[:] = [runner.scratch] + CONFIG["sys_path"]  # like a script's own folder, then the stdlib
+    sys.argv[:] = [runner.scratch + "/main.py"]
+    isolation = {**CONFIG["isolation"], **runner.describe()}
+    gc.collect()
+    gc.freeze()  # children never walk (and so never copy) the worker's own objects
+    _wire.send(RESP_FD, {"ready": True, "isolation": isolation})
+    while True:
+        try:
+            request = _wire.recv(REQ_FD)
+        except _wire.WireError:
+            runner.close()
+            os._exit(0)
+        try:
+            reply = runner.run_program(request)
+        except Exception as exc:  # noqa: BLE001 - reported to the harness as its own fault
+            reply = {"error": f"worker failed: {type(exc).__name__}: {exc}"}
+        _wire.send(RESP_FD, reply)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,261 @@
+"""The process-isolated executor: warm workers, one harness thread per worker waiting on its pipe.
+
+A submitted program is split into up to `workers` chunks of tests (each test runs in its
+own fresh process anyway), so one slow program does not leave the other workers idle at
+the end of a run. Each thread keeps up to two chunks in flight to its worker, so the
+worker never waits for the harness between chunks. A worker that dies, hangs or speaks
+garbage turns its chunk into HARNESS_ERROR runs (never a candidate failure) and is
+restarted for the next one.
+"""
+from __future__ import annotations
+
+import collections
+import json
+import os
+import queue
+import threading
+import time
+import weakref
+from concurrent.futures import Future
+
+from ._pool import CANDIDATE_ENV, WorkerFailure, WorkerProcess, interpreter_paths, kill_all
+from .records import ExecutionRequest, Limits, ProgramRun, RunStatus, TestKind, TestRun
+
+# Per test the worker needs the timeout plus a little to kill and reap; the rest is slack.
+PER_TEST_SLACK_S = 2.0
+PER_CHUNK_SLACK_S = 30.0
+PIPELINE_DEPTH = 2
+PIPE_SAFE_BYTES = 48 << 10  # a pipelined request must fit the pipe buffer: never block on it
+UID_BASE = 2_000_000  # candidate uid = UID_BASE + the worker's pid: distinct for concurrent workers
+NAMESPACES = True  # False forces the no-namespace fallback (used by its tests)
+_STOP = object()
+
+
+class _Job:
+    """One submitted request, possibly split into chunks that finish in any order."""
+
+    def __init__(self, request: ExecutionRequest, future: Future, n_chunks: int) -> None:
+        self.request, self.future = request, future
+        self.runs: list = [None] * len(request.inputs)
+        self.left, self.wrapped = n_chunks, False
+        self.lock = threading.Lock()
+        self.started = self.cancelled = False
+
+    def start(self) -> bool:
+        """False when the caller cancelled the future before any chunk ran."""
+        with self.lock:
+            if not self.started:
+                self.started = True
+                self.cancelled = not self.future.set_running_or_notify_cancel()
+            return not self.cancelled
+
+    def cancel_or_fail(self, chunk: "_Chunk", detail: str) -> None:
+        with self.lock:
+            if not self.started:
+                self.started = self.cancelled = True
+                self.future.cancel()
+            if self.cancelled:
+                return
+        self.finish(chunk, _harness_error(chunk, detail), False)
+
+    def finish(self, chunk: "_Chunk", runs: list, wrapped: bool) -> None:
+        with self.lock:
+            self.runs[chunk.start:chunk.start + len(runs)] = runs
+            self.wrapped |= wrapped
+            self.left -= 1
+            done = self.left == 0
+        if done:
+            self.future.set_result(ProgramRun(runs=tuple(self.runs), wrapped=self.wrapped))
+
+
+class _Chunk:
+    __slots__ = ("job", "start", "inputs", "body")
+
+    def __init__(self, job: _Job, start: int, inputs: tuple) -> None:
+        self.job, self.start, self.inputs = job, start, inputs
+        request = job.request
+        self.body = json.dumps({"program": request.program, "kind": TestKind(request.kind).value,
+                                "inputs": list(inputs), "fn_name": request.fn_name},
+                               separators=(",", ":")).encode()
+
+
+class Executor:
+    """Runs programs in isolated, warm worker processes. Use as a context manager."""
+
+    def __init__(self, limits: Limits, workers: int = 2) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.limits = limits
+        self._n_workers = workers
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._threads: list[threading.Thread] = []
+        self._workers = [WorkerProcess(cfg) for cfg in _worker_configs(limits, workers)]
+        self._finalizer = weakref.finalize(self, kill_all, self._workers)
+        try:
+            for w in self._workers:
+                w.start()
+            for w in self._workers:
+                w.wait_ready()
+        except BaseException:
+            self.close()
+            raise
+        self.isolation: dict[str, object] = {
+            **self._workers[0].isolation,
+            "workers": workers,
+            "worker_start": "exec of a fresh interpreter (python -s -S) with a minimal environment",
+            "hash_seed": CANDIDATE_ENV["PYTHONHASHSEED"],
+            "int_max_str_digits": 0,
+        }
+        self._threads = [threading.Thread(target=self._serve, args=(w,), name=f"sandbox-worker-{i}", daemon=True)
+                         for i, w in enumerate(self._workers)]
+        for t in self._threads:
+            t.start()
+
+    # ---- public API ----------------------------------------------------------------------
+    def submit(self, request: ExecutionRequest) -> "Future[ProgramRun]":
+        """Queue a program; thread-safe. The future's result is a ProgramRun."""
+        future: Future = Future()
+        n = len(request.inputs)
+        size = max(1, -(-n // min(max(n, 1), self._n_workers)))
+        starts = range(0, n, size) if n else [0]
+        job = _Job(request, future, len(starts))
+        chunks = [_Chunk(job, s, tuple(request.inputs[s:s + size])) for s in starts]
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("Executor is closed")
+            for chunk in chunks:
+                self._queue.put(chunk)
+        return future
+
+    def close(self) -> None:
+        """Idempotent: cancel what has not started, kill every worker and all it started."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, _Chunk):
+                item.job.cancel_or_fail(item, "executor closed")
+        for _ in self._threads:
+            self._queue.put(_STOP)
+        kill_all(self._workers)
+        for t in self._threads:
+            t.join(timeout=30)
+        self._finalizer.detach()
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # ---- worker threads ------------------------------------------------------------------
+    def _serve(self, worker: WorkerProcess) -> None:
+        inflight: collections.deque = collections.deque()
+        backlog: collections.deque = collections.deque()
+        stopping, head_started = False, 0.0
+        while True:
+            while not stopping and len(inflight) < PIPELINE_DEPTH:
+                chunk = backlog.popleft() if backlog else self._take(block=not inflight)
+                if chunk is None:
+                    break
+                if chunk is _STOP:
+                    stopping = True
+                    break
+                if inflight and len(chunk.body) > PIPE_SAFE_BYTES:
+                    backlog.appendleft(chunk)  # too big to queue in the pipe: send when idle
+                    break
+                if not chunk.job.start() or not self._send(worker, chunk):
+                    continue
+                if not inflight:
+                    head_started = time.monotonic()
+                inflight.append(chunk)
+            if not inflight:
+                if stopping:
+                    for chunk in backlog:
+                        chunk.job.cancel_or_fail(chunk, "executor closed")
+                    return
+                continue
+            chunk = inflight.popleft()
+            try:
+                reply = worker.recv(head_started + self._budget(chunk))
+            except (WorkerFailure, OSError) as exc:
+                self._fail(worker, chunk, exc)
+                backlog.extendleft(reversed(inflight))  # not started yet: retry on a new worker
+                inflight.clear()
+                continue
+            head_started = time.monotonic()
+            runs, wrapped = _parse_reply(chunk, reply)
+            chunk.job.finish(chunk, runs, wrapped)
+
+    def _take(self, block: bool):
+        try:
+            return self._queue.get(block=block)
+        except queue.Empty:
+            return None
+
+    def _budget(self, chunk: _Chunk) -> float:
+        return len(chunk.inputs) * (self.limits.timeout_s + PER_TEST_SLACK_S) + PER_CHUNK_SLACK_S
+
+    def _send(self, worker: WorkerProcess, chunk: _Chunk) -> bool:
+        try:
+            if not worker.alive:
+                if self._closed:
+                    raise WorkerFailure("executor closed")
+                worker.kill()
+                worker.start()
+                worker.wait_ready()
+            worker.send_bytes(chunk.body, time.monotonic() + PER_CHUNK_SLACK_S)
+            return True
+        except (WorkerFailure, OSError, ValueError) as exc:
+            self._fail(worker, chunk, exc)
+            return False
+
+    def _fail(self, worker: WorkerProcess, chunk: _Chunk, exc: BaseException) -> None:
+        detail = "executor closed" if self._closed else f"worker failed: {exc}"
+        tail = worker.stderr_tail()
+        worker.kill()
+        chunk.job.cancel_or_fail(chunk, detail + (f"; worker stderr: {tail}" if tail and not self._closed else ""))
+
+
+def _worker_configs(limits: Limits, workers: int) -> list[dict]:
+    sys_path, readonly = interpreter_paths()
+    config = {
+        "limits": {"timeout_s": limits.timeout_s, "cpu_s": limits.effective_cpu_s, "memory_mb": limits.memory_mb,
+                   "max_output_bytes": limits.max_output_bytes, "max_file_bytes": limits.max_file_bytes,
+                   "max_processes": limits.max_processes},
+        "sys_path": sys_path, "readonly_paths": readonly, "uid_base": UID_BASE,
+        "tmp_bytes": max(64 << 20, 2 * limits.max_file_bytes), "namespaces": NAMESPACES,
+    }
+    # One CPU per worker when there are enough: a worker and its children then never need
+    # cross-CPU TLB shootdowns on fork and exit (measurably cheaper in VMs).
+    cpus = sorted(os.sched_getaffinity(0))
+    pin = workers <= len(cpus)
+    return [{**config, "cpu": cpus[i] if pin else None} for i in range(workers)]
+
+
+def _harness_error(chunk: _Chunk, detail: str) -> list:
+    return [TestRun(index=chunk.start + i, status=RunStatus.HARNESS_ERROR, detail=detail)
+            for i in range(len(chunk.inputs))]
+
+
+def _parse_reply(chunk: _Chunk, reply: object) -> tuple[list, bool]:
+    if not isinstance(reply, dict):
+        return _harness_error(chunk, f"malformed reply: {reply!r:.200}"), False
+    if "error" in reply:
+        return _harness_error(chunk, str(reply["error"])), False
+    try:
+        runs = [TestRun(index=chunk.start + int(i), status=RunStatus(s), output=str(o), wall_s=float(w), detail=str(d))
+                for i, s, o, w, d in reply["runs"]]
+        wrapped = bool(reply.get("wrapped", False))
+    except (KeyError, TypeError, ValueError) as exc:
+        return _harness_error(chunk, f"malformed reply: {exc}"), False
+    if len(runs) != len(chunk.inputs):
+        return _harness_error(chunk, f"worker returned {len(runs)} runs for {len(chunk.inputs)} inputs"), False
+    return runs, wrapped

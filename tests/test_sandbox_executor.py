@@ -1,0 +1,104 @@
+"""The Executor as a component: concurrency, ordering, shutdown, and harness faults kept apart."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import CancelledError
+
+import pytest
+
+import sandbox
+from hostile.helpers import run_stdio
+from sandbox import ExecutionRequest, Executor, Limits, RunStatus
+
+
+def stdio(code: str, *inputs: str) -> ExecutionRequest:
+    return ExecutionRequest(code, sandbox.TestKind.STDIO, inputs or ("",))
+
+
+def test_runs_keep_test_order_when_tests_are_spread_over_workers():
+    with Executor(Limits(timeout_s=2), workers=2) as ex:
+        inputs = tuple(str(i) for i in range(25))
+        run = ex.submit(stdio("print(int(input()) * 2)\n", *inputs)).result(timeout=60)
+    assert [r.index for r in run.runs] == list(range(25))
+    assert [r.output for r in run.runs] == [f"{2 * i}\n" for i in range(25)]
+
+
+def test_submit_is_thread_safe():
+    with Executor(Limits(timeout_s=2), workers=2) as ex:
+        results = {}
+
+        def client(k: int) -> None:
+            futures = [ex.submit(stdio(f"print({k} * 100 + int(input()))\n", str(j))) for j in range(10)]
+            results[k] = [f.result(timeout=60).runs[0].output for f in futures]
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert results == {k: [f"{k * 100 + j}\n" for j in range(10)] for k in range(6)}
+
+
+def test_empty_input_list_gives_empty_run():
+    with Executor(Limits(timeout_s=2), workers=1) as ex:
+        assert ex.submit(ExecutionRequest("print(1)\n", sandbox.TestKind.STDIO, ())).result(timeout=30).runs == ()
+
+
+def test_dead_worker_is_a_harness_error_and_is_replaced():
+    with Executor(Limits(timeout_s=5), workers=1) as ex:
+        future = ex.submit(stdio("import time\ntime.sleep(3)\nprint('late')\n"))
+        time.sleep(0.5)
+        os.killpg(ex._workers[0].proc.pid, signal.SIGKILL)
+        run = future.result(timeout=30)
+        assert run.runs[0].status == RunStatus.HARNESS_ERROR and "worker" in run.runs[0].detail
+        assert run_stdio(ex, "print('fresh worker')\n").runs[0].output == "fresh worker\n"
+
+
+def test_close_is_idempotent_and_refuses_new_work():
+    ex = Executor(Limits(timeout_s=2), workers=1)
+    pids = [w.proc.pid for w in ex._workers]
+    ex.close()
+    ex.close()
+    with pytest.raises(RuntimeError):
+        ex.submit(stdio("print(1)\n"))
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_close_cancels_queued_work_and_resolves_running_work():
+    ex = Executor(Limits(timeout_s=5), workers=1)
+    running = ex.submit(stdio("import time\ntime.sleep(3)\n"))
+    queued = [ex.submit(stdio("print(1)\n")) for _ in range(5)]
+    time.sleep(0.3)
+    ex.close()
+    assert running.result(timeout=10).runs[0].status == RunStatus.HARNESS_ERROR
+    cancelled = 0
+    for future in queued:  # one may already sit in the worker's pipe: then it is resolved, not cancelled
+        try:
+            assert future.result(timeout=10).runs[0].status == RunStatus.HARNESS_ERROR
+        except CancelledError:
+            cancelled += 1
+    assert cancelled >= len(queued) - 1
+
+
+def test_exception_inside_the_with_block_still_kills_workers():
+    with pytest.raises(KeyboardInterrupt):
+        with Executor(Limits(timeout_s=2), workers=2) as ex:
+            pids = [w.proc.pid for w in ex._workers]
+            raise KeyboardInterrupt
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_importing_sandbox_starts_nothing():
+    import subprocess
+    import sys
+    code = "import sandbox, threading, os; print(threading.active_count(), len(os.listdir('/proc/self/task')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=os.path.dirname(os.path.dirname(sandbox.__file__)))
+    assert out.stdout.split() == ["1", "1"]
