@@ -82,6 +82,12 @@ class Evaluation:
         self._pending = 0
         self._idle = threading.Condition(self._lock)
         self._errors: list[BaseException] = []
+        self._stopped = False
+
+    def stop(self) -> None:
+        """Record nothing more: work cut short by an interrupt is redone on resume, not saved."""
+        with self._lock:
+            self._stopped = True
 
     def submit(self, candidate: Candidate) -> None:
         problem = self._problems[candidate.problem_id]
@@ -110,7 +116,8 @@ class Evaluation:
             wall = sum(r.wall_s for r in run.runs)
             result = sample_result(problem, candidate, judge(problem.tests, run), wall)
             with self._lock:
-                self._on_result(result)
+                if not self._stopped:
+                    self._on_result(result)
         except BaseException as exc:  # keep the first error for wait() to raise
             with self._lock:
                 self._errors.append(exc)

