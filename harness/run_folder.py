@@ -1,6 +1,7 @@
 """The run folder's config record: written once, checked on resume."""
 from __future__ import annotations
 
+import json
 import platform
 import sys
 from importlib import metadata
@@ -39,7 +40,7 @@ def _lookup(record: dict[str, Any], dotted: str) -> Any:
         value = value.get(part) if isinstance(value, dict) else None
     if dotted == "generation" and isinstance(value, dict):
         value = {k: v for k, v in value.items() if k not in NON_IDENTITY_GENERATION}
-    return value
+    return json.loads(json.dumps(value))  # as stored: tuples become lists
 
 
 def open_run_folder(out: Path, record: dict[str, Any]) -> bool:

@@ -29,3 +29,5 @@ __all__ = [
     "TestVerdict",
     "Verdict",
 ]
+
+from .judge import judge, program_verdict  # noqa: E402
