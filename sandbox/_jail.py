@@ -162,6 +162,10 @@ def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str
             extra.append(p)
     new_root = _pick_mountpoint(sources + extra)
     mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=755")
+    # The private /tmp goes in first, so read-only binds of folders that live under the
+    # host's /tmp (e.g. a checkout there) land inside it instead of being hidden by it.
+    os.mkdir(new_root + "/tmp", 0o755)
+    mount("tmpfs", new_root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_size},nr_inodes=8192,mode=1777")
     visible = []
     for p in sources + extra:
         target = new_root + p
@@ -173,8 +177,7 @@ def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str
             _bind_readonly(p, target)
         visible.append(p)
     _populate_dev(new_root)
-    for d in ("proc", "tmp"):
-        os.mkdir(f"{new_root}/{d}", 0o755)
+    os.makedirs(new_root + "/proc", 0o755, exist_ok=True)
     # Before the pivot: in a user namespace the kernel allows a new proc mount only while
     # an existing one is visible in the mount namespace.
     try:
@@ -186,7 +189,6 @@ def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str
     os.symlink("/tmp", new_root + "/var/tmp")
     os.mkdir(new_root + "/.oldroot", 0o700)
     _pivot(new_root)
-    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_size},nr_inodes=8192,mode=1777")
     mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_size},nr_inodes=1024,mode=1777")
     mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     return visible, proc_note
