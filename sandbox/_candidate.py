@@ -1,11 +1,10 @@
-"""Preparing a program (in the worker) and running it (in the per-test child process).
+"""Preparing a program (in the worker) and running one test of it (in the test process).
 
-``prepare`` compiles once per program in the worker; ``run_stdio`` / ``run_call`` execute
-in the forked, already-isolated child, which exits through ``os._exit`` and never returns
-into the worker's stack. The child reports how the program ended through a small JSON
-record written to RESULT_FD; the process exit status stays authoritative, so a program
-that forges a record can only describe its own output, never reach expected outputs
-(they are not in this process at all).
+``prepare`` compiles once per program in the worker; ``run_stdio`` / ``run_call`` run one
+test in the forked, already-isolated test process (see _test_process.py) and return its
+exit status and a small record (how it failed, or the JSON of the returned value). A
+program that forges a record can only describe its own output, never reach expected
+outputs: they are not in this process at all.
 """
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ import re
 import sys
 import types
 
-RESULT_FD = 3
 MAX_VALUE_CHARS = 1 << 62  # set by the worker to the output cap; a longer return value is OUTPUT_LIMIT
 DETAIL_CHARS = 300
 
@@ -127,32 +125,30 @@ def _wrap_in_function(program: str):
     return ast.fix_missing_locations(module)
 
 
-def _record(rec: dict) -> None:
-    try:
-        data = json.dumps(rec).encode()
-        os.ftruncate(RESULT_FD, 0)
-        os.pwrite(RESULT_FD, data, 0)
-    except (OSError, ValueError, TypeError):
-        pass
+def _wind_down(code: int, module: types.ModuleType) -> int:
+    """End a test as the interpreter ends a script: threads, atexit, module teardown, flush.
 
-
-def _finish(code: int, rec: dict | None = None) -> None:
-    """Shut down like the interpreter would (threads, atexit, flush), then leave for good."""
+    Returns the exit status, which becomes 120 when the final flush fails (as in CPython).
+    """
     threading = sys.modules.get("threading")
     try:
         if threading is not None:
-            threading._shutdown()
+            main = threading.main_thread()
+            for thread in threading.enumerate():
+                if thread is not main and not thread.daemon:
+                    thread.join()
         atexit._run_exitfuncs()
-    except BaseException:  # noqa: BLE001 - nothing may escape into the worker's stack
+        # Clearing the namespace finalizes what the program left open (e.g. its own
+        # unflushed writer on fd 1) now, not during a later test.
+        module.__dict__.clear()
+    except BaseException:  # noqa: BLE001 - the candidate's failures end here
         pass
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except BaseException:  # noqa: BLE001
-            code = code or 120  # what CPython exits with when the final flush fails
-    if rec is not None:
-        _record(rec)
-    os._exit(code)
+            code = code or 120
+    return code
 
 
 def _exit_code(exc: SystemExit) -> int:
@@ -197,18 +193,19 @@ def _fresh_module(name: str) -> types.ModuleType:
     return module
 
 
-def run_stdio(prepared: Prepared) -> None:
-    """Run as the __main__ script; stdin/stdout are already the real fds 0 and 1."""
+def run_stdio(prepared: Prepared) -> tuple[int, dict]:
+    """Run as the __main__ script; stdin/stdout are already fresh. (exit status, record)."""
     module = _fresh_module("__main__")
+    code, record = 0, {}
     try:
         if prepared.header is not None:
             exec(prepared.header, module.__dict__)
         exec(prepared.code, module.__dict__)
     except SystemExit as exc:
-        _finish(_exit_code(exc))
+        code = _exit_code(exc)
     except BaseException as exc:  # noqa: BLE001
-        _finish(1, _failure(exc))
-    _finish(0)
+        code, record = 1, _failure(exc)
+    return _wind_down(code, module), record
 
 
 def _jsonable(value: object) -> object:
@@ -246,26 +243,31 @@ def _find_function(namespace: dict, fn_name: str):
     return None
 
 
-def run_call(prepared: Prepared, fn_name: str, args_json: str) -> None:
-    """Load as a module (not __main__), call fn_name(*args), report the JSON of the result."""
+def run_call(prepared: Prepared, fn_name: str, args_json: str) -> tuple[int, dict]:
+    """Load as a module (not __main__), call fn_name(*args); the record carries the JSON result."""
     module = _fresh_module("solution")
-    typing = __import__("typing")
+    typing = sys.modules["typing"]
     for name in TYPING_NAMES:
         module.__dict__[name] = getattr(typing, name)
+    code, record = _call(module, prepared, fn_name, args_json)
+    return _wind_down(code, module), record
+
+
+def _call(module: types.ModuleType, prepared: Prepared, fn_name: str, args_json: str) -> tuple[int, dict]:
     try:
         exec(prepared.code, module.__dict__)
         fn = _find_function(module.__dict__, fn_name)
         if fn is None:
-            _finish(0, {"s": "missing", "d": f"no function or Solution method named {fn_name!r}"})
+            return 0, {"s": "missing", "d": f"no function or Solution method named {fn_name!r}"}
         args = json.loads(args_json)
         value = fn(*args) if isinstance(args, list) else fn(args)
         text, problem = _serialize(value)
     except SystemExit as exc:
-        _finish(_exit_code(exc) or 1, {"s": "exc", "d": f"SystemExit({exc.code!r}) instead of a return"})
+        return _exit_code(exc) or 1, {"s": "exc", "d": f"SystemExit({exc.code!r}) instead of a return"}
     except BaseException as exc:  # noqa: BLE001
-        _finish(1, _failure(exc))
+        return 1, _failure(exc)
     if text is None:
-        _finish(1, {"s": "unser", "d": problem})
+        return 1, {"s": "unser", "d": problem}
     if len(text) > MAX_VALUE_CHARS:
-        _finish(0, {"s": "big"})
-    _finish(0, {"s": "ok", "v": text})
+        return 0, {"s": "big"}
+    return 0, {"s": "ok", "v": text}

@@ -31,8 +31,8 @@ class Limits:
         self.nproc = int(limits["max_processes"])
 
 
-def classify(limits: Limits, stdio: bool, fds: list, timed_out: bool, status: int, rusage) -> list:
-    """[status, output, detail] of one finished child."""
+def classify(limits: Limits, stdio: bool, fds: list, outcome) -> list:
+    """[status, output, detail] of one test (outcome: a _test_process.Outcome)."""
     out_size = os.fstat(fds[1]).st_size
     if stdio and out_size > limits.max_output:
         return [OUTPUT_LIMIT, "", f"more than {limits.max_output} bytes of output"]
@@ -40,16 +40,24 @@ def classify(limits: Limits, stdio: bool, fds: list, timed_out: bool, status: in
     if record is not None and record.get("s") == "big":
         return [OUTPUT_LIMIT, "", f"return value longer than {limits.max_output} bytes"]
     stdout = _read_text(fds[1], out_size) if stdio else ""
-    if timed_out:
+    if outcome.timed_out:
+        if outcome.in_setup:
+            return [HARNESS_ERROR, "", "the test process did not get ready in time (importing heavy modules)"]
         return [TIMEOUT, stdout, f"wall clock above {limits.timeout_s:g} s"]
-    cpu = rusage.ru_utime + rusage.ru_stime
     stderr_tail = _tail(fds[2]) if os.fstat(fds[2]).st_size else ""
+    if outcome.finished:
+        code = record.get("c") if record else None
+        if not isinstance(code, int):
+            return [RUNTIME_ERROR, stdout, "the test ended without its exit record"]
+        status = (code & 0xFF) << 8
+    else:
+        status = outcome.status
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= limits.cpu_s - 0.05):
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and outcome.cpu >= limits.cpu_s - 0.05):
             return [TIMEOUT, stdout, f"CPU time above {limits.cpu_s} s"]
         name = _signal_name(sig)
-        if _looks_like_memory(stderr_tail, rusage, limits.memory_bytes):
+        if _looks_like_memory(stderr_tail, outcome.maxrss, limits.memory_bytes):
             return [MEMORY_LIMIT, stdout, f"killed by {name} near the memory limit"]
         return [RUNTIME_ERROR, stdout, f"killed by {name}"]
     code = os.WEXITSTATUS(status)
@@ -63,7 +71,7 @@ def classify(limits: Limits, stdio: bool, fds: list, timed_out: bool, status: in
     if code != 0:
         if kind in ("exc", "unser"):
             return [RUNTIME_ERROR, stdout, str(record.get("d", ""))]
-        if _looks_like_memory(stderr_tail, rusage, limits.memory_bytes):
+        if _looks_like_memory(stderr_tail, outcome.maxrss, limits.memory_bytes):
             return [MEMORY_LIMIT, stdout, "out of memory"]
         return [RUNTIME_ERROR, stdout, _last_line(stderr_tail) or f"exit status {code}"]
     if stdio:
@@ -101,8 +109,8 @@ def _read_record(fd: int, max_output: int):
     return record if isinstance(record, dict) else None
 
 
-def _looks_like_memory(stderr_tail: str, rusage, limit: int) -> bool:
-    return any(word in stderr_tail for word in _MEMORY_WORDS) or rusage.ru_maxrss * 1024 >= 0.8 * limit
+def _looks_like_memory(stderr_tail: str, maxrss: int, limit: int) -> bool:
+    return any(word in stderr_tail for word in _MEMORY_WORDS) or maxrss >= 0.8 * limit
 
 
 def _signal_name(sig: int) -> str:

@@ -23,12 +23,12 @@ if not CONFIG["pid_namespace"]:
     import _jail  # noqa: E402,F401 - fallback children need prctl (PDEATHSIG) through ctypes
 del sys.path[0]
 
-# Imported once here so that per-test children (forks) find them loaded: the modules APPS
+# Imported once here so that test processes (forks) find them loaded: the modules APPS
 # programs import most. Left out on purpose:
 # - threading, random and whatever imports them (queue, statistics, logging, tempfile):
-#   they register at-fork handlers that would run in every child (~0.3 ms per test);
+#   they register at-fork handlers that would run in every fork (~0.3 ms each);
 # - rarely used C extensions (array, cmath, datetime, struct...): each shared library adds
-#   mappings that every fork copies and every exit tears down (~12 us per test each).
+#   mappings that every fork copies and every exit tears down (~12 us each).
 # A program that imports them pays the import itself.
 PRELOAD = ("collections", "itertools", "heapq", "math", "bisect", "functools", "re", "fractions",
            "decimal", "string", "operator", "copy", "typing", "io", "time", "atexit", "types",
@@ -52,6 +52,7 @@ def main() -> None:
     sys.path[:] = [runner.scratch] + CONFIG["sys_path"]  # like a script's own folder, then the stdlib
     sys.argv[:] = [runner.scratch + "/main.py"]
     isolation = {**CONFIG["isolation"], **runner.describe()}
+    runner.snapshot_interpreter()
     gc.collect()
     gc.freeze()  # children never walk (and so never copy) the worker's own objects
     _wire.send(RESP_FD, {"ready": True, "isolation": isolation})

@@ -1,8 +1,8 @@
 """The process-isolated executor: warm workers, one harness thread per worker waiting on its pipe.
 
-A submitted program is split into up to `workers` chunks of tests (each test runs in its
-own fresh process anyway), so one slow program does not leave the other workers idle at
-the end of a run. Each thread keeps up to two chunks in flight to its worker, so the
+A program with many tests is split into up to `workers` chunks of at least
+MIN_CHUNK_TESTS tests, so one slow program does not leave the other workers idle at the
+end of a run; each chunk costs one more process, so short programs stay whole. Each thread keeps up to two chunks in flight to its worker, so the
 worker never waits for the harness between chunks. A worker that dies, hangs or speaks
 garbage turns its chunk into HARNESS_ERROR runs (never a candidate failure) and is
 restarted for the next one.
@@ -25,6 +25,7 @@ from .records import ExecutionRequest, Limits, ProgramRun, RunStatus, TestKind, 
 PER_TEST_SLACK_S = 2.0
 PER_CHUNK_SLACK_S = 30.0
 PIPELINE_DEPTH = 2
+MIN_CHUNK_TESTS = 3
 PIPE_SAFE_BYTES = 48 << 10  # a pipelined request must fit the pipe buffer: never block on it
 UID_BASE = 2_000_000  # candidate uid = UID_BASE + the worker's pid: distinct for concurrent workers
 NAMESPACES = True  # False forces the no-namespace fallback (used by its tests)
@@ -118,7 +119,7 @@ class Executor:
         """Queue a program; thread-safe. The future's result is a ProgramRun."""
         future: Future = Future()
         n = len(request.inputs)
-        size = max(1, -(-n // min(max(n, 1), self._n_workers)))
+        size = max(MIN_CHUNK_TESTS, -(-n // self._n_workers))
         starts = range(0, n, size) if n else [0]
         job = _Job(request, future, len(starts))
         chunks = [_Chunk(job, s, tuple(request.inputs[s:s + size])) for s in starts]

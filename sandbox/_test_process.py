@@ -1,0 +1,312 @@
+"""The test process: one fork of the worker that runs consecutive tests of one program.
+
+Forking per test costs about a millisecond of CPU (copying and tearing down the worker's
+page tables, copy-on-write faults), more than a typical APPS test itself. So one isolated
+process runs the tests of a program one after the other, as the original APPS harness
+does, with the interpreter state a test can change reset before the next one: a fresh
+``__main__`` module, fresh std streams on fresh files, builtins, recursion limit, working
+directory, CPU budget. A test that crashes, exits the process or times out takes the
+process with it; the worker forks a fresh one for the remaining tests.
+
+Handshake, one byte each way per test: the worker truncates the files, writes the input
+and sends GO; the child runs the test, writes its record and answers DONE. The wall clock
+runs in the worker, from GO to DONE. For the last test the worker sends LAST and the child
+exits with the test's status instead (no process is left waiting). A program that forges
+DONE or its record only changes what it itself is judged on; expected outputs never
+enter this process.
+
+The first test of a process runs in the state the fork inherited, untouched: most APPS
+programs have one test, and every object the child touches costs it a copy-on-write
+fault, so nothing is reset (or even looked at) before it.
+
+Child file descriptors: 0 stdin, 1 stdout, 2 stderr, 3 record (all memfds the worker
+reads), 4 DONE pipe, 5 GO pipe, 6-9 copies of 0-3 (restored before each test).
+"""
+from __future__ import annotations
+
+import builtins
+import io
+import json
+import math
+import os
+import resource
+import select
+import signal
+import sys
+import time
+
+import _candidate
+import _cleanup
+from _outcome import SETUP_FAILED
+
+RECORD_FD, DONE_FD, GO_FD, SAVED_FD = 3, 4, 5, 6
+READY, GO, LAST, DONE = b"r", b"g", b"l", b"d"
+SETUP_TIMEOUT_S = 60.0  # importing numpy & co. before the first test; not a candidate's time
+_HIGH_FD = 100
+
+
+class Outcome:
+    """How one test ended, as the worker saw it: by DONE, by the process's death, or timed out."""
+
+    __slots__ = ("finished", "timed_out", "status", "cpu", "maxrss", "wall", "in_setup")
+
+    def __init__(self, finished: bool, timed_out: bool, status: int, cpu: float, maxrss: int, wall: float,
+                 in_setup: bool = False):
+        self.finished, self.timed_out, self.status = finished, timed_out, status
+        self.cpu, self.maxrss, self.wall = cpu, maxrss, wall
+        self.in_setup = in_setup  # the process ended (or hung) before it was ready for a test
+
+
+class TestProcess:
+    """Worker side: fork the child, run tests on it, tell whether it is still usable."""
+
+    def __init__(self, files: list[int], setup: tuple, program: tuple, fresh: "FreshState", watch_fd: int) -> None:
+        self.files, self.watch_fd = files, watch_fd
+        done_r, done_w = os.pipe()
+        go_r, self.go_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            _child_main(files + [done_w, go_r], setup, program, fresh)
+        os.close(done_w)
+        os.close(go_r)
+        self.pid, self.done_r = pid, done_r
+        self.pidfd = os.pidfd_open(pid)
+        self.cpu_clock = ((~pid) << 3) | 2  # the kernel's CPU-time clock id of process `pid`
+        self.alive, self.used = True, False
+        self.ready = not program[3]  # heavy modules to import: wait for READY first
+        self.poller = select.poll()
+        self.poller.register(self.pidfd, select.POLLIN)
+        self.poller.register(self.done_r, select.POLLIN)
+        self.poller.register(watch_fd, 0)  # only POLLHUP: the harness closed our pipe
+
+    def run_test(self, stdin: bytes, call_args: bytes, timeout_s: float, last: bool) -> Outcome:
+        """Run the next test; afterwards the child is either waiting for GO or gone (alive False).
+
+        A call-based test's arguments travel in the record file; its stdin stays empty.
+        """
+        if not self.ready:
+            setup = self._wait(time.monotonic() + SETUP_TIMEOUT_S, 0.0, 0.0)
+            if setup is not None:
+                setup.in_setup = True
+                return setup
+            self.ready = True
+        if self.used:  # else the files are new and empty
+            for fd in self.files:
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)  # the offset is shared with the child's descriptor
+        self.used = True
+        for fd, data in ((self.files[0], stdin), (self.files[3], call_args)):
+            if data:
+                _write_all(fd, data)
+                os.lseek(fd, 0, os.SEEK_SET)
+        cpu0 = self._cpu()
+        start = time.monotonic()
+        try:
+            os.write(self.go_w, LAST if last else GO)
+        except OSError:  # the child is gone, or closed its end: it is judged by how it ended
+            pass
+        outcome = self._wait(start + timeout_s, start, cpu0)
+        return outcome or Outcome(True, False, 0, self._cpu() - cpu0, 0, time.monotonic() - start)
+
+    def close(self) -> None:
+        """Kill the child if it still runs; reaping is the caller's (with everything it left)."""
+        if self.alive:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.alive = False
+        for fd in (self.go_w, self.done_r, self.pidfd):
+            os.close(fd)
+
+    def _cpu(self) -> float:
+        try:
+            return time.clock_gettime(self.cpu_clock)
+        except OSError:
+            return 0.0
+
+    def _wait(self, deadline: float, start: float, cpu0: float):
+        """None when DONE (or READY) arrived; else the Outcome of the child's end."""
+        poller, timed_out = self.poller, False
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                os.kill(self.pid, signal.SIGKILL)
+                break
+            events = poller.poll(left * 1000 + 1)
+            if any(fd == self.watch_fd for fd, _ in events):
+                os._exit(3)  # the harness went away: take everything down
+            if any(fd == self.pidfd for fd, _ in events):
+                break
+            if events:
+                if os.read(self.done_r, 64):
+                    return None
+                poller.unregister(self.done_r)  # closed by the candidate: wait for exit or deadline
+        wall = time.monotonic() - start if start else 0.0
+        _, status, rusage = os.wait4(self.pid, 0)
+        self.alive = False
+        cpu = rusage.ru_utime + rusage.ru_stime - cpu0
+        return Outcome(False, timed_out, status, cpu, rusage.ru_maxrss * 1024, wall)
+
+
+# ---- child side --------------------------------------------------------------------------
+def _child_main(fds: list[int], setup: tuple, program: tuple, fresh: "FreshState") -> None:
+    """In the forked child: isolate, then serve tests until GO's pipe closes. Never returns."""
+    try:
+        _isolate(fds, setup)
+    except BaseException as exc:  # noqa: BLE001
+        try:
+            os.write(2, f"sandbox setup failed: {exc!r}".encode())
+        finally:
+            os._exit(SETUP_FAILED)
+    try:
+        _serve(program, fresh)
+    except BaseException:  # noqa: BLE001 - e.g. an interrupt_main() from a candidate thread
+        pass
+    os._exit(1)
+
+
+def _isolate(fds: list[int], setup: tuple) -> None:
+    """Wire the descriptors, enter the scratch folder, set limits, drop privileges."""
+    scratch, memory_bytes, cpu_s, fsize, uid, gid, pid_namespace, max_tests = setup
+    dup2 = os.dup2
+    for i, fd in enumerate(fds):  # out of the way first: a source may sit on a target number
+        dup2(fd, _HIGH_FD + i)
+    for i in range(len(fds)):
+        dup2(_HIGH_FD + i, i)
+    for i in range(4):
+        dup2(i, SAVED_FD + i)
+    os.closerange(SAVED_FD + 4, 1 << 20)
+    os.chdir(scratch)
+    # RLIMIT_CORE, RLIMIT_NPROC and no_new_privs were set once in the worker and are
+    # inherited. The CPU hard limit covers every test this process may run; each test
+    # gets its own soft limit (_reset).
+    setrlimit = resource.setrlimit
+    setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    setrlimit(resource.RLIMIT_CPU, (cpu_s, (cpu_s + 1) * max_tests + 1))
+    setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    if uid >= 0:  # afterwards the process is not dumpable: its /proc/self/environ is unreadable
+        os.setgroups(())
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    if not pid_namespace:  # else the kernel kills us together with the namespace's init
+        os.setpgid(0, 0)
+        import _jail  # ctypes: only on this slower fallback path
+
+        _jail.set_parent_death_signal(signal.SIGKILL)
+
+
+def _serve(program: tuple, fresh: "FreshState") -> None:
+    prepared, stdio, fn_name, heavy = program
+    if heavy:
+        for name in heavy:  # imported once, outside every test's clock
+            try:
+                __import__(name)
+            except Exception:  # noqa: BLE001 - the candidate will see the same failure
+                pass
+        os.write(DONE_FD, READY)
+    first = True
+    while True:
+        go = os.read(GO_FD, 1)
+        if not go:
+            os._exit(0)
+        if not first:
+            fresh.reset()
+        first = False
+        if stdio:
+            code, record = _candidate.run_stdio(prepared)
+        else:
+            args = os.pread(RECORD_FD, os.fstat(RECORD_FD).st_size, 0).decode("utf-8", "surrogatepass")
+            os.ftruncate(RECORD_FD, 0)  # a process that dies now leaves no record, not its input
+            code, record = _candidate.run_call(prepared, fn_name, args)
+        record["c"] = code
+        _write_record(record)
+        if go == LAST:
+            os._exit(code)
+        os.write(DONE_FD, DONE)
+
+
+def _write_record(record: dict) -> None:
+    try:
+        data = json.dumps(record).encode()
+    except (ValueError, TypeError):
+        data = b'{"c": 1}'
+    os.ftruncate(RECORD_FD, 0)
+    os.pwrite(RECORD_FD, data, 0)
+
+
+class FreshState:
+    """What one test may change in the process, put back before the next.
+
+    Made once in the worker (so test processes inherit it and never build it). Attributes
+    a program sets on other imported modules persist between its tests, as in the original
+    APPS harness; everything a program commonly touches is reset.
+    """
+
+    def __init__(self, scratch: str, cpu_s: int, writable: tuple) -> None:
+        self.scratch, self.cpu_s, self.writable = scratch, cpu_s, writable
+        self.builtins = dict(builtins.__dict__)
+        self.sys = dict(sys.__dict__)
+        self.argv, self.path = list(sys.argv), list(sys.path)
+        self.recursion_limit = sys.getrecursionlimit()
+        self.int_digits = sys.get_int_max_str_digits()
+        self.streams = [(s.encoding, s.errors, s.line_buffering, s.write_through)
+                        for s in (sys.__stdin__, sys.__stdout__, sys.__stderr__)]
+
+    def reset(self) -> None:
+        for i in range(4):
+            os.dup2(SAVED_FD + i, i)
+        self._wipe_files()
+        os.chdir(self.scratch)
+        names = builtins.__dict__
+        names.clear()
+        names.update(self.builtins)
+        names = sys.__dict__  # never cleared: the interpreter looks names up in it at any time
+        for name in names.keys() - self.sys.keys():
+            del names[name]
+        for name, value in self.sys.items():
+            if names.get(name) is not value:
+                names[name] = value
+        sys.argv, sys.path = list(self.argv), list(self.path)
+        sys.setrecursionlimit(self.recursion_limit)
+        sys.set_int_max_str_digits(self.int_digits)
+        sys.stdin = sys.__stdin__ = self._stream(0, "r")
+        sys.stdout = sys.__stdout__ = self._stream(1, "w")
+        sys.stderr = sys.__stderr__ = self._stream(2, "w")
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        soft = math.ceil(usage.ru_utime + usage.ru_stime) + self.cpu_s
+        hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+        resource.setrlimit(resource.RLIMIT_CPU, (min(soft, hard), hard))
+
+    def _wipe_files(self) -> None:
+        """Remove what the last test wrote (its scratch folder's content, /tmp, /dev/shm)."""
+        for base in self.writable:
+            with os.scandir(base) as it:
+                entries = [e.path for e in it]
+            for path in entries:
+                if path == self.scratch:
+                    self._empty(path)
+                else:
+                    _cleanup.rmtree(path)
+
+    @staticmethod
+    def _empty(folder: str) -> None:
+        os.chmod(folder, 0o700)
+        with os.scandir(folder) as it:
+            entries = [e.path for e in it]
+        for path in entries:
+            _cleanup.rmtree(path)
+
+    def _stream(self, fd: int, mode: str) -> io.TextIOWrapper:
+        encoding, errors, line_buffering, write_through = self.streams[fd]
+        raw = io.FileIO(fd, mode, closefd=False)
+        buffered = io.BufferedReader(raw) if mode == "r" else io.BufferedWriter(raw)
+        return io.TextIOWrapper(buffered, encoding=encoding, errors=errors,
+                                line_buffering=line_buffering, write_through=write_through)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
