@@ -98,7 +98,7 @@ def prepare(program: str, stdio: bool) -> Prepared:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return Prepared(error=_syntax_detail(first_error))
     # random and numpy are bound only for programs that mention them: importing them in
-    # every test's process would cost more than the whole test.
+    # every test process would cost more than most programs.
     extra = "import random\n" if "random" in program else ""
     if re.search(r"\bnp\b", program):
         extra += "try:\n    import numpy as np\nexcept ImportError:\n    pass\n"
@@ -144,10 +144,16 @@ def _wind_down(code: int, module: types.ModuleType) -> int:
     except BaseException:  # noqa: BLE001 - the candidate's failures end here
         pass
     for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001
+                code = code or 120
+    for stream in (sys.__stdout__, sys.__stderr__):  # replaced ones: CPython flushes them on teardown
         try:
             stream.flush()
         except BaseException:  # noqa: BLE001
-            code = code or 120
+            pass
     return code
 
 

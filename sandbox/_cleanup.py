@@ -1,4 +1,5 @@
-"""After each test: kill and reap whatever the candidate left running, remove what it wrote."""
+"""After a program (or a test process that died): kill and reap what the candidate left
+running, remove what it wrote."""
 from __future__ import annotations
 
 import os

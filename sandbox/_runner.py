@@ -97,15 +97,19 @@ class Runner:
         runs, process = [], None
         try:
             for index, text in enumerate(inputs):
-                if process is None:
-                    process = self._start(program, len(inputs) - index)
                 data = text.encode("utf-8", "surrogatepass")
-                outcome = process.run_test(data if stdio else b"", b"" if stdio else data, self.limits.timeout_s,
-                                           last=index == len(inputs) - 1)
-                verdict, output, detail = _outcome.classify(self.limits, stdio, process.files, outcome)
-                if not process.alive:
-                    self._finish(process)
-                    process = None
+                for _ in range(2):  # a second time only for a test that never began
+                    if process is None:
+                        process = self._start(program, len(inputs) - index)
+                    fresh = not process.used
+                    outcome = process.run_test(data if stdio else b"", b"" if stdio else data,
+                                               self.limits.timeout_s, last=index == len(inputs) - 1)
+                    verdict, output, detail = _outcome.classify(self.limits, stdio, process.files, outcome)
+                    if not process.alive:
+                        self._finish(process)
+                        process = None
+                    if outcome.started or fresh:
+                        break
                 if verdict == COMPILE_ERROR:  # the called function does not exist
                     return {"runs": [[i, COMPILE_ERROR, "", 0.0, detail] for i in range(len(inputs))],
                             "wrapped": prepared.wrapped}

@@ -25,6 +25,7 @@ reads), 4 DONE pipe, 5 GO pipe, 6-9 copies of 0-3 (restored before each test).
 from __future__ import annotations
 
 import builtins
+import gc
 import io
 import json
 import math
@@ -41,20 +42,26 @@ from _outcome import SETUP_FAILED
 
 RECORD_FD, DONE_FD, GO_FD, SAVED_FD = 3, 4, 5, 6
 READY, GO, LAST, DONE = b"r", b"g", b"l", b"d"
+PENDING = b"pending"
 SETUP_TIMEOUT_S = 60.0  # importing numpy & co. before the first test; not a candidate's time
 _HIGH_FD = 100
+_RESET_SIGNALS = (signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF, signal.SIGTERM, signal.SIGXCPU,
+                  signal.SIGUSR1, signal.SIGUSR2, signal.SIGINT, signal.SIGPIPE)
 
 
 class Outcome:
     """How one test ended, as the worker saw it: by DONE, by the process's death, or timed out."""
 
-    __slots__ = ("finished", "timed_out", "status", "cpu", "maxrss", "wall", "in_setup")
+    __slots__ = ("finished", "timed_out", "status", "cpu", "maxrss", "wall", "in_setup", "started")
 
     def __init__(self, finished: bool, timed_out: bool, status: int, cpu: float, maxrss: int, wall: float,
                  in_setup: bool = False):
         self.finished, self.timed_out, self.status = finished, timed_out, status
         self.cpu, self.maxrss, self.wall = cpu, maxrss, wall
         self.in_setup = in_setup  # the process ended (or hung) before it was ready for a test
+        # False: the process ended (or hung) between tests, before this one began, e.g.
+        # because an earlier test broke the handshake; the test deserves a fresh process.
+        self.started = True
 
 
 class TestProcess:
@@ -82,7 +89,8 @@ class TestProcess:
     def run_test(self, stdin: bytes, call_args: bytes, timeout_s: float, last: bool) -> Outcome:
         """Run the next test; afterwards the child is either waiting for GO or gone (alive False).
 
-        A call-based test's arguments travel in the record file; its stdin stays empty.
+        A call-based test's arguments travel in the record file (its stdin stays empty); for a
+        stdin test the record file holds PENDING. The child empties it when the test begins.
         """
         if not self.ready:
             setup = self._wait(time.monotonic() + SETUP_TIMEOUT_S, 0.0, 0.0)
@@ -95,7 +103,7 @@ class TestProcess:
                 os.ftruncate(fd, 0)
                 os.lseek(fd, 0, os.SEEK_SET)  # the offset is shared with the child's descriptor
         self.used = True
-        for fd, data in ((self.files[0], stdin), (self.files[3], call_args)):
+        for fd, data in ((self.files[0], stdin), (self.files[3], call_args or PENDING)):
             if data:
                 _write_all(fd, data)
                 os.lseek(fd, 0, os.SEEK_SET)
@@ -106,7 +114,11 @@ class TestProcess:
         except OSError:  # the child is gone, or closed its end: it is judged by how it ended
             pass
         outcome = self._wait(start + timeout_s, start, cpu0)
-        return outcome or Outcome(True, False, 0, self._cpu() - cpu0, 0, time.monotonic() - start)
+        if outcome is None:
+            return Outcome(True, False, 0, self._cpu() - cpu0, 0, time.monotonic() - start)
+        placeholder = call_args or PENDING
+        outcome.started = os.pread(self.files[3], len(placeholder) + 1, 0) != placeholder
+        return outcome
 
     def close(self) -> None:
         """Kill the child if it still runs; reaping is the caller's (with everything it left)."""
@@ -214,17 +226,20 @@ def _serve(program: tuple, fresh: "FreshState") -> None:
         if not first:
             fresh.reset()
         first = False
+        args = b"" if stdio else os.pread(RECORD_FD, os.fstat(RECORD_FD).st_size, 0)
+        os.ftruncate(RECORD_FD, 0)  # the test has begun; a process that dies now leaves no record
         if stdio:
             code, record = _candidate.run_stdio(prepared)
         else:
-            args = os.pread(RECORD_FD, os.fstat(RECORD_FD).st_size, 0).decode("utf-8", "surrogatepass")
-            os.ftruncate(RECORD_FD, 0)  # a process that dies now leaves no record, not its input
-            code, record = _candidate.run_call(prepared, fn_name, args)
+            code, record = _candidate.run_call(prepared, fn_name, args.decode("utf-8", "surrogatepass"))
         record["c"] = code
         _write_record(record)
         if go == LAST:
             os._exit(code)
-        os.write(DONE_FD, DONE)
+        try:
+            os.write(DONE_FD, DONE)
+        except OSError:  # the program closed it: end as the process would
+            os._exit(code)
 
 
 def _write_record(record: dict) -> None:
@@ -232,8 +247,11 @@ def _write_record(record: dict) -> None:
         data = json.dumps(record).encode()
     except (ValueError, TypeError):
         data = b'{"c": 1}'
-    os.ftruncate(RECORD_FD, 0)
-    os.pwrite(RECORD_FD, data, 0)
+    try:
+        os.ftruncate(RECORD_FD, 0)
+        os.pwrite(RECORD_FD, data, 0)
+    except OSError:  # the program closed or replaced it; the exit status still tells
+        pass
 
 
 class FreshState:
@@ -253,6 +271,7 @@ class FreshState:
         self.int_digits = sys.get_int_max_str_digits()
         self.streams = [(s.encoding, s.errors, s.line_buffering, s.write_through)
                         for s in (sys.__stdin__, sys.__stdout__, sys.__stderr__)]
+        self.handlers = {sig: signal.getsignal(sig) for sig in _RESET_SIGNALS}
 
     def reset(self) -> None:
         for i in range(4):
@@ -269,6 +288,11 @@ class FreshState:
             if names.get(name) is not value:
                 names[name] = value
         sys.argv, sys.path = list(self.argv), list(self.path)
+        for timer in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
+            signal.setitimer(timer, 0)  # a pending alarm() of the last test must not fire in this one
+        for sig, handler in self.handlers.items():
+            signal.signal(sig, handler)
+        gc.enable()
         sys.setrecursionlimit(self.recursion_limit)
         sys.set_int_max_str_digits(self.int_digits)
         sys.stdin = sys.__stdin__ = self._stream(0, "r")

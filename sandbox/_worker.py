@@ -6,13 +6,14 @@ Process tree, per worker:
       W: unshare(mount, net, ipc, uts, pid), then fork
         N: pid 1 of the new pid namespace; builds a read-only minimal root and mounts its
            own /proc, then execs _server.py (phase 2), a lean interpreter without ctypes,
-           which serves requests: compiles each program once, then per test
-           G: fork of N; limits, uid drop; runs the program; os._exit
+           which serves requests: compiles each program once, then per program
+           T: fork of N (_test_process.py); limits, uid drop; runs the program's tests in
+              turn; a fresh T after a crash, exit or timeout
 
-After every test N, being the namespace's init, kills every other process in the namespace
-(kill(-1)) and reaps them, so nothing a candidate starts survives its verdict. If N dies,
-the kernel kills the whole namespace; if the harness goes away, N sees its pipe close.
-The exec keeps N small: every test forks N, and fork cost grows with N's mappings.
+When a program's tests are done, N, being the namespace's init, kills every other process
+in the namespace (kill(-1)) and reaps them, so nothing a candidate starts survives its
+verdict. If N dies, the kernel kills the whole namespace; if the harness goes away, N sees
+its pipe close. The exec keeps N small: fork cost grows with N's mappings.
 """
 from __future__ import annotations
 

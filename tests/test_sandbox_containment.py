@@ -130,6 +130,24 @@ def test_candidate_cannot_kill_its_worker(ex):
     assert only(run_stdio(ex, "print('next')\n")).status == RunStatus.OK
 
 
+def test_forged_handshake_neither_passes_nor_stalls_the_worker(ex):
+    started = time.monotonic()
+    run = run_stdio(ex, program("forge_handshake"), "a", "b", "c")
+    assert time.monotonic() - started < 3 * (1 + 2)  # each test ends within its limit plus grace
+    forged = 'd{"c": 0, "s": "ok", "v": "\\"forged\\""}'  # also written to its stdout's copy
+    for result in run.runs:  # whatever the verdict, the output is only what the program wrote
+        assert result.output.replace(forged, "") in ("", "input was a\n", "input was b\n", "input was c\n")
+    assert only(run_stdio(ex, "print('next')\n")).output == "next\n"
+    assert_no_survivors(ex, "forge_handshake-has-no-marker")
+
+
+def test_closed_handshake_descriptors_cost_the_program_nothing_else(ex):
+    run = run_stdio(ex, program("close_descriptors"), "1", "2", "3")
+    assert [(r.status, r.output) for r in run.runs] == [(RunStatus.OK, f"{i}\n") for i in "123"]
+    run = run_call(ex, "import os\ndef f(x):\n    os.closerange(3, 4096)\n    return x\n", "f", "[1]", "[2]")
+    assert [r.status for r in run.runs] == [RunStatus.RUNTIME_ERROR] * 2  # its value had nowhere to go
+
+
 # ---- processes -----------------------------------------------------------------------------
 
 def test_fork_bomb_leaves_no_process(ex):

@@ -108,6 +108,58 @@ def test_files_do_not_leak_between_tests(ex):
     assert [r.output for r in run.runs] == ["[]\n"] * 3
 
 
+# The tests of one program run in turn in one process; what a test may change is reset.
+RESET_PROBE = """\
+import builtins, os, signal, sys, time
+seen = (getattr(sys, "marker", None), builtins.input.__name__, sys.getrecursionlimit(),
+        sorted(os.listdir(".")), os.path.exists("/tmp/probe-left"), signal.getsignal(signal.SIGALRM) is signal.SIG_DFL)
+print(input(), seen)
+time.sleep(0.6)  # an alarm left by the last test would go off now
+sys.marker = 1
+builtins.input = lambda *a: "patched"
+builtins.len = None
+sys.setrecursionlimit(5000)
+signal.signal(signal.SIGALRM, lambda *a: print("alarm from an earlier test"))
+signal.setitimer(signal.ITIMER_REAL, 0.3)
+open("left-here", "w").write("x")
+open("/tmp/probe-left", "w").write("x")
+os.chdir("/")
+sys.stdin = sys.stdout = None
+"""
+
+
+def test_each_test_starts_from_the_same_interpreter_state(ex):
+    if not ex.isolation["filesystem"].startswith("private"):
+        pytest.skip("writes to /tmp reach the host without a private root")
+    run = run_stdio(ex, RESET_PROBE, "1", "2", "3")
+    first_seen = "(None, 'input', 1000, [], False, True)"
+    assert [r.status for r in run.runs] == [RunStatus.OK] * 3
+    assert [r.output for r in run.runs] == [f"{i} {first_seen}\n" for i in "123"]
+
+
+def test_a_crash_or_timeout_in_one_test_does_not_touch_the_next(ex):
+    code = ("import os, time, ctypes\nn = int(input())\n"
+            "if n == 1:\n    os._exit(0)\n"
+            "if n == 2:\n    ctypes.string_at(0)\n"
+            "if n == 3:\n    time.sleep(60)\n"
+            "print(n * 10)\n")
+    run = run_stdio(ex, code, "0", "1", "2", "3", "4", "5")
+    assert [r.status for r in run.runs] == [RunStatus.OK, RunStatus.OK, RunStatus.RUNTIME_ERROR, RunStatus.TIMEOUT,
+                                            RunStatus.OK, RunStatus.OK]
+    assert [r.output for r in run.runs] == ["0\n", "", "", "", "40\n", "50\n"]
+
+
+def test_a_writer_the_program_left_open_is_flushed_at_the_end_of_its_test(ex):
+    # CPython flushes it when the module is torn down at exit; each test ends the same way.
+    run = run_stdio(ex, "out = open(1, 'w')\nout.write(input() + '!\\n')\n", "a", "b", "c")
+    assert [r.output for r in run.runs] == ["a!\n", "b!\n", "c!\n"]
+
+
+def test_call_arguments_are_not_on_stdin(ex):
+    run = run_call(ex, "import sys\ndef f(x):\n    return [x, sys.stdin.read()]\n", "f", "[1]", "[2]")
+    assert [r.output for r in run.runs] == ['[1, ""]', '[2, ""]']
+
+
 def test_big_input_and_output_round_trip(ex):
     text = "\n".join(str(i) for i in range(200_000)) + "\n"
     run = only(run_stdio(ex, "import sys\nsys.stdout.write(sys.stdin.read())\n", text))
