@@ -41,6 +41,7 @@ class Runner:
             self.wipe = (scratch_base,)
         self.scratch = self.wipe[0] + "/work"
         self._compiled: dict = {}
+        self._session = None  # (program key, TestProcess) left open for the next piece
         # Everything the child needs, computed once: each attribute a child looks up costs it
         # a copied page.
         self.child_setup = (self.scratch, lim.memory_bytes, lim.cpu_s, lim.fsize,
@@ -78,32 +79,39 @@ class Runner:
         }
 
     def close(self) -> None:
+        self._take_session(None)
         if not self.private_root:
             for path in os.listdir(self.wipe[0]):
                 _cleanup.rmtree(os.path.join(self.wipe[0], path))
 
     # ---- one program -------------------------------------------------------------------
     def run_program(self, request: dict) -> dict:
+        """Run a piece of a program's tests. With `resume`, continue in the test process that
+        the last piece of the same program left open; with `more` tests to follow, leave it open."""
         stdio = request["kind"] == "stdio"
+        key = (request["program"], request["kind"], request.get("fn_name"))
+        process = self._take_session(key if request.get("resume") else None)
         prepared = self._prepare(request["program"], stdio)
-        inputs = request["inputs"]
+        inputs, more = request["inputs"], int(request.get("more", 0))
         if prepared.code is None:
+            if process is not None:
+                self._finish(process)
             return {"runs": [[i, COMPILE_ERROR, "", 0.0, prepared.error] for i in range(len(inputs))],
                     "wrapped": False}
         heavy = set(_HEAVY_PATTERN.findall(request["program"]))
         if prepared.header is not None and "numpy" in prepared.header.co_names:
             heavy.add("numpy")  # the APPS header imports numpy for a program that uses `np`
         program = (prepared, stdio, request.get("fn_name"), sorted(heavy))
-        runs, process = [], None
+        runs = []
         try:
             for index, text in enumerate(inputs):
                 data = text.encode("utf-8", "surrogatepass")
                 for _ in range(2):  # a second time only for a test that never began
                     if process is None:
-                        process = self._start(program, len(inputs) - index)
+                        process = self._start(program, len(inputs) - index + more)
                     fresh = not process.used
                     outcome = process.run_test(data if stdio else b"", b"" if stdio else data,
-                                               self.limits.timeout_s, last=index == len(inputs) - 1)
+                                               self.limits.timeout_s, last=index == len(inputs) - 1 and not more)
                     verdict, output, detail = _outcome.classify(self.limits, stdio, process.files, outcome)
                     if not process.alive:
                         self._finish(process)
@@ -116,8 +124,21 @@ class Runner:
                 runs.append([index, verdict, output, round(outcome.wall, 6), detail])
         finally:
             if process is not None:
-                self._finish(process)
+                if more and len(runs) == len(inputs):
+                    self._session = (key, process)
+                else:
+                    self._finish(process)
         return {"runs": runs, "wrapped": prepared.wrapped}
+
+    def _take_session(self, key) -> "TestProcess | None":
+        """The test process left open for `key`; any other open one is finished."""
+        session, self._session = self._session, None
+        if session is None:
+            return None
+        if session[0] == key and session[1].alive:
+            return session[1]
+        self._finish(session[1])
+        return None
 
     def _start(self, program: tuple, max_tests: int) -> TestProcess:
         files = [os.memfd_create(name) for name in ("stdin", "stdout", "stderr", "record")]

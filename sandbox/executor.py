@@ -1,11 +1,14 @@
 """The process-isolated executor: warm workers, one harness thread per worker waiting on its pipe.
 
-A program with many tests is split into up to `workers` chunks of at least
-MIN_CHUNK_TESTS tests, so one slow program does not leave the other workers idle at the
-end of a run; each chunk costs one more process, so short programs stay whole. Each thread keeps up to two chunks in flight to its worker, so the
-worker never waits for the harness between chunks. A worker that dies, hangs or speaks
-garbage turns its chunk into HARNESS_ERROR runs (never a candidate failure) and is
-restarted for the next one.
+A program's tests go to a worker in pieces that its one test process runs in turn (the
+worker keeps the process open between pieces of the same program). Pieces grow from one
+test, doubling, up to about PIECE_TARGET_S of work at the slowest test time seen; whenever another worker
+is idle, the rest of the program is halved and the idle worker takes the second half (in
+a process of its own). So one slow program does not leave workers idle at the end of a
+run, while a busy executor forks no extra processes. A worker never waits for the harness
+between programs: the first piece of the next program is sent while the last one runs. A
+worker that dies, hangs or speaks garbage turns its piece into HARNESS_ERROR runs (never
+a candidate failure) and is restarted for the next one.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from .records import ExecutionRequest, Limits, ProgramRun, RunStatus, TestKind, 
 PER_TEST_SLACK_S = 2.0
 PER_CHUNK_SLACK_S = 30.0
 PIPELINE_DEPTH = 2
-MIN_CHUNK_TESTS = 3
+PIECE_TARGET_S = 0.05  # work per piece: the granularity at which idle workers can take over
 PIPE_SAFE_BYTES = 48 << 10  # a pipelined request must fit the pipe buffer: never block on it
 UID_BASE = 2_000_000  # candidate uid = UID_BASE + the worker's pid: distinct for concurrent workers
 NAMESPACES = True  # False forces the no-namespace fallback (used by its tests)
@@ -33,17 +36,18 @@ _STOP = object()
 
 
 class _Job:
-    """One submitted request, possibly split into chunks that finish in any order."""
+    """One submitted request; its tests finish in pieces, in any order."""
 
-    def __init__(self, request: ExecutionRequest, future: Future, n_chunks: int) -> None:
+    def __init__(self, request: ExecutionRequest, future: Future) -> None:
         self.request, self.future = request, future
         self.runs: list = [None] * len(request.inputs)
-        self.left, self.wrapped = n_chunks, False
+        self.left, self.wrapped = len(request.inputs), False
+        self.slowest_s = 0.0  # the longest test so far: sizes pieces
         self.lock = threading.Lock()
         self.started = self.cancelled = False
 
     def start(self) -> bool:
-        """False when the caller cancelled the future before any chunk ran."""
+        """False when the caller cancelled the future before any test ran."""
         with self.lock:
             if not self.started:
                 self.started = True
@@ -59,25 +63,44 @@ class _Job:
                 return
         self.finish(chunk, _harness_error(chunk, detail), False)
 
+    def piece_size(self, last: int) -> int:
+        """Tests to send next: twice the last piece, at most about PIECE_TARGET_S of work."""
+        with self.lock:
+            return max(1, min(2 * last, int(PIECE_TARGET_S / max(self.slowest_s, 1e-6))))
+
     def finish(self, chunk: "_Chunk", runs: list, wrapped: bool) -> None:
         with self.lock:
             self.runs[chunk.start:chunk.start + len(runs)] = runs
             self.wrapped |= wrapped
-            self.left -= 1
-            done = self.left == 0
+            self.left -= len(chunk.inputs)
+            self.slowest_s = max([self.slowest_s] + [run.wall_s for run in runs])
+            done = self.left <= 0
         if done:
             self.future.set_result(ProgramRun(runs=tuple(self.runs), wrapped=self.wrapped))
 
 
 class _Chunk:
-    __slots__ = ("job", "start", "inputs", "body")
+    """Consecutive tests of one job, from index `start`."""
+
+    __slots__ = ("job", "start", "inputs")
 
     def __init__(self, job: _Job, start: int, inputs: tuple) -> None:
         self.job, self.start, self.inputs = job, start, inputs
-        request = job.request
-        self.body = json.dumps({"program": request.program, "kind": TestKind(request.kind).value,
-                                "inputs": list(inputs), "fn_name": request.fn_name},
-                               separators=(",", ":")).encode()
+
+    def split(self, n: int) -> tuple["_Chunk", "_Chunk | None"]:
+        """The first n tests, and the rest (None when nothing is left)."""
+        if n >= len(self.inputs):
+            return self, None
+        return (_Chunk(self.job, self.start, self.inputs[:n]),
+                _Chunk(self.job, self.start + n, self.inputs[n:]))
+
+    def encode(self, resume: bool, more: int) -> bytes:
+        """The worker's request: continue the open test process or not; `more` tests may follow."""
+        request = self.job.request
+        return json.dumps({"program": request.program, "kind": TestKind(request.kind).value,
+                           "inputs": list(self.inputs), "fn_name": request.fn_name,
+                           "resume": resume, "more": more},
+                          separators=(",", ":")).encode()
 
 
 class Executor:
@@ -91,6 +114,7 @@ class Executor:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
+        self._idle = 0  # worker threads waiting for work
         self._threads: list[threading.Thread] = []
         self._workers = [WorkerProcess(cfg) for cfg in _worker_configs(limits, workers)]
         self._finalizer = weakref.finalize(self, kill_all, self._workers)
@@ -118,16 +142,12 @@ class Executor:
     def submit(self, request: ExecutionRequest) -> "Future[ProgramRun]":
         """Queue a program; thread-safe. The future's result is a ProgramRun."""
         future: Future = Future()
-        n = len(request.inputs)
-        size = max(MIN_CHUNK_TESTS, -(-n // self._n_workers))
-        starts = range(0, n, size) if n else [0]
-        job = _Job(request, future, len(starts))
-        chunks = [_Chunk(job, s, tuple(request.inputs[s:s + size])) for s in starts]
+        job = _Job(request, future)
+        chunk = _Chunk(job, 0, tuple(request.inputs))
         with self._lock:
             if self._closed:
                 raise RuntimeError("Executor is closed")
-            for chunk in chunks:
-                self._queue.put(chunk)
+            self._queue.put(chunk)
         return future
 
     def close(self) -> None:
@@ -136,19 +156,23 @@ class Executor:
             if self._closed:
                 return
             self._closed = True
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if isinstance(item, _Chunk):
-                item.job.cancel_or_fail(item, "executor closed")
+        self._drain()
         for _ in self._threads:
             self._queue.put(_STOP)
         kill_all(self._workers)
         for t in self._threads:
             t.join(timeout=30)
+        self._drain()  # halves a worker put back while closing
         self._finalizer.detach()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, _Chunk):
+                item.job.cancel_or_fail(item, "executor closed")
 
     def __enter__(self) -> "Executor":
         return self
@@ -158,53 +182,82 @@ class Executor:
 
     # ---- worker threads ------------------------------------------------------------------
     def _serve(self, worker: WorkerProcess) -> None:
-        inflight: collections.deque = collections.deque()
-        backlog: collections.deque = collections.deque()
+        inflight: collections.deque = collections.deque()  # (piece, when its reply is due)
+        backlog: collections.deque = collections.deque()  # chunks taken, not sent (retries, big ones)
+        rest, resume, size = None, False, 0  # unsent tests of the program this worker is going through
         stopping, head_started = False, 0.0
         while True:
             while not stopping and len(inflight) < PIPELINE_DEPTH:
-                chunk = backlog.popleft() if backlog else self._take(block=not inflight)
-                if chunk is None:
-                    break
-                if chunk is _STOP:
-                    stopping = True
-                    break
-                if inflight and len(chunk.body) > PIPE_SAFE_BYTES:
-                    backlog.appendleft(chunk)  # too big to queue in the pipe: send when idle
-                    break
-                if not chunk.job.start() or not self._send(worker, chunk):
+                if rest is None:
+                    chunk = backlog.popleft() if backlog else self._take(block=not inflight)
+                    if chunk is None:
+                        break
+                    if chunk is _STOP:
+                        stopping = True
+                        break
+                    if not chunk.job.start():
+                        continue
+                    rest, resume, size = chunk, False, 0
+                elif inflight:
+                    break  # the next piece is sized (and maybe shared) once this reply is in
+                piece, rest = self._next_piece(rest, size)
+                size = len(piece.inputs)
+                body = piece.encode(resume, len(rest.inputs) if rest else 0)
+                if inflight and len(body) > PIPE_SAFE_BYTES:
+                    backlog.appendleft(piece if rest is None else _merge(piece, rest))
+                    rest = None
+                    break  # too big to queue in the pipe: send when idle
+                if not self._send(worker, piece, body):
+                    rest = _requeue(backlog, rest)
                     continue
                 if not inflight:
                     head_started = time.monotonic()
-                inflight.append(chunk)
+                inflight.append(piece)
+                resume = True
             if not inflight:
                 if stopping:
-                    for chunk in backlog:
+                    for chunk in list(backlog) + ([rest] if rest else []):
                         chunk.job.cancel_or_fail(chunk, "executor closed")
                     return
                 continue
-            chunk = inflight.popleft()
+            piece = inflight.popleft()
             try:
-                reply = worker.recv(head_started + self._budget(chunk))
+                reply = worker.recv(head_started + self._budget(piece))
             except (WorkerFailure, OSError) as exc:
-                self._fail(worker, chunk, exc)
+                self._fail(worker, piece, exc)
                 backlog.extendleft(reversed(inflight))  # not started yet: retry on a new worker
                 inflight.clear()
+                rest = _requeue(backlog, rest)
                 continue
             head_started = time.monotonic()
-            runs, wrapped = _parse_reply(chunk, reply)
-            chunk.job.finish(chunk, runs, wrapped)
+            runs, wrapped = _parse_reply(piece, reply)
+            piece.job.finish(piece, runs, wrapped)
+
+    def _next_piece(self, rest: _Chunk, last_size: int) -> tuple[_Chunk, "_Chunk | None"]:
+        """The next tests to send; first, half of the rest goes to an idle worker if there is one."""
+        if self._idle and len(rest.inputs) >= 2:
+            rest, given = rest.split(len(rest.inputs) // 2)
+            self._queue.put(given)
+        return rest.split(rest.job.piece_size(last_size))
 
     def _take(self, block: bool):
+        """The next chunk, or None when there is none and block is False."""
+        if not block and self._queue.qsize() <= self._n_workers:
+            return None  # near the end: leave work to idle workers, not queued behind ours
+        with self._lock:
+            self._idle += block
         try:
             return self._queue.get(block=block)
         except queue.Empty:
             return None
+        finally:
+            with self._lock:
+                self._idle -= block
 
     def _budget(self, chunk: _Chunk) -> float:
         return len(chunk.inputs) * (self.limits.timeout_s + PER_TEST_SLACK_S) + PER_CHUNK_SLACK_S
 
-    def _send(self, worker: WorkerProcess, chunk: _Chunk) -> bool:
+    def _send(self, worker: WorkerProcess, chunk: _Chunk, body: bytes) -> bool:
         try:
             if not worker.alive:
                 if self._closed:
@@ -212,7 +265,7 @@ class Executor:
                 worker.kill()
                 worker.start()
                 worker.wait_ready()
-            worker.send_bytes(chunk.body, time.monotonic() + PER_CHUNK_SLACK_S)
+            worker.send_bytes(body, time.monotonic() + PER_CHUNK_SLACK_S)
             return True
         except (WorkerFailure, OSError, ValueError) as exc:
             self._fail(worker, chunk, exc)
@@ -239,6 +292,16 @@ def _worker_configs(limits: Limits, workers: int) -> list[dict]:
     cpus = sorted(os.sched_getaffinity(0))
     pin = workers <= len(cpus)
     return [{**config, "cpu": cpus[i] if pin else None} for i in range(workers)]
+
+
+def _merge(first: _Chunk, second: _Chunk) -> _Chunk:
+    return _Chunk(first.job, first.start, first.inputs + second.inputs)
+
+
+def _requeue(backlog: collections.deque, rest: "_Chunk | None") -> None:
+    """After a failure: the unsent rest of the program starts afresh (on a restarted worker)."""
+    if rest is not None:
+        backlog.append(rest)
 
 
 def _harness_error(chunk: _Chunk, detail: str) -> list:

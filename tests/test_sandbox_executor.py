@@ -26,6 +26,26 @@ def test_runs_keep_test_order_when_tests_are_spread_over_workers():
     assert [r.output for r in run.runs] == [f"{2 * i}\n" for i in range(25)]
 
 
+WHERE = "import os, time\ntime.sleep(float(input()))\nprint(os.readlink('/proc/self/ns/pid'), os.getpid())\n"
+
+
+def test_tests_of_a_program_share_one_process_per_worker():
+    with Executor(Limits(timeout_s=2), workers=1) as ex:
+        run = ex.submit(stdio(WHERE, *["0"] * 40)).result(timeout=60)
+    assert [r.status for r in run.runs] == [RunStatus.OK] * 40
+    assert len({r.output for r in run.runs}) == 1  # one namespace, one pid: one process for all 40
+
+
+def test_slow_tests_of_one_program_are_shared_with_an_idle_worker():
+    with Executor(Limits(timeout_s=2), workers=2) as ex:
+        if not ex.isolation["pid_namespace"]:
+            pytest.skip("workers are told apart by their pid namespaces")
+        run = ex.submit(stdio(WHERE, *["0.2"] * 8)).result(timeout=60)
+    assert [r.status for r in run.runs] == [RunStatus.OK] * 8
+    namespaces = [r.output.split()[0] for r in run.runs]
+    assert len(set(namespaces)) == 2
+
+
 def test_submit_is_thread_safe():
     with Executor(Limits(timeout_s=2), workers=2) as ex:
         results = {}
