@@ -35,6 +35,20 @@ CANDIDATE_ENV = {
 }
 
 
+SCRATCH_PREFIX = "apps-eval-scratch-"
+
+
+def _remove_orphaned_scratch() -> None:
+    """Scratch folders of harnesses that were killed before they could remove them."""
+    base = tempfile.gettempdir()
+    for name in os.listdir(base):
+        if not name.startswith(SCRATCH_PREFIX):
+            continue
+        owner = name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+
+
 class WorkerFailure(Exception):
     """The worker process, not the candidate, failed."""
 
@@ -86,7 +100,8 @@ class WorkerProcess:
 
     def start(self) -> None:
         # Scratch space for the fallback without a private /tmp; removed when the worker dies.
-        self.scratch_base = tempfile.mkdtemp(prefix="apps-eval-scratch-")
+        _remove_orphaned_scratch()
+        self.scratch_base = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
         os.chmod(self.scratch_base, 0o711)
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()

@@ -122,3 +122,23 @@ def test_importing_sandbox_starts_nothing():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=os.path.dirname(os.path.dirname(sandbox.__file__)))
     assert out.stdout.split() == ["1", "1"]
+
+
+def test_scratch_folders_of_a_killed_harness_are_removed_by_the_next_one():
+    import subprocess
+    import tempfile
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = os.path.join(tempfile.gettempdir(), f"apps-eval-scratch-{dead.pid}-left")
+    os.makedirs(os.path.join(orphan, "work"))
+    mine = os.path.join(tempfile.gettempdir(), f"apps-eval-scratch-{os.getpid()}-in-use")
+    os.makedirs(mine)
+    try:
+        with Executor(Limits(timeout_s=2), workers=1):
+            pass
+        assert not os.path.exists(orphan)
+        assert os.path.exists(mine)  # its owner is alive
+    finally:
+        os.rmdir(mine)
+
