@@ -24,6 +24,16 @@ def kill_leftovers(pid: int, pid_namespace: bool, uid) -> None:
             continue
 
 
+def wipe(bases, keep) -> None:
+    """Remove everything in the folders `bases` except the paths in `keep`."""
+    for base in bases:
+        with os.scandir(base) as it:
+            entries = [e.path for e in it]
+        for path in entries:
+            if path not in keep:
+                rmtree(path)
+
+
 def rmtree(path: str) -> None:
     """Remove a file or a whole tree, whatever modes the candidate left on it."""
     try:

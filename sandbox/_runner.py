@@ -49,6 +49,9 @@ class Runner:
         # Constant per worker, so children need not touch the environment.
         os.environ["HOME"] = os.environ["TMPDIR"] = self.scratch
         self.kill_uid = uid if drop else None  # without a pid namespace: whose processes to kill
+        # What the worker's own root put there (e.g. the mount point of a virtual environment
+        # under /tmp): never a candidate's, never wiped.
+        self.skeleton = frozenset(os.path.join(base, name) for base in self.wipe for name in os.listdir(base))
         self._make_scratch()
 
     def limit_worker(self) -> None:
@@ -59,7 +62,7 @@ class Runner:
 
     def snapshot_interpreter(self) -> None:
         """Record the interpreter state every test starts from; call when the worker is set up."""
-        self.fresh = FreshState(self.scratch, self.limits.cpu_s, self.wipe)
+        self.fresh = FreshState(self.scratch, self.limits.cpu_s, self.wipe, self.skeleton)
 
     def describe(self) -> dict:
         return {
@@ -81,8 +84,7 @@ class Runner:
     def close(self) -> None:
         self._take_session(None)
         if not self.private_root:
-            for path in os.listdir(self.wipe[0]):
-                _cleanup.rmtree(os.path.join(self.wipe[0], path))
+            _cleanup.wipe(self.wipe, self.skeleton)
 
     # ---- one program -------------------------------------------------------------------
     def run_program(self, request: dict) -> dict:
@@ -175,9 +177,5 @@ class Runner:
 
     def _clean(self) -> None:
         """Remove the scratch dir and anything else the candidate wrote; make a fresh one."""
-        for base in self.wipe:
-            with os.scandir(base) as it:
-                entries = [e.path for e in it]
-            for path in entries:
-                _cleanup.rmtree(path)
+        _cleanup.wipe(self.wipe, self.skeleton)
         self._make_scratch()

@@ -262,8 +262,9 @@ class FreshState:
     APPS harness; everything a program commonly touches is reset.
     """
 
-    def __init__(self, scratch: str, cpu_s: int, writable: tuple) -> None:
+    def __init__(self, scratch: str, cpu_s: int, writable: tuple, skeleton: frozenset) -> None:
         self.scratch, self.cpu_s, self.writable = scratch, cpu_s, writable
+        self.keep = skeleton | {scratch}
         self.builtins = dict(builtins.__dict__)
         self.sys = dict(sys.__dict__)
         self.argv, self.path = list(sys.argv), list(sys.path)
@@ -305,22 +306,9 @@ class FreshState:
 
     def _wipe_files(self) -> None:
         """Remove what the last test wrote (its scratch folder's content, /tmp, /dev/shm)."""
-        for base in self.writable:
-            with os.scandir(base) as it:
-                entries = [e.path for e in it]
-            for path in entries:
-                if path == self.scratch:
-                    self._empty(path)
-                else:
-                    _cleanup.rmtree(path)
-
-    @staticmethod
-    def _empty(folder: str) -> None:
-        os.chmod(folder, 0o700)
-        with os.scandir(folder) as it:
-            entries = [e.path for e in it]
-        for path in entries:
-            _cleanup.rmtree(path)
+        _cleanup.wipe(self.writable, self.keep)
+        os.chmod(self.scratch, 0o700)
+        _cleanup.wipe((self.scratch,), ())
 
     def _stream(self, fd: int, mode: str) -> io.TextIOWrapper:
         encoding, errors, line_buffering, write_through = self.streams[fd]

@@ -160,6 +160,28 @@ def test_call_arguments_are_not_on_stdin(ex):
     assert [r.output for r in run.runs] == ['[1, ""]', '[2, ""]']
 
 
+def test_an_interpreter_folder_under_tmp_stays_usable_across_programs(monkeypatch, tmp_path):
+    # CI clones the repository (and its virtual environment) under /tmp: the private /tmp
+    # holds the mount points of those folders, which the cleanup between programs must keep.
+    import sandbox.executor
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "probe_module.py").write_text("VALUE = 42\n")
+    for folder in (tmp_path, site):
+        folder.chmod(0o755)
+    (site / "probe_module.py").chmod(0o644)
+    real = sandbox.executor.interpreter_paths
+    monkeypatch.setattr(sandbox.executor, "interpreter_paths",
+                        lambda: (real()[0] + [str(site)], real()[1] + [str(site)]))
+    with Executor(Limits(timeout_s=2), workers=1) as ex:
+        if not ex.isolation["filesystem"].startswith("private"):
+            pytest.skip("only the private root has mount points under /tmp")
+        code = "import probe_module\nopen('/tmp/left', 'w')\nprint(probe_module.VALUE)\n"
+        outputs = [only(run_stdio(ex, code + f"# program {i}\n")).output for i in range(3)]
+    assert outputs == ["42\n"] * 3
+
+
 def test_big_input_and_output_round_trip(ex):
     text = "\n".join(str(i) for i in range(200_000)) + "\n"
     run = only(run_stdio(ex, "import sys\nsys.stdout.write(sys.stdin.read())\n", text))
