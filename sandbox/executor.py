@@ -2,10 +2,10 @@
 
 A program's tests go to a worker in pieces that its one test process runs in turn (the
 worker keeps the process open between pieces of the same program). Pieces grow from one
-test, doubling, up to about PIECE_TARGET_S of work at the slowest test time seen; whenever another worker
-is idle, the rest of the program is halved and the idle worker takes the second half (in
-a process of its own). So one slow program does not leave workers idle at the end of a
-run, while a busy executor forks no extra processes. A worker never waits for the harness
+test, doubling, up to about PIECE_TARGET_S of work at the slowest test time seen. A worker
+that finds no program waiting takes the second half of the unsent tests of a busy
+worker's program (in a test process of its own): one slow program does not leave workers
+idle at the end of a run, while a busy executor forks no extra processes. A worker never waits for the harness
 between programs: the first piece of the next program is sent while the last one runs. A
 worker that dies, hangs or speaks garbage turns its piece into HARNESS_ERROR runs (never
 a candidate failure) and is restarted for the next one.
@@ -15,7 +15,6 @@ from __future__ import annotations
 import collections
 import json
 import os
-import queue
 import threading
 import time
 import weakref
@@ -111,10 +110,11 @@ class Executor:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.limits = limits
         self._n_workers = workers
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._closed = False
+        self._lock = threading.Condition()  # guards all below; notified when there is work
+        self._pending: collections.deque = collections.deque()  # chunks no worker has taken
+        self._rests: list = [None] * workers  # per worker: unsent tests of its program (stealable)
         self._idle = 0  # worker threads waiting for work
+        self._closed = False
         self._threads: list[threading.Thread] = []
         self._workers = [WorkerProcess(cfg) for cfg in _worker_configs(limits, workers)]
         self._finalizer = weakref.finalize(self, kill_all, self._workers)
@@ -133,8 +133,8 @@ class Executor:
             "hash_seed": CANDIDATE_ENV["PYTHONHASHSEED"],
             "int_max_str_digits": 0,
         }
-        self._threads = [threading.Thread(target=self._serve, args=(w,), name=f"sandbox-worker-{i}", daemon=True)
-                         for i, w in enumerate(self._workers)]
+        self._threads = [threading.Thread(target=self._serve, args=(i,), name=f"sandbox-worker-{i}", daemon=True)
+                         for i in range(workers)]
         for t in self._threads:
             t.start()
 
@@ -143,11 +143,11 @@ class Executor:
         """Queue a program; thread-safe. The future's result is a ProgramRun."""
         future: Future = Future()
         job = _Job(request, future)
-        chunk = _Chunk(job, 0, tuple(request.inputs))
         with self._lock:
             if self._closed:
                 raise RuntimeError("Executor is closed")
-            self._queue.put(chunk)
+            self._pending.append(_Chunk(job, 0, tuple(request.inputs)))
+            self._lock.notify()
         return future
 
     def close(self) -> None:
@@ -156,23 +156,14 @@ class Executor:
             if self._closed:
                 return
             self._closed = True
-        self._drain()
-        for _ in self._threads:
-            self._queue.put(_STOP)
+            left, self._pending = list(self._pending), collections.deque([_STOP] * len(self._threads))
+            self._lock.notify_all()
+        for chunk in left:
+            chunk.job.cancel_or_fail(chunk, "executor closed")
         kill_all(self._workers)
         for t in self._threads:
             t.join(timeout=30)
-        self._drain()  # halves a worker put back while closing
         self._finalizer.detach()
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                return
-            if isinstance(item, _Chunk):
-                item.job.cancel_or_fail(item, "executor closed")
 
     def __enter__(self) -> "Executor":
         return self
@@ -181,15 +172,16 @@ class Executor:
         self.close()
 
     # ---- worker threads ------------------------------------------------------------------
-    def _serve(self, worker: WorkerProcess) -> None:
-        inflight: collections.deque = collections.deque()  # (piece, when its reply is due)
+    def _serve(self, me: int) -> None:
+        worker = self._workers[me]
+        inflight: collections.deque = collections.deque()  # pieces sent, replies pending, in order
         backlog: collections.deque = collections.deque()  # chunks taken, not sent (retries, big ones)
-        rest, resume, size = None, False, 0  # unsent tests of the program this worker is going through
+        resume, size = False, 0  # continuing the open test process; size of the last piece
         stopping, head_started = False, 0.0
         while True:
             while not stopping and len(inflight) < PIPELINE_DEPTH:
-                if rest is None:
-                    chunk = backlog.popleft() if backlog else self._take(block=not inflight)
+                if self._rests[me] is None:
+                    chunk = backlog.popleft() if backlog else self._take(me, block=not inflight)
                     if chunk is None:
                         break
                     if chunk is _STOP:
@@ -197,18 +189,18 @@ class Executor:
                         break
                     if not chunk.job.start():
                         continue
-                    rest, resume, size = chunk, False, 0
+                    self._set_rest(me, chunk)
+                    resume, size = False, 0
                 elif inflight:
-                    break  # the next piece is sized (and maybe shared) once this reply is in
-                piece, rest = self._next_piece(rest, size)
+                    break  # the next piece is sized once this reply is in
+                piece, more = self._next_piece(me, size)
                 size = len(piece.inputs)
-                body = piece.encode(resume, len(rest.inputs) if rest else 0)
+                body = piece.encode(resume, more)
                 if inflight and len(body) > PIPE_SAFE_BYTES:
-                    backlog.appendleft(piece if rest is None else _merge(piece, rest))
-                    rest = None
+                    backlog.appendleft(self._give_back(me, piece))
                     break  # too big to queue in the pipe: send when idle
                 if not self._send(worker, piece, body):
-                    rest = _requeue(backlog, rest)
+                    _append(backlog, self._give_back(me, None))
                     continue
                 if not inflight:
                     head_started = time.monotonic()
@@ -216,8 +208,9 @@ class Executor:
                 resume = True
             if not inflight:
                 if stopping:
-                    for chunk in list(backlog) + ([rest] if rest else []):
-                        chunk.job.cancel_or_fail(chunk, "executor closed")
+                    for chunk in list(backlog) + [self._give_back(me, None)]:
+                        if chunk is not None:
+                            chunk.job.cancel_or_fail(chunk, "executor closed")
                     return
                 continue
             piece = inflight.popleft()
@@ -227,32 +220,61 @@ class Executor:
                 self._fail(worker, piece, exc)
                 backlog.extendleft(reversed(inflight))  # not started yet: retry on a new worker
                 inflight.clear()
-                rest = _requeue(backlog, rest)
+                _append(backlog, self._give_back(me, None))
                 continue
             head_started = time.monotonic()
             runs, wrapped = _parse_reply(piece, reply)
             piece.job.finish(piece, runs, wrapped)
 
-    def _next_piece(self, rest: _Chunk, last_size: int) -> tuple[_Chunk, "_Chunk | None"]:
-        """The next tests to send; first, half of the rest goes to an idle worker if there is one."""
-        if self._idle and len(rest.inputs) >= 2:
-            rest, given = rest.split(len(rest.inputs) // 2)
-            self._queue.put(given)
-        return rest.split(rest.job.piece_size(last_size))
-
-    def _take(self, block: bool):
-        """The next chunk, or None when there is none and block is False."""
-        if not block and self._queue.qsize() <= self._n_workers:
-            return None  # near the end: leave work to idle workers, not queued behind ours
+    def _set_rest(self, me: int, chunk: _Chunk) -> None:
         with self._lock:
-            self._idle += block
-        try:
-            return self._queue.get(block=block)
-        except queue.Empty:
+            self._rests[me] = chunk
+
+    def _next_piece(self, me: int, last_size: int) -> tuple[_Chunk, int]:
+        """The next tests of this worker's program to send, and how many stay unsent after them."""
+        with self._lock:
+            rest = self._rests[me]
+            piece, rest = rest.split(rest.job.piece_size(last_size))
+            self._rests[me] = rest
+            if rest is not None and len(rest.inputs) >= 2 and self._idle:
+                self._lock.notify()  # an idle worker can take half of it
+            return piece, len(rest.inputs) if rest else 0
+
+    def _give_back(self, me: int, piece: "_Chunk | None") -> "_Chunk | None":
+        """This worker's unsent tests (after `piece`, when given) as one chunk to start afresh."""
+        with self._lock:
+            rest, self._rests[me] = self._rests[me], None
+        if piece is None or rest is None:
+            return piece or rest
+        return _Chunk(piece.job, piece.start, piece.inputs + rest.inputs)
+
+    def _take(self, me: int, block: bool):
+        """The next chunk: a queued one, or half the unsent tests of a busy worker's program.
+
+        None when there is none and block is False (pipelining: near the end of the queue,
+        work is left to idle workers rather than queued behind ours)."""
+        with self._lock:
+            while True:
+                if self._pending and (block or len(self._pending) > self._n_workers):
+                    return self._pending.popleft()
+                if not block:
+                    return None
+                stolen = self._steal(me)
+                if stolen is not None:
+                    return stolen
+                self._idle += 1
+                self._lock.wait()
+                self._idle -= 1
+
+    def _steal(self, me: int) -> "_Chunk | None":
+        """Half of the largest rest of another worker (the second half: it keeps going in order)."""
+        victims = [i for i, rest in enumerate(self._rests) if i != me and rest is not None and len(rest.inputs) >= 2]
+        if not victims:
             return None
-        finally:
-            with self._lock:
-                self._idle -= block
+        victim = max(victims, key=lambda i: len(self._rests[i].inputs))
+        rest = self._rests[victim]
+        self._rests[victim], stolen = rest.split(len(rest.inputs) // 2)
+        return stolen
 
     def _budget(self, chunk: _Chunk) -> float:
         return len(chunk.inputs) * (self.limits.timeout_s + PER_TEST_SLACK_S) + PER_CHUNK_SLACK_S
@@ -294,14 +316,9 @@ def _worker_configs(limits: Limits, workers: int) -> list[dict]:
     return [{**config, "cpu": cpus[i] if pin else None} for i in range(workers)]
 
 
-def _merge(first: _Chunk, second: _Chunk) -> _Chunk:
-    return _Chunk(first.job, first.start, first.inputs + second.inputs)
-
-
-def _requeue(backlog: collections.deque, rest: "_Chunk | None") -> None:
-    """After a failure: the unsent rest of the program starts afresh (on a restarted worker)."""
-    if rest is not None:
-        backlog.append(rest)
+def _append(backlog: collections.deque, chunk: "_Chunk | None") -> None:
+    if chunk is not None:
+        backlog.append(chunk)
 
 
 def _harness_error(chunk: _Chunk, detail: str) -> list:
