@@ -1,9 +1,9 @@
-"""Inside a worker: one program, all its tests, in an isolated test process (_test_process).
+"""Inside a worker: a program's tests (a piece of them per request) in an isolated test process.
 
 Input, stdout, stderr and the result record live in memfds, so the test process never
 blocks on a pipe and nothing it writes is buffered here beyond a capped read. The
 wall-clock limit is enforced from here, outside the candidate; RLIMIT_CPU backs it. When
-the program's tests are done (or its process died), every other process in the namespace
+the program's tests here are done (or its process died), every other process in the namespace
 is killed and reaped, and the scratch directory (and anything else written to /tmp or
 /dev/shm) is removed.
 

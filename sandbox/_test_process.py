@@ -6,7 +6,9 @@ process runs the tests of a program one after the other, as the original APPS ha
 does, with the interpreter state a test can change reset before the next one: a fresh
 ``__main__`` module, fresh std streams on fresh files, builtins, recursion limit, working
 directory, CPU budget. A test that crashes, exits the process or times out takes the
-process with it; the worker forks a fresh one for the remaining tests.
+process with it; the worker forks a fresh one for the remaining tests. The executor sends
+a program's tests in pieces (executor.py); the worker keeps the process open between the
+pieces of one program.
 
 Handshake, one byte each way per test: the worker truncates the files, writes the input
 and sends GO; the child runs the test, writes its record and answers DONE. The wall clock
