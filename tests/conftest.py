@@ -19,3 +19,36 @@ def apps_real_dir() -> Path:
     if not (APPS_REAL / "problems.jsonl").is_file():
         pytest.skip("../shared/apps-real is not present")
     return APPS_REAL
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_behind():
+    """After the whole suite, hostile programs included: no candidate process, no worker, no scratch."""
+    import tempfile
+
+    from sandbox import _pool
+    from sandbox.executor import UID_BASE
+
+    candidate_uids: set[int] = set()
+    start = _pool.WorkerProcess.start
+
+    def recording_start(self):
+        start(self)
+        candidate_uids.add(UID_BASE + self.proc.pid)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_pool.WorkerProcess, "start", recording_start)
+        yield
+    scratch = [name for name in os.listdir(tempfile.gettempdir())
+               if name.startswith(f"{_pool.SCRATCH_PREFIX}{os.getpid()}-")]
+    survivors = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = Path(f"/proc/{entry}/status").read_text()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+        if uid in candidate_uids or f"PPid:\t{os.getpid()}\n".encode() in status.encode() and b"sandbox/_" in cmdline:
+            survivors.append(int(entry))
+    assert (scratch, survivors) == ([], []), "the test suite left scratch folders or processes behind"
