@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from data import Dataset, load_dataset
 from data.problem import Problem
-from sandbox import Executor
+from sandbox import Executor, Verdict
 
 from .config import ConfigError, DataConfig, ExecutionConfig, GenerationConfig
 from .evaluation import Evaluation
@@ -120,7 +120,7 @@ class _ResultWriter:
 
 def _judge(out: Path, dataset: Dataset, execution: ExecutionConfig, batches: Iterable[Sequence[Candidate]], total: int) -> None:
     """Judge everything not already in results.jsonl; batches may still be arriving (run)."""
-    done = {r.key for r in read_results(out / RESULTS_FILE)}
+    done = {r.key for r in read_results(out / RESULTS_FILE) if r.verdict is not Verdict.HARNESS_ERROR}
     writer = _ResultWriter(out, total, len(done))
     try:
         with Executor(execution.limits, execution.workers) as executor:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from data.problem import DataError
+from sandbox.records import Verdict
 
 from .records import Candidate, SampleResult
 
@@ -102,7 +103,11 @@ class JsonlAppender:
 
 
 def read_results(path: Path) -> list[SampleResult]:
-    """results.jsonl, keeping the first row of each (problem_id, sample_index)."""
+    """results.jsonl, keeping the first row of each (problem_id, sample_index).
+
+    A `harness_error` row (the harness's fault, not the program's) gives way to a later
+    row of the same program: resuming a run judges such programs again.
+    """
     rows: dict[tuple[str, int], SampleResult] = {}
     if not path.exists():
         return []
@@ -111,7 +116,9 @@ def read_results(path: Path) -> list[SampleResult]:
             result = SampleResult.from_json(obj)
         except (KeyError, ValueError, TypeError) as exc:
             raise RunFolderError(f"{path}:{line_no}: not a result row ({exc!r})") from None
-        rows.setdefault(result.key, result)
+        kept = rows.get(result.key)
+        if kept is None or kept.verdict is Verdict.HARNESS_ERROR:
+            rows[result.key] = result
     return list(rows.values())
 
 

@@ -71,6 +71,23 @@ def test_rerunning_a_finished_run_judges_nothing_twice(reference_run):
     assert (out / "results.jsonl").read_text() == before
 
 
+def test_resuming_judges_again_what_ended_in_a_harness_error(tmp_path):
+    # A worker that died (OOM killer, a kill by hand) marks its programs harness_error:
+    # the harness's fault, so a resumed run judges them again instead of keeping the row.
+    out = tmp_path / "run"
+    args = ["evaluate", "--solutions", "--out", str(out), "--workers", "1", "--problems", _first_stdio_problem()]
+    assert main(args) == 0
+    rows = read_jsonl(out / "results.jsonl")
+    broken = {**rows[0], "verdict": "harness_error", "apps_verdict": "harness_error"}
+    (out / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [broken] + rows[1:]))
+    assert main(args) == 0
+    rows_after = read_jsonl(out / "results.jsonl")
+    assert rows_after[: len(rows)] == [broken] + rows[1:]  # nothing rewritten, one row appended
+    assert len(rows_after) == len(rows) + 1 and rows_after[-1]["verdict"] == "passed"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["overall"]["harness_errors"] == 0 and summary["overall"]["strict_accuracy"] == 1.0
+
+
 def test_wrong_programs_fail_as_designed(tmp_path):
     wrong = read_jsonl(SAMPLE_WRONG)
     gens = tmp_path / "wrong.jsonl"
