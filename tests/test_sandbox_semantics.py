@@ -36,6 +36,9 @@ def only(run):
 def test_correct_script_styles_pass(ex, code, expected):
     run = only(run_stdio(ex, code, "x\n"))
     assert (run.status, run.output) == (RunStatus.OK, expected)
+    # Later tests run in the same process, after the state reset: the same verdict each time.
+    runs = run_stdio(ex, code, "x\n", "x\n", "x\n").runs
+    assert [(r.status, r.output) for r in runs] == [(RunStatus.OK, expected)] * 3
 
 
 def test_os_exit_keeps_only_what_was_flushed(ex):
