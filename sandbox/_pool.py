@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -69,27 +68,6 @@ def interpreter_paths() -> tuple[list[str], list[str]]:
     return path, sorted(prefixes) + [p for p in path if os.path.isdir(p)]
 
 
-def _write_all(fd: int, data: bytes, deadline: float) -> None:
-    view = memoryview(data)
-    while view:
-        if not select.select([], [fd], [], max(0.0, deadline - time.monotonic()))[1]:
-            raise WorkerFailure("worker does not read its requests")
-        view = view[os.write(fd, view[: 1 << 16]):]
-
-
-def _read_exact(fd: int, n: int, deadline: float) -> bytes:
-    chunks = []
-    while n > 0:
-        if not select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
-            raise WorkerFailure("worker did not answer in time")
-        chunk = os.read(fd, min(n, 1 << 20))
-        if not chunk:
-            raise WorkerFailure("worker closed its pipe")
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
 class WorkerProcess:
     """One worker process and its two pipes. Used by one harness thread at a time."""
 
@@ -127,14 +105,18 @@ class WorkerProcess:
         self.send_bytes(json.dumps(obj, separators=(",", ":")).encode(), deadline)
 
     def send_bytes(self, body: bytes, deadline: float) -> None:
-        _write_all(self.req_w, _wire.frame(body), deadline)
+        try:
+            _wire.write_all(self.req_w, _wire.frame(body), deadline)
+        except _wire.WireTimeout:
+            raise WorkerFailure("worker does not read its requests") from None
 
     def recv(self, deadline: float) -> object:
-        size = int.from_bytes(_read_exact(self.resp_r, _wire.HEADER_SIZE, deadline), "big")
         try:
-            return json.loads(_read_exact(self.resp_r, size, deadline))
-        except ValueError as exc:
-            raise WorkerFailure(f"undecodable reply: {exc}") from None
+            return _wire.recv(self.resp_r, deadline)
+        except _wire.WireTimeout:
+            raise WorkerFailure("worker did not answer in time") from None
+        except _wire.WireError as exc:
+            raise WorkerFailure(f"worker's reply: {exc}") from None
 
     @property
     def alive(self) -> bool:

@@ -40,6 +40,7 @@ import time
 
 import _candidate
 import _cleanup
+import _wire
 from _outcome import SETUP_FAILED
 
 RECORD_FD, DONE_FD, GO_FD, SAVED_FD = 3, 4, 5, 6
@@ -107,7 +108,7 @@ class TestProcess:
         self.used = True
         for fd, data in ((self.files[0], stdin), (self.files[3], call_args or PENDING)):
             if data:
-                _write_all(fd, data)
+                _wire.write_all(fd, data)
                 os.lseek(fd, 0, os.SEEK_SET)
         cpu0 = self._cpu()
         start = time.monotonic()
@@ -318,9 +319,3 @@ class FreshState:
         buffered = io.BufferedReader(raw) if mode == "r" else io.BufferedWriter(raw)
         return io.TextIOWrapper(buffered, encoding=encoding, errors=errors,
                                 line_buffering=line_buffering, write_through=write_through)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]

@@ -49,6 +49,7 @@ def nothing_left_behind():
         except OSError:
             continue
         uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
-        if uid in candidate_uids or f"PPid:\t{os.getpid()}\n".encode() in status.encode() and b"sandbox/_" in cmdline:
+        our_worker = f"PPid:\t{os.getpid()}\n" in status and b"sandbox/_" in cmdline
+        if uid in candidate_uids or our_worker:
             survivors.append(int(entry))
     assert (scratch, survivors) == ([], []), "the test suite left scratch folders or processes behind"
