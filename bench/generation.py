@@ -78,7 +78,7 @@ def _read_real_problems(path: Path) -> list:
 
 
 def load(args: argparse.Namespace, cfg: GenerationConfig):
-    from harness.model_loading import load_model
+    from harness.generation.model_loading import load_model
 
     if not args.neo_random:
         return load_model(cfg)
@@ -92,8 +92,8 @@ def random_gpt_neo_1_3b(cfg: GenerationConfig):
 
     from transformers import AutoTokenizer
 
-    from harness.default_model import prepare_default_model
-    from harness.model_loading import LoadedModel, resolve_device, resolve_dtype
+    from harness.generation.default_model import prepare_default_model
+    from harness.generation.model_loading import LoadedModel, resolve_device, resolve_dtype
 
     tokenizer = AutoTokenizer.from_pretrained(prepare_default_model(announce=False).path)
     tokenizer.padding_side, tokenizer.pad_token = "left", tokenizer.eos_token
@@ -134,7 +134,7 @@ def baseline(loaded, prompts: list[str], cfg: GenerationConfig) -> tuple[int, fl
 
 
 def batched(loaded, problems: list, cfg: GenerationConfig) -> tuple[int, float]:
-    from harness.generation import Generator
+    from harness.generation.generator import Generator
 
     generator = Generator(loaded, cfg, min_new_tokens=cfg.max_new_tokens, progress=True)
     tokens, started = 0, time.perf_counter()
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     problems = load_problems(args.dataset, args.problems)
     loaded = load(args, cfg)
-    from harness.generation import Generator
+    from harness.generation.generator import Generator
 
     plan = [u for batch in Generator(loaded, cfg).plan(problems) for u in batch]
     prompt_tokens = {u.problem_id: u.prompt_tokens for u in plan}

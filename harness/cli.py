@@ -13,7 +13,7 @@ from typing import Sequence
 from data.problem import DataError
 from sandbox.records import Limits
 
-from .config import DEFAULT_STOP, ConfigError, DataConfig, ExecutionConfig, GenerationConfig
+from harness.config import DEFAULT_STOP, ConfigError, DataConfig, ExecutionConfig, GenerationConfig
 
 log = logging.getLogger("apps-eval")
 
@@ -177,27 +177,27 @@ def _emit(content: str | bytes, output: Path | None, fmt: str) -> None:
 
 
 def _show_run(out: Path) -> None:
-    from .report import render_report
-    from .storage import load_run
+    from harness.reporting.report import render_report
+    from harness.storage import load_run
 
     _emit(render_report(load_run(out), "md"), None, "md")
     log.info("run folder: %s", out)
 
 
 def _report(args: argparse.Namespace) -> None:
-    from .report import render_report
-    from .storage import load_run
-    from .validity import load_mask
+    from harness.reporting.report import render_report
+    from harness.storage import load_run
+    from harness.reporting.validity import load_mask
 
     mask = load_mask(args.valid_only) if args.valid_only else None
     _emit(render_report(load_run(args.run_dir), args.format, valid_mask=mask, details=args.details), args.output, args.format)
 
 
 def _compare(args: argparse.Namespace) -> None:
-    from .comparison import render_comparison
-    from .storage import load_run
+    from harness.reporting.comparison import render_comparison
+    from harness.storage import load_run
 
-    from .validity import load_mask
+    from harness.reporting.validity import load_mask
 
     if len(args.run_dirs) < 2:
         raise ConfigError("compare needs at least two run folders")
@@ -207,7 +207,7 @@ def _compare(args: argparse.Namespace) -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> None:
-    from . import pipeline
+    from harness import pipeline
 
     if args.command == "report":
         return _report(args)

@@ -11,7 +11,7 @@ from sandbox import ExecutionRequest, Executor, ProgramRun, TestRun, RunStatus
 from sandbox.judge import judge, program_verdict
 from sandbox.records import Judgement, TestVerdict, Verdict
 
-from .records import Candidate, FailureDetail, SampleResult
+from harness.records import Candidate, FailureDetail, SampleResult
 
 log = logging.getLogger(__name__)
 

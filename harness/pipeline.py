@@ -13,12 +13,12 @@ from data import Dataset, load_dataset
 from data.problem import Problem
 from sandbox import Executor, Verdict
 
-from .config import ConfigError, DataConfig, ExecutionConfig, GenerationConfig
-from .evaluation import Evaluation
-from .metrics import summarize
-from .records import Candidate, RunSummary, SampleResult
-from .run_folder import COMPARATORS, open_run_folder, update_config
-from .storage import (
+from harness.config import ConfigError, DataConfig, ExecutionConfig, GenerationConfig
+from harness.evaluation import Evaluation
+from harness.reporting.metrics import summarize
+from harness.records import Candidate, RunSummary, SampleResult
+from harness.run_folder import COMPARATORS, open_run_folder, update_config
+from harness.storage import (
     CONFIG_FILE,
     GENERATIONS_FILE,
     RESULTS_FILE,
@@ -175,7 +175,7 @@ def evaluate(data_cfg: DataConfig, execution: ExecutionConfig, source: ProgramSo
 
 
 def _write_validity(out: Path, dataset: Dataset) -> None:
-    from .validity import validity_from_results, write_validity
+    from harness.reporting.validity import validity_from_results, write_validity
 
     results = read_results(out / RESULTS_FILE)
     mask = validity_from_results(results, {s.problem_id: s.reason for s in dataset.skipped})
@@ -183,7 +183,7 @@ def _write_validity(out: Path, dataset: Dataset) -> None:
 
 
 def _generation_record(gen: GenerationConfig) -> dict:
-    from .prompting import template_text
+    from harness.generation.prompting import template_text
 
     return {**gen.to_json(), "template_text": template_text(gen.template)}
 
@@ -195,8 +195,8 @@ def _generate_batches(
 
     Yields every candidate of the run: first those already on file, then new batches.
     """
-    from .generation import Generator
-    from .model_loading import load_model
+    from harness.generation.generator import Generator
+    from harness.generation.model_loading import load_model
 
     path = out / GENERATIONS_FILE
     existing = read_candidates(path, repair=True) if path.exists() else []

@@ -8,8 +8,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError
-from .storage import CONFIG_FILE, read_json, write_json_atomic
+from harness.config import ConfigError
+from harness.storage import CONFIG_FILE, read_json, write_json_atomic
 
 # Settings that change what a result means; a resumed run must match them exactly.
 IDENTITY_KEYS = ("source", "dataset.fingerprint", "generation", "execution.limits", "comparator")

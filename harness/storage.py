@@ -10,7 +10,7 @@ from typing import Any, Iterator
 from data.problem import DataError
 from sandbox.records import Verdict
 
-from .records import Candidate, SampleResult
+from harness.records import Candidate, SampleResult
 
 CONFIG_FILE = "config.json"
 GENERATIONS_FILE = "generations.jsonl"

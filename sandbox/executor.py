@@ -20,7 +20,7 @@ import time
 import weakref
 from concurrent.futures import Future
 
-from ._pool import CANDIDATE_ENV, WorkerFailure, WorkerProcess, interpreter_paths, kill_all
+from .worker_pool import CANDIDATE_ENV, WorkerFailure, WorkerProcess, interpreter_paths, kill_all
 from .records import ExecutionRequest, Limits, ProgramRun, RunStatus, TestKind, TestRun
 
 # Per test the worker needs the timeout plus a little to kill and reap; the rest is slack.

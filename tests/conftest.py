@@ -26,7 +26,7 @@ def nothing_left_behind():
     """After the whole suite, hostile programs included: no candidate process, no worker, no scratch."""
     import tempfile
 
-    from sandbox import _pool
+    from sandbox import worker_pool as _pool
     from sandbox.executor import UID_BASE
 
     candidate_uids: set[int] = set()
@@ -49,7 +49,7 @@ def nothing_left_behind():
         except OSError:
             continue
         uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
-        our_worker = f"PPid:\t{os.getpid()}\n" in status and b"sandbox/_" in cmdline
+        our_worker = f"PPid:\t{os.getpid()}\n" in status and b"sandbox/inside/" in cmdline
         if uid in candidate_uids or our_worker:
             survivors.append(int(entry))
     assert (scratch, survivors) == ([], []), "the test suite left scratch folders or processes behind"

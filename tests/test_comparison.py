@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from harness.comparison import comparability_warnings, render_comparison
-from harness.metrics import ProblemScore
-from harness.significance import bootstrap_p_value, compare_scores, mcnemar_exact, paired_bootstrap
+from harness.reporting.comparison import comparability_warnings, render_comparison
+from harness.reporting.metrics import ProblemScore
+from harness.reporting.significance import bootstrap_p_value, compare_scores, mcnemar_exact, paired_bootstrap
 from sandbox.records import Verdict as V
 from test_report import CONFIG, KNOWN, sample, write_run
 

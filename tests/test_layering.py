@@ -42,3 +42,27 @@ def test_importing_packages_pulls_in_no_heavy_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_files_run_inside_the_jail_import_only_the_stdlib_and_each_other():
+    """sandbox/inside/ runs by path in the jail, where neither sandbox nor site-packages exist."""
+    inside = REPO_ROOT / "sandbox" / "inside"
+    siblings = {p.stem for p in inside.glob("*.py")}
+    allowed = set(sys.stdlib_module_names) | siblings | {"__future__"}
+    found = imported_top_levels("sandbox/inside")
+    assert found, "no files found under sandbox/inside"
+    offenders = {f: sorted(n - allowed) for f, n in found.items() if n - allowed}
+    assert offenders == {}
+
+
+def test_host_side_of_the_sandbox_does_not_import_jail_internals():
+    """The host side talks to workers only through the wire protocol (and never runs jail code)."""
+    inside = {p.stem for p in (REPO_ROOT / "sandbox" / "inside").glob("*.py")} - {"__init__"}
+    offenders = {}
+    for path in sorted((REPO_ROOT / "sandbox").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[-1] == "inside":
+                names = {a.name for a in node.names} - {"wire"}
+                if names & inside:
+                    offenders[path.name] = sorted(names & inside)
+    assert offenders == {}

@@ -3,7 +3,7 @@ from itertools import combinations
 
 import pytest
 
-from harness.metrics import pass_at_k, problem_scores, summarize
+from harness.reporting.metrics import pass_at_k, problem_scores, summarize
 from harness.records import SampleResult
 from sandbox.records import Verdict
 

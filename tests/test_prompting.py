@@ -5,7 +5,7 @@ import pytest
 
 from data.problem import Difficulty, Problem
 from harness.config import ConfigError
-from harness.prompting import TEMPLATES, build_prompt, render, template_text
+from harness.generation.prompting import TEMPLATES, build_prompt, render, template_text
 
 STARTER = "class Solution:\n    def twoSum(self, nums, target):\n        "
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.metrics import summarize
+from harness.reporting.metrics import summarize
 from harness.records import FailureDetail, SampleResult
-from harness.report import build_report, render_report
+from harness.reporting.report import build_report, render_report
 from harness.storage import CONFIG_FILE, RESULTS_FILE, SUMMARY_FILE, load_run, write_json_atomic
-from harness.validity import Invalid, ValidityMask
+from harness.reporting.validity import Invalid, ValidityMask
 from sandbox.records import Verdict
 
 V = Verdict

@@ -4,8 +4,8 @@ from fractions import Fraction
 
 import pytest
 
-from harness.metrics import ProblemScore
-from harness.uncertainty import bootstrap_ci, bootstrap_means, bucket_intervals, score_intervals
+from harness.reporting.metrics import ProblemScore
+from harness.reporting.uncertainty import bootstrap_ci, bootstrap_means, bucket_intervals, score_intervals
 
 
 def exact_distribution(values, strata=None):

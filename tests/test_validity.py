@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from harness.report import render_report
+from harness.reporting.report import render_report
 from harness.storage import VALIDITY_FILE, RunFolderError
-from harness.validity import (
+from harness.reporting.validity import (
     Invalid, ValidityMask, apply_mask, exclusion_note, load_mask, read_validity, validity_from_results, write_validity,
 )
 from sandbox.records import Verdict as V

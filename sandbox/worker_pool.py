@@ -1,6 +1,6 @@
 """Harness side of one worker process: starting it, talking to it with deadlines, killing it.
 
-Workers are fresh interpreters (``python -s -S sandbox/_worker.py``) started with a minimal
+Workers are fresh interpreters (``python -s -S sandbox/inside/worker.py``) started with a minimal
 environment, never forks of the harness (which may hold a model and secrets).
 """
 from __future__ import annotations
@@ -15,11 +15,11 @@ import sys
 import tempfile
 import time
 
-from . import _wire
+from .inside import wire
 
 log = logging.getLogger(__name__)
 
-WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_worker.py")
+WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "inside", "worker.py")
 START_TIMEOUT_S = 60.0
 CANDIDATE_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -106,16 +106,16 @@ class WorkerProcess:
 
     def send_bytes(self, body: bytes, deadline: float) -> None:
         try:
-            _wire.write_all(self.req_w, _wire.frame(body), deadline)
-        except _wire.WireTimeout:
+            wire.write_all(self.req_w, wire.frame(body), deadline)
+        except wire.WireTimeout:
             raise WorkerFailure("worker does not read its requests") from None
 
     def recv(self, deadline: float) -> object:
         try:
-            return _wire.recv(self.resp_r, deadline)
-        except _wire.WireTimeout:
+            return wire.recv(self.resp_r, deadline)
+        except wire.WireTimeout:
             raise WorkerFailure("worker did not answer in time") from None
-        except _wire.WireError as exc:
+        except wire.WireError as exc:
             raise WorkerFailure(f"worker's reply: {exc}") from None
 
     @property

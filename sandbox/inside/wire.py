@@ -1,6 +1,6 @@
 """Length-prefixed JSON messages over pipes: the only protocol between harness and workers.
 
-Imported both as ``sandbox._wire`` (harness side) and as ``_wire`` (inside a worker,
+Imported both as ``sandbox.wire`` (harness side) and as ``wire`` (inside a worker,
 which runs with ``python -I -S`` and puts this directory on its path). Stdlib only.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Preparing a program (in the worker) and running one test of it (in the test process).
 
 ``prepare`` compiles once per program in the worker; ``run_stdio`` / ``run_call`` run one
-test in the forked, already-isolated test process (see _test_process.py) and return its
+test in the forked, already-isolated test process (see test_process.py) and return its
 exit status and a small record (how it failed, or the JSON of the returned value). A
 program that forges a record can only describe its own output, never reach expected
 outputs: they are not in this process at all.

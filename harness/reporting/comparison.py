@@ -10,15 +10,15 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from .report import (
+from harness.reporting.report import (
     ROWS, VERDICT_COLUMNS, VERDICT_LEGEND, RunReport, build_report, csv_metric_fields, metric_cells, metric_headers,
     max_k, report_json, settings_lines, table_ks, verdict_cells,
 )
-from .significance import PairedBootstrap, PairedComparison, compare_scores
-from .storage import RunFolder
-from .tables import csv_text, frac, md_table, tex_document, tex_table
-from .uncertainty import DEFAULT_BOOT, DEFAULT_SEED
-from .validity import ValidityMask, exclusion_note
+from harness.reporting.significance import PairedBootstrap, PairedComparison, compare_scores
+from harness.storage import RunFolder
+from harness.reporting.tables import csv_text, frac, md_table, tex_document, tex_table
+from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_SEED
+from harness.reporting.validity import ValidityMask, exclusion_note
 
 DECODING = ("temperature", "top_p", "n_samples", "num_beams", "max_new_tokens", "stop")
 DELTA_METRICS = {"strict_accuracy": "strict", "test_pass_rate": "test pass", "apps_strict_accuracy": "APPS strict", "apps_test_pass_rate": "APPS test pass"}
@@ -226,7 +226,7 @@ def comparison_json(c: Comparison, details: bool) -> dict[str, Any]:
 
 
 def _png(c: Comparison, details: bool) -> bytes:
-    from .plots import comparison_png
+    from harness.reporting.plots import comparison_png
 
     return comparison_png(c.reports, c.labels)
 

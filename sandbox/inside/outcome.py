@@ -9,7 +9,7 @@ import json
 import os
 import signal
 
-import _candidate
+import candidate
 
 OK, RUNTIME_ERROR, TIMEOUT = "ok", "runtime_error", "timeout"
 MEMORY_LIMIT, OUTPUT_LIMIT = "memory_limit", "output_limit"
@@ -32,7 +32,7 @@ class Limits:
 
 
 def classify(limits: Limits, stdio: bool, fds: list, outcome) -> list:
-    """[status, output, detail] of one test (outcome: a _test_process.Outcome)."""
+    """[status, output, detail] of one test (outcome: a test_process.Outcome)."""
     out_size = os.fstat(fds[1]).st_size
     if stdio and out_size > limits.max_output:
         return [OUTPUT_LIMIT, "", f"more than {limits.max_output} bytes of output"]
@@ -62,7 +62,7 @@ def classify(limits: Limits, stdio: bool, fds: list, outcome) -> list:
         return [RUNTIME_ERROR, stdout, f"killed by {name}"]
     code = os.WEXITSTATUS(status)
     if code == SETUP_FAILED and stderr_tail.startswith("sandbox setup failed"):
-        return [HARNESS_ERROR, "", _candidate.truncate(stderr_tail)]
+        return [HARNESS_ERROR, "", candidate.truncate(stderr_tail)]
     kind = record.get("s") if record else None
     if kind == "missing":
         return [COMPILE_ERROR, "", record.get("d", "")]
@@ -93,7 +93,7 @@ def _tail(fd: int) -> str:
 
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return _candidate.truncate(lines[-1]) if lines else ""
+    return candidate.truncate(lines[-1]) if lines else ""
 
 
 def _read_record(fd: int, max_output: int):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.model_loading import ModelLoadError, one_line
+from harness.generation.model_loading import ModelLoadError, one_line
 
 logger = logging.getLogger(__name__)
 

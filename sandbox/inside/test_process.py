@@ -38,10 +38,10 @@ import signal
 import sys
 import time
 
-import _candidate
-import _cleanup
-import _wire
-from _outcome import SETUP_FAILED
+import candidate
+import cleanup
+import wire
+from outcome import SETUP_FAILED
 
 RECORD_FD, DONE_FD, GO_FD, SAVED_FD = 3, 4, 5, 6
 READY, GO, LAST, DONE = b"r", b"g", b"l", b"d"
@@ -108,7 +108,7 @@ class TestProcess:
         self.used = True
         for fd, data in ((self.files[0], stdin), (self.files[3], call_args or PENDING)):
             if data:
-                _wire.write_all(fd, data)
+                wire.write_all(fd, data)
                 os.lseek(fd, 0, os.SEEK_SET)
         cpu0 = self._cpu()
         start = time.monotonic()
@@ -207,9 +207,9 @@ def _isolate(fds: list[int], setup: tuple) -> None:
         os.setresuid(uid, uid, uid)
     if not pid_namespace:  # else the kernel kills us together with the namespace's init
         os.setpgid(0, 0)
-        import _jail  # ctypes: only on this slower fallback path
+        import jail  # ctypes: only on this slower fallback path
 
-        _jail.set_parent_death_signal(signal.SIGKILL)
+        jail.set_parent_death_signal(signal.SIGKILL)
 
 
 def _serve(program: tuple, fresh: "FreshState") -> None:
@@ -232,9 +232,9 @@ def _serve(program: tuple, fresh: "FreshState") -> None:
         args = b"" if stdio else os.pread(RECORD_FD, os.fstat(RECORD_FD).st_size, 0)
         os.ftruncate(RECORD_FD, 0)  # the test has begun; a process that dies now leaves no record
         if stdio:
-            code, record = _candidate.run_stdio(prepared)
+            code, record = candidate.run_stdio(prepared)
         else:
-            code, record = _candidate.run_call(prepared, fn_name, args.decode("utf-8", "surrogatepass"))
+            code, record = candidate.run_call(prepared, fn_name, args.decode("utf-8", "surrogatepass"))
         record["c"] = code
         _write_record(record)
         if go == LAST:
@@ -309,9 +309,9 @@ class FreshState:
 
     def _wipe_files(self) -> None:
         """Remove what the last test wrote (its scratch folder's content, /tmp, /dev/shm)."""
-        _cleanup.wipe(self.writable, self.keep)
+        cleanup.wipe(self.writable, self.keep)
         os.chmod(self.scratch, 0o700)
-        _cleanup.wipe((self.scratch,), ())
+        cleanup.wipe((self.scratch,), ())
 
     def _stream(self, fd: int, mode: str) -> io.TextIOWrapper:
         encoding, errors, line_buffering, write_through = self.streams[fd]

@@ -16,11 +16,11 @@ import os
 import re
 import resource
 
-import _candidate
-import _cleanup
-import _outcome
-from _outcome import COMPILE_ERROR
-from _test_process import FreshState, TestProcess
+import candidate
+import cleanup
+import outcome as outcomes
+from outcome import COMPILE_ERROR
+from test_process import FreshState, TestProcess
 
 
 # Third-party modules slow to import (numpy: ~50 ms): a program that imports one has it
@@ -31,7 +31,7 @@ _HEAVY_PATTERN = re.compile(r"^[ \t]*(?:import|from)[ \t][^\n]*?\b(numpy|scipy|s
 class Runner:
     def __init__(self, limits: dict, *, uid: int, gid: int, drop: bool, pid_namespace: bool,
                  private_root: bool, watch_fd: int, scratch_base: str) -> None:
-        self.limits = lim = _outcome.Limits(limits)
+        self.limits = lim = outcomes.Limits(limits)
         self.max_output = lim.max_output
         self.uid, self.gid, self.drop = uid, gid, drop
         self.pid_namespace, self.private_root, self.watch_fd = pid_namespace, private_root, watch_fd
@@ -84,7 +84,7 @@ class Runner:
     def close(self) -> None:
         self._take_session(None)
         if not self.private_root:
-            _cleanup.wipe(self.wipe, self.skeleton)
+            cleanup.wipe(self.wipe, self.skeleton)
 
     # ---- one program -------------------------------------------------------------------
     def run_program(self, request: dict) -> dict:
@@ -114,7 +114,7 @@ class Runner:
                     fresh = not process.used
                     outcome = process.run_test(data if stdio else b"", b"" if stdio else data,
                                                self.limits.timeout_s, last=index == len(inputs) - 1 and not more)
-                    verdict, output, detail = _outcome.classify(self.limits, stdio, process.files, outcome)
+                    verdict, output, detail = outcomes.classify(self.limits, stdio, process.files, outcome)
                     if not process.alive:
                         self._finish(process)
                         process = None
@@ -154,7 +154,7 @@ class Runner:
     def _finish(self, process: TestProcess) -> None:
         """Kill the test process and everything it started, close its files, wipe its writes."""
         process.close()
-        _cleanup.kill_leftovers(process.pid, self.pid_namespace, self.kill_uid)
+        cleanup.kill_leftovers(process.pid, self.pid_namespace, self.kill_uid)
         for fd in process.files:
             os.close(fd)
         self._clean()
@@ -164,7 +164,7 @@ class Runner:
         key = (stdio, program)
         prepared = self._compiled.get(key)
         if prepared is None:
-            prepared = _candidate.prepare(program, stdio)
+            prepared = candidate.prepare(program, stdio)
             if len(self._compiled) >= 8:
                 del self._compiled[next(iter(self._compiled))]
             self._compiled[key] = prepared
@@ -177,5 +177,5 @@ class Runner:
 
     def _clean(self) -> None:
         """Remove the scratch dir and anything else the candidate wrote; make a fresh one."""
-        _cleanup.wipe(self.wipe, self.skeleton)
+        cleanup.wipe(self.wipe, self.skeleton)
         self._make_scratch()

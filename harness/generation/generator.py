@@ -30,10 +30,10 @@ from typing import Any, Iterator, Sequence
 
 from data.problem import Problem
 from harness.config import ConfigError, GenerationConfig
-from harness.decoding import RowSampler, StopOnStrings, derive_seed
-from harness.extract import extract_program, find_stop
-from harness.model_loading import LoadedModel
-from harness.prompting import build_prompt, template_text, token_counter
+from harness.generation.decoding import RowSampler, StopOnStrings, derive_seed
+from harness.generation.extract import extract_program, find_stop
+from harness.generation.model_loading import LoadedModel
+from harness.generation.prompting import build_prompt, template_text, token_counter
 from harness.records import Candidate
 
 

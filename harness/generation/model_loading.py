@@ -60,7 +60,7 @@ def load_model(cfg: GenerationConfig) -> LoadedModel:
     device = resolve_device(cfg.device)
     dtype = resolve_dtype(cfg.dtype, device)
     if cfg.model is None:
-        from harness.default_model import prepare_default_model
+        from harness.generation.default_model import prepare_default_model
 
         embedded = prepare_default_model()
         name, where, revision, gguf_file, extra = embedded.name, str(embedded.path), None, None, embedded.resolved

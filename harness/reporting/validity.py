@@ -19,8 +19,8 @@ from typing import Any, Mapping, Sequence
 
 from sandbox.records import Verdict
 
-from .records import SampleResult
-from .storage import VALIDITY_FILE, RunFolderError, read_json, write_json_atomic
+from harness.records import SampleResult
+from harness.storage import VALIDITY_FILE, RunFolderError, read_json, write_json_atomic
 
 FORMAT = "apps-eval-validity/1"
 SKIPPED = "skipped"

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from math import comb
 from typing import Hashable, Sequence
 
-from .metrics import ProblemScore
-from .uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_SEED, bootstrap_means, percentile_interval
+from harness.reporting.metrics import ProblemScore
+from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_SEED, bootstrap_means, percentile_interval
 
 
 @dataclass(frozen=True, slots=True)

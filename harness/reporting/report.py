@@ -10,12 +10,12 @@ import json
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .metrics import DIFFICULTIES, ProblemScore, problem_scores, summarize
-from .records import BucketSummary, SampleResult
-from .storage import RunFolder
-from .tables import csv_text, fmt_ci, fmt_pct, frac, md_code, md_table, one_line, tex_document, tex_table
-from .uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_SEED, Interval, bucket_intervals
-from .validity import Invalid, ValidityMask, apply_mask, exclusion_note
+from harness.reporting.metrics import DIFFICULTIES, ProblemScore, problem_scores, summarize
+from harness.records import BucketSummary, SampleResult
+from harness.storage import RunFolder
+from harness.reporting.tables import csv_text, fmt_ci, fmt_pct, frac, md_code, md_table, one_line, tex_document, tex_table
+from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_SEED, Interval, bucket_intervals
+from harness.reporting.validity import Invalid, ValidityMask, apply_mask, exclusion_note
 
 ROWS = DIFFICULTIES + ("overall",)
 FORMATS = ("md", "tex", "csv", "json", "png")
@@ -314,7 +314,7 @@ def report_json(r: RunReport, details: bool) -> dict[str, Any]:
 
 
 def _png(r: RunReport, details: bool) -> bytes:
-    from .plots import report_png
+    from harness.reporting.plots import report_png
 
     return report_png(r)
 

@@ -9,7 +9,7 @@ import math
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
-    from .report import RunReport
+    from harness.reporting.report import RunReport
 
 # (label, values in %, CI lows in %, CI highs in %); None where a bucket has no problems.
 Series = tuple[str, Sequence[float | None], Sequence[float | None], Sequence[float | None]]

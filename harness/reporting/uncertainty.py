@@ -16,7 +16,7 @@ from __future__ import annotations
 import zlib
 from typing import TYPE_CHECKING, Hashable, Iterator, Mapping, Sequence
 
-from .metrics import ProblemScore, pass_at_k
+from harness.reporting.metrics import ProblemScore, pass_at_k
 
 if TYPE_CHECKING:
     import numpy as np

@@ -1,6 +1,6 @@
-"""A warm worker, phase 2 (serving): exec'd by _worker.py inside the prepared namespaces.
+"""A warm worker, phase 2 (serving): exec'd by worker.py inside the prepared namespaces.
 
-``python -s -S _server.py REQ_FD RESP_FD CONFIG_JSON``. Imports as little as possible
+``python -s -S server.py REQ_FD RESP_FD CONFIG_JSON``. Imports as little as possible
 (no ctypes), pre-imports what candidates commonly use, then answers one request at a time.
 """
 from __future__ import annotations
@@ -15,12 +15,12 @@ REQ_FD, RESP_FD = int(sys.argv[1]), int(sys.argv[2])
 CONFIG = json.loads(sys.argv[3])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import _candidate  # noqa: E402
-import _wire  # noqa: E402
-from _runner import Runner  # noqa: E402
+import candidate  # noqa: E402
+import wire  # noqa: E402
+from runner import Runner  # noqa: E402
 
 if not CONFIG["pid_namespace"]:
-    import _jail  # noqa: E402,F401 - fallback children need prctl (PDEATHSIG) through ctypes
+    import jail  # noqa: E402,F401 - fallback children need prctl (PDEATHSIG) through ctypes
 del sys.path[0]
 
 # Imported once here so that test processes (forks) find them loaded: the modules APPS
@@ -47,26 +47,26 @@ def main() -> None:
         except ImportError:
             pass
     sys.set_int_max_str_digits(0)
-    _candidate.install_site_builtins()
-    _candidate.MAX_VALUE_CHARS = runner.max_output
+    candidate.install_site_builtins()
+    candidate.MAX_VALUE_CHARS = runner.max_output
     sys.path[:] = [runner.scratch] + CONFIG["sys_path"]  # like a script's own folder, then the stdlib
     sys.argv[:] = [runner.scratch + "/main.py"]
     isolation = {**CONFIG["isolation"], **runner.describe()}
     runner.snapshot_interpreter()
     gc.collect()
     gc.freeze()  # children never walk (and so never copy) the worker's own objects
-    _wire.send(RESP_FD, {"ready": True, "isolation": isolation})
+    wire.send(RESP_FD, {"ready": True, "isolation": isolation})
     while True:
         try:
-            request = _wire.recv(REQ_FD)
-        except _wire.WireError:
+            request = wire.recv(REQ_FD)
+        except wire.WireError:
             runner.close()
             os._exit(0)
         try:
             reply = runner.run_program(request)
         except Exception as exc:  # noqa: BLE001 - reported to the harness as its own fault
             reply = {"error": f"worker failed: {type(exc).__name__}: {exc}"}
-        _wire.send(RESP_FD, reply)
+        wire.send(RESP_FD, reply)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Iterable, Sequence
 
 from sandbox.records import Verdict
 
-from .records import BucketSummary, RunSummary, SampleResult
+from harness.records import BucketSummary, RunSummary, SampleResult
 
 DIFFICULTIES = ("introductory", "interview", "competition")
 BUCKETS = ("overall",) + DIFFICULTIES

@@ -1,13 +1,13 @@
-"""A warm worker, phase 1 (setup): ``python -s -S _worker.py REQ_FD RESP_FD``, started by the harness.
+"""A warm worker, phase 1 (setup): ``python -s -S worker.py REQ_FD RESP_FD``, started by the harness.
 
 Process tree, per worker:
 
     harness --(subprocess, minimal environment)--> W  (this file)
       W: unshare(mount, net, ipc, uts, pid), then fork
         N: pid 1 of the new pid namespace; builds a read-only minimal root and mounts its
-           own /proc, then execs _server.py (phase 2), a lean interpreter without ctypes,
+           own /proc, then execs server.py (phase 2), a lean interpreter without ctypes,
            which serves requests: compiles each program once, then per program
-           T: fork of N (_test_process.py); limits, uid drop; runs the program's tests in
+           T: fork of N (test_process.py); limits, uid drop; runs the program's tests in
               turn; a fresh T after a crash, exit or timeout
 
 When a program's tests are done, N, being the namespace's init, kills every other process
@@ -25,19 +25,19 @@ REQ_FD, RESP_FD = int(sys.argv[1]), int(sys.argv[2])
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import _jail  # noqa: E402
-import _wire  # noqa: E402
+import jail  # noqa: E402
+import wire  # noqa: E402
 
 del sys.path[0]
 
 
 def _namespaces(is_root: bool) -> dict:
-    flags = {"mount": _jail.CLONE_NEWNS, "network": _jail.CLONE_NEWNET, "ipc": _jail.CLONE_NEWIPC,
-             "uts": _jail.CLONE_NEWUTS, "pid": _jail.CLONE_NEWPID}
+    flags = {"mount": jail.CLONE_NEWNS, "network": jail.CLONE_NEWNET, "ipc": jail.CLONE_NEWIPC,
+             "uts": jail.CLONE_NEWUTS, "pid": jail.CLONE_NEWPID}
     user = False
     if not is_root:
-        user = _jail.enter_user_namespace()
-    done = _jail.unshare_each(flags)
+        user = jail.enter_user_namespace()
+    done = jail.unshare_each(flags)
     done["user"] = user
     return done
 
@@ -46,7 +46,7 @@ def _become_namespace_init() -> None:
     """W forks N (pid 1 of the new pid namespace) and only relays its exit status."""
     pid = os.fork()
     if pid == 0:
-        _jail.set_parent_death_signal(9)
+        jail.set_parent_death_signal(9)
         return
     for fd in (REQ_FD, RESP_FD):
         os.close(fd)
@@ -67,7 +67,7 @@ def _filesystem(cfg: dict, ns: dict, iso: dict) -> bool:
     scratch_base = cfg["scratch_base"]  # the harness's fallback scratch folder: unused with a private root
     try:
         os.rmdir(scratch_base)
-        visible, proc = _jail.build_root(cfg["readonly_paths"] + [HERE], cfg["tmp_bytes"])
+        visible, proc = jail.build_root(cfg["readonly_paths"] + [HERE], cfg["tmp_bytes"])
     except OSError as exc:
         os.makedirs(scratch_base, 0o711, exist_ok=True)
         iso["filesystem"] = f"host filesystem visible (private root failed: {exc})"
@@ -92,7 +92,7 @@ def _world_readable(path: str) -> bool:
 
 
 def main() -> None:
-    cfg = _wire.recv(REQ_FD)
+    cfg = wire.recv(REQ_FD)
     if cfg.get("cpu") is not None:
         try:
             os.sched_setaffinity(0, {cfg["cpu"]})
@@ -107,17 +107,17 @@ def main() -> None:
     if ns["pid"]:
         _become_namespace_init()
     else:
-        _jail.set_child_subreaper()  # survives the exec: orphans of the candidate come to us
+        jail.set_child_subreaper()  # survives the exec: orphans of the candidate come to us
     iso = {
         "network": "isolated (empty network namespace)" if ns["network"] else "NOT isolated",
         "pid_namespace": ns["pid"], "mount_namespace": ns["mount"], "ipc_namespace": ns["ipc"],
         "uts_namespace": ns["uts"], "user_namespace": ns["user"],
     }
     private_root = _filesystem(cfg, ns, iso)
-    _jail.set_no_new_privs()
+    jail.set_no_new_privs()
     if not ns["network"]:
         try:
-            _jail.install_socket_filter()
+            jail.install_socket_filter()
             iso["network"] = "NOT isolated by a namespace; seccomp filter: socket() only for AF_UNIX"
         except OSError as exc:
             iso["network"] = f"NOT isolated (no network namespace, seccomp filter failed: {exc})"
@@ -137,7 +137,7 @@ def main() -> None:
     }
     for fd in (REQ_FD, RESP_FD):
         os.set_inheritable(fd, True)
-    server = os.path.join(HERE, "_server.py")
+    server = os.path.join(HERE, "server.py")
     os.execv(sys.executable, [sys.executable, "-s", "-S", server, str(REQ_FD), str(RESP_FD), json.dumps(serve)])
 
 
@@ -146,6 +146,6 @@ if __name__ == "__main__":
         main()
     except BaseException as exc:  # noqa: BLE001 - tell the harness why, then die
         try:
-            _wire.send(RESP_FD, {"ready": False, "error": f"worker setup failed: {type(exc).__name__}: {exc}"})
+            wire.send(RESP_FD, {"ready": False, "error": f"worker setup failed: {type(exc).__name__}: {exc}"})
         finally:
             os._exit(1)

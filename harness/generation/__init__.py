@@ -1,0 +1,1 @@
+"""Generation: model loading, prompting, decoding and program extraction. Imports torch lazily."""

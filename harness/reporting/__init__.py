@@ -1,0 +1,1 @@
+"""Reporting: metrics, uncertainty, significance, tables, plots, run comparison and validity."""
