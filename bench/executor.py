@@ -92,8 +92,8 @@ _candidate = None
 def pure_limit(programs, timeout_s: float) -> tuple[float, dict]:
     """Seconds to run everything in this interpreter, no isolation (used in a clean child)."""
     global _candidate
-    sys.path.insert(0, str(REPO))
-    from sandbox.inside import candidate as _candidate
+    sys.path.insert(0, str(REPO / "sandbox" / "inside"))  # as the worker imports it: top-level modules
+    import candidate as _candidate
 
     signal.signal(signal.SIGALRM, _on_alarm)
     real_stdin, real_stdout = sys.stdin, sys.stdout

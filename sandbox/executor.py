@@ -13,7 +13,7 @@ a candidate failure) and is restarted for the next one.
 from __future__ import annotations
 
 import collections
-import json
+import dataclasses
 import os
 import threading
 import time
@@ -21,6 +21,7 @@ import weakref
 from concurrent.futures import Future
 
 from .worker_pool import CANDIDATE_ENV, WorkerFailure, WorkerProcess, interpreter_paths, kill_all
+from .inside import protocol
 from .records import ExecutionRequest, Limits, ProgramRun, RunStatus, TestKind, TestRun
 
 # Per test the worker needs the timeout plus a little to kill and reap; the rest is slack.
@@ -96,10 +97,9 @@ class _Chunk:
     def encode(self, resume: bool, more: int) -> bytes:
         """The worker's request: continue the open test process or not; `more` tests may follow."""
         request = self.job.request
-        return json.dumps({"program": request.program, "kind": TestKind(request.kind).value,
-                           "inputs": list(self.inputs), "fn_name": request.fn_name,
-                           "resume": resume, "more": more},
-                          separators=(",", ":")).encode()
+        return protocol.encode(protocol.Piece(
+            program=request.program, kind=TestKind(request.kind), inputs=tuple(self.inputs),
+            fn_name=request.fn_name, resume=resume, more=more, apps_environment=request.apps_environment))
 
 
 class Executor:
@@ -215,7 +215,8 @@ class Executor:
                 continue
             piece = inflight.popleft()
             try:
-                reply = worker.recv(head_started + self._budget(piece))
+                reply = worker.recv(head_started + self._budget(piece), protocol.Results, protocol.WorkerFailed,
+                                    max_bytes=self._reply_bytes(piece))
             except (WorkerFailure, OSError) as exc:
                 self._fail(worker, piece, exc)
                 backlog.extendleft(reversed(inflight))  # not started yet: retry on a new worker
@@ -276,6 +277,10 @@ class Executor:
         self._rests[victim], stolen = rest.split(len(rest.inputs) // 2)
         return stolen
 
+    def _reply_bytes(self, chunk: _Chunk) -> int:
+        """A bound on a piece's reply: each output at most the cap, JSON-escaped (6 bytes a char)."""
+        return len(chunk.inputs) * (6 * self.limits.max_output_bytes + 4096) + 4096
+
     def _budget(self, chunk: _Chunk) -> float:
         return len(chunk.inputs) * (self.limits.timeout_s + PER_TEST_SLACK_S) + PER_CHUNK_SLACK_S
 
@@ -300,20 +305,17 @@ class Executor:
         chunk.job.cancel_or_fail(chunk, detail + (f"; worker stderr: {tail}" if tail and not self._closed else ""))
 
 
-def _worker_configs(limits: Limits, workers: int) -> list[dict]:
+def _worker_configs(limits: Limits, workers: int) -> list[protocol.WorkerConfig]:
     sys_path, readonly = interpreter_paths()
-    config = {
-        "limits": {"timeout_s": limits.timeout_s, "cpu_s": limits.effective_cpu_s, "memory_mb": limits.memory_mb,
-                   "max_output_bytes": limits.max_output_bytes, "max_file_bytes": limits.max_file_bytes,
-                   "max_processes": limits.max_processes},
-        "sys_path": sys_path, "readonly_paths": readonly, "uid_base": UID_BASE,
-        "tmp_bytes": max(64 << 20, 2 * limits.max_file_bytes), "namespaces": NAMESPACES,
-    }
+    config = protocol.WorkerConfig(
+        limits=limits, sys_path=tuple(sys_path),
+        readonly_paths=tuple(readonly), uid_base=UID_BASE, tmp_bytes=max(64 << 20, 2 * limits.max_file_bytes),
+        namespaces=NAMESPACES, cpu=None, scratch_base="")
     # One CPU per worker when there are enough: a worker and its children then never need
     # cross-CPU TLB shootdowns on fork and exit (measurably cheaper in VMs).
     cpus = sorted(os.sched_getaffinity(0))
     pin = workers <= len(cpus)
-    return [{**config, "cpu": cpus[i] if pin else None} for i in range(workers)]
+    return [dataclasses.replace(config, cpu=cpus[i] if pin else None) for i in range(workers)]
 
 
 def _append(backlog: collections.deque, chunk: "_Chunk | None") -> None:
@@ -326,17 +328,9 @@ def _harness_error(chunk: _Chunk, detail: str) -> list:
             for i in range(len(chunk.inputs))]
 
 
-def _parse_reply(chunk: _Chunk, reply: object) -> tuple[list, bool]:
-    if not isinstance(reply, dict):
-        return _harness_error(chunk, f"malformed reply: {reply!r:.200}"), False
-    if "error" in reply:
-        return _harness_error(chunk, str(reply["error"])), False
-    try:
-        runs = [TestRun(index=chunk.start + int(i), status=RunStatus(s), output=str(o), wall_s=float(w), detail=str(d))
-                for i, s, o, w, d in reply["runs"]]
-        wrapped = bool(reply.get("wrapped", False))
-    except (KeyError, TypeError, ValueError) as exc:
-        return _harness_error(chunk, f"malformed reply: {exc}"), False
-    if len(runs) != len(chunk.inputs):
-        return _harness_error(chunk, f"worker returned {len(runs)} runs for {len(chunk.inputs)} inputs"), False
-    return runs, wrapped
+def _parse_reply(chunk: _Chunk, reply: "protocol.Results | protocol.WorkerFailed") -> tuple[list, bool]:
+    if isinstance(reply, protocol.WorkerFailed):
+        return _harness_error(chunk, reply.error), False
+    if [run.index for run in reply.runs] != list(range(len(chunk.inputs))):
+        return _harness_error(chunk, f"worker returned {len(reply.runs)} runs for {len(chunk.inputs)} inputs"), False
+    return [dataclasses.replace(run, index=chunk.start + run.index) for run in reply.runs], reply.wrapped

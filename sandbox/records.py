@@ -1,16 +1,17 @@
-"""Typed records that cross the sandbox boundary. Standard library only."""
+"""Typed records that cross the sandbox boundary. Standard library only.
+
+What the worker also needs (TestKind, RunStatus, Limits, TestRun) is defined once, in the
+worker protocol (sandbox/inside/protocol.py), and re-exported here.
+"""
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass
 
+from .inside.protocol import Limits, RunStatus, TestKind, TestRun
 
-class TestKind(str, enum.Enum):
-    """How a program receives a test: on stdin, or as arguments of a call."""
-
-    STDIO = "stdio"
-    CALL = "call"
+__all__ = ["ExecutionRequest", "Judgement", "Limits", "ProgramRun", "RunStatus", "TestCase", "TestKind",
+           "TestRun", "TestVerdict", "Verdict"]
 
 
 class Verdict(str, enum.Enum):
@@ -24,18 +25,6 @@ class Verdict(str, enum.Enum):
     OUTPUT_LIMIT = "output_limit"
     COMPILE_ERROR = "compile_error"
     # The harness itself failed: never counted against the candidate silently.
-    HARNESS_ERROR = "harness_error"
-
-
-class RunStatus(str, enum.Enum):
-    """What happened when a program ran on one input, before any comparison."""
-
-    OK = "ok"  # finished normally; `output` holds what it produced
-    RUNTIME_ERROR = "runtime_error"
-    TIMEOUT = "timeout"
-    MEMORY_LIMIT = "memory_limit"
-    OUTPUT_LIMIT = "output_limit"
-    COMPILE_ERROR = "compile_error"
     HARNESS_ERROR = "harness_error"
 
 
@@ -55,30 +44,6 @@ class TestCase:
 
 
 @dataclass(frozen=True, slots=True)
-class Limits:
-    """Per-test resource limits of a candidate program."""
-
-    timeout_s: float = 4.0
-    memory_mb: int = 2048
-    max_output_bytes: int = 4 << 20
-    cpu_s: int | None = None  # defaults to ceil(timeout_s) + 1
-    max_file_bytes: int = 16 << 20
-    max_processes: int = 64
-
-    def __post_init__(self) -> None:
-        if not self.timeout_s > 0:
-            raise ValueError(f"timeout must be positive, got {self.timeout_s}")
-        if self.memory_mb < 16:
-            raise ValueError(f"memory limit must be at least 16 MB, got {self.memory_mb}")
-        if self.max_output_bytes < 1:
-            raise ValueError(f"output cap must be positive, got {self.max_output_bytes}")
-
-    @property
-    def effective_cpu_s(self) -> int:
-        return self.cpu_s if self.cpu_s is not None else math.ceil(self.timeout_s) + 1
-
-
-@dataclass(frozen=True, slots=True)
 class ExecutionRequest:
     """A program and the inputs to run it on. Expected outputs are not here on purpose."""
 
@@ -86,20 +51,9 @@ class ExecutionRequest:
     kind: TestKind
     inputs: tuple[str, ...]  # stdin texts, or JSON argument lists for CALL
     fn_name: str | None = None  # CALL only: a module function or a Solution method
-
-
-@dataclass(frozen=True, slots=True)
-class TestRun:
-    """Raw result of running a program on one input.
-
-    `output` is the captured stdout (STDIO) or the JSON text of the return value (CALL).
-    """
-
-    index: int
-    status: RunStatus
-    output: str = ""
-    wall_s: float = 0.0
-    detail: str = ""  # e.g. the last line of a traceback, or why the harness failed
+    # Run as the original APPS harness does: its import header before the program (call-based
+    # too) and `open` returning the test input. For the APPS-compatible verdict only.
+    apps_environment: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ environment, never forks of the harness (which may hold a model and secrets).
 """
 from __future__ import annotations
 
-import json
 import logging
+import dataclasses
 import os
 import shutil
 import signal
@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-from .inside import wire
+from .inside import protocol, wire
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def interpreter_paths() -> tuple[list[str], list[str]]:
 class WorkerProcess:
     """One worker process and its two pipes. Used by one harness thread at a time."""
 
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: protocol.WorkerConfig) -> None:
         self.config = config
         self.proc: subprocess.Popen | None = None
         self.isolation: dict = {}
@@ -92,30 +92,28 @@ class WorkerProcess:
         finally:
             os.close(req_r)
             os.close(resp_w)
-        self.send({**self.config, "scratch_base": self.scratch_base}, time.monotonic() + START_TIMEOUT_S)
+        config = dataclasses.replace(self.config, scratch_base=self.scratch_base)
+        self.send_bytes(protocol.encode(config), time.monotonic() + START_TIMEOUT_S)
 
     def wait_ready(self) -> None:
-        reply = self.recv(time.monotonic() + START_TIMEOUT_S)
-        if not isinstance(reply, dict) or not reply.get("ready"):
-            detail = reply.get("error") if isinstance(reply, dict) else None
-            raise WorkerFailure(detail or f"unexpected first message from worker: {reply!r:.200}")
-        self.isolation = reply["isolation"]
-
-    def send(self, obj: object, deadline: float) -> None:
-        self.send_bytes(json.dumps(obj, separators=(",", ":")).encode(), deadline)
+        reply = self.recv(time.monotonic() + START_TIMEOUT_S, protocol.Ready, protocol.SetupFailed)
+        if isinstance(reply, protocol.SetupFailed):
+            raise WorkerFailure(reply.error)
+        self.isolation = reply.isolation
 
     def send_bytes(self, body: bytes, deadline: float) -> None:
         try:
-            wire.write_all(self.req_w, wire.frame(body), deadline)
+            wire.send(self.req_w, body, deadline)
         except wire.WireTimeout:
             raise WorkerFailure("worker does not read its requests") from None
 
-    def recv(self, deadline: float) -> object:
+    def recv(self, deadline: float, *expected: type, max_bytes: int = wire.MAX_MESSAGE):
+        """The worker's next message, one of `expected`; WorkerFailure for anything else."""
         try:
-            return wire.recv(self.resp_r, deadline)
+            return protocol.decode(wire.recv(self.resp_r, deadline, max_bytes), *expected)
         except wire.WireTimeout:
             raise WorkerFailure("worker did not answer in time") from None
-        except wire.WireError as exc:
+        except (wire.WireError, protocol.ProtocolError) as exc:
             raise WorkerFailure(f"worker's reply: {exc}") from None
 
     @property

@@ -1,26 +1,32 @@
-"""Preparing a program (in the worker) and running one test of it (in the test process).
+"""Preparing a program and running one test of it, both in the test process.
 
-``prepare`` compiles once per program in the worker; ``run_stdio`` / ``run_call`` run one
-test in the forked, already-isolated test process (see test_process.py) and return its
-exit status and a small record (how it failed, or the JSON of the returned value). A
-program that forges a record can only describe its own output, never reach expected
-outputs: they are not in this process at all.
+``prepare`` compiles the program once per test process, inside the limits and on the clock
+of its first test (compiling is candidate work: a program can make the compiler use
+unbounded memory or time); ``run_stdio`` / ``run_call`` run one test in the forked,
+already-isolated test process (see test_process.py) and return its exit status and a
+protocol.TestRecord (how it failed, or the JSON of the returned value). A program that
+forges a record can only describe its own output, never reach expected outputs: they are
+not in this process at all.
 """
 from __future__ import annotations
 
 import atexit
 import builtins
+import io
 import json
-import os
 import re
 import sys
 import types
 
-MAX_VALUE_CHARS = 1 << 62  # set by the worker to the output cap; a longer return value is OUTPUT_LIMIT
-DETAIL_CHARS = 300
+import protocol
+from protocol import RecordKind, TestRecord
 
-# Names the original APPS harness puts in scope by prepending imports. Only used for
-# programs that need its function wrapper anyway (a top-level `return`).
+DETAIL_CHARS = 300
+MAX_VALUE_DEPTH = 200  # a returned value nested deeper is refused here, never sent on
+
+# Names the original APPS harness puts in scope by prepending imports: for programs that
+# need its function wrapper anyway (a top-level `return`), and for every program run in
+# the APPS environment (ExecutionRequest.apps_environment).
 APPS_HEADER = """\
 import sys, time, itertools, collections, math, fractions, heapq
 from itertools import accumulate, product, permutations, combinations
@@ -84,9 +90,10 @@ def truncate(text: str, limit: int = DETAIL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def prepare(program: str, stdio: bool) -> Prepared:
+def prepare(program: str, stdio: bool, apps_environment: bool = False) -> Prepared:
     try:
-        return Prepared(compile(program, "<solution>", "exec", dont_inherit=True))
+        code = compile(program, "<solution>", "exec", dont_inherit=True)
+        return Prepared(code, _apps_header(program) if apps_environment else None)
     except SyntaxError as exc:
         if not (stdio and exc.msg.startswith(_WRAPPER_ONLY_ERRORS)):
             return Prepared(error=_syntax_detail(exc))
@@ -97,13 +104,20 @@ def prepare(program: str, stdio: bool) -> Prepared:
         code = compile(_wrap_in_function(program), "<solution>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return Prepared(error=_syntax_detail(first_error))
+    return Prepared(code, _apps_header(program), wrapped=True)
+
+
+def uses_numpy_alias(program: str) -> bool:
+    return re.search(r"\bnp\b", program) is not None
+
+
+def _apps_header(program: str):
     # random and numpy are bound only for programs that mention them: importing them in
     # every test process would cost more than most programs.
     extra = "import random\n" if "random" in program else ""
-    if re.search(r"\bnp\b", program):
+    if uses_numpy_alias(program):
         extra += "try:\n    import numpy as np\nexcept ImportError:\n    pass\n"
-    header = compile(APPS_HEADER + extra, "<apps-header>", "exec", dont_inherit=True)
-    return Prepared(code, header, wrapped=True)
+    return compile(APPS_HEADER + extra, "<apps-header>", "exec", dont_inherit=True)
 
 
 def _wrap_in_function(program: str):
@@ -169,14 +183,14 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
-def _failure(exc: BaseException) -> dict:
+def _failure(exc: BaseException) -> TestRecord:
     if isinstance(exc, MemoryError):
-        return {"s": "memory", "d": "MemoryError"}
+        return TestRecord(RecordKind.MEMORY, detail="MemoryError")
     try:  # the interpreter's own (C) traceback printer: no traceback module to import
         sys.__excepthook__(type(exc), exc, exc.__traceback__)
     except BaseException:  # noqa: BLE001
         pass
-    return {"s": "exc", "d": truncate(_exception_line(exc))}
+    return TestRecord(RecordKind.EXCEPTION, detail=truncate(_exception_line(exc)))
 
 
 def _exception_line(exc: BaseException) -> str:
@@ -199,10 +213,28 @@ def _fresh_module(name: str) -> types.ModuleType:
     return module
 
 
-def run_stdio(prepared: Prepared) -> tuple[int, dict]:
-    """Run as the __main__ script; stdin/stdout are already fresh. (exit status, record)."""
+class _InputFile(io.StringIO):
+    """What `open` returns in the APPS environment: the test input to read, writes swallowed."""
+
+    def write(self, text) -> int:
+        return len(text)
+
+
+def _open_returning(text: str):
+    def open(*args, **kwargs):  # noqa: A001 - replaces the builtin, as the original's mock does
+        return _InputFile(text)
+
+    return open
+
+
+def run_stdio(prepared: Prepared, open_returns: str | None = None) -> tuple[int, TestRecord]:
+    """Run as the __main__ script; stdin/stdout are already fresh. (exit status, record).
+
+    With `open_returns`, `open()` of any file returns that text (the APPS environment)."""
     module = _fresh_module("__main__")
-    code, record = 0, {}
+    code, record = 0, TestRecord(RecordKind.OK)
+    if open_returns is not None:
+        builtins.open = _open_returning(open_returns)
     try:
         if prepared.header is not None:
             exec(prepared.header, module.__dict__)
@@ -227,7 +259,10 @@ def _jsonable(value: object) -> object:
 
 def _serialize(value: object) -> tuple[str | None, str]:
     try:
-        return json.dumps(value, default=_jsonable), ""
+        text = json.dumps(value, default=_jsonable)
+        if protocol.json_depth(text) > MAX_VALUE_DEPTH:
+            return None, f"return value nested deeper than {MAX_VALUE_DEPTH} levels"
+        return text, ""
     except TypeError as exc:
         text = str(exc)
         if not text.startswith("return value not serializable"):
@@ -249,31 +284,36 @@ def _find_function(namespace: dict, fn_name: str):
     return None
 
 
-def run_call(prepared: Prepared, fn_name: str, args_json: str) -> tuple[int, dict]:
-    """Load as a module (not __main__), call fn_name(*args); the record carries the JSON result."""
+def run_call(prepared: Prepared, fn_name: str, args_json: str, max_chars: int) -> tuple[int, TestRecord]:
+    """Load as a module (not __main__), call fn_name(*args); the record carries the JSON result,
+    if it is at most `max_chars` long (else TOO_BIG: an output limit)."""
     module = _fresh_module("solution")
     typing = sys.modules["typing"]
     for name in TYPING_NAMES:
         module.__dict__[name] = getattr(typing, name)
-    code, record = _call(module, prepared, fn_name, args_json)
+    code, record = _call(module, prepared, fn_name, args_json, max_chars)
     return _wind_down(code, module), record
 
 
-def _call(module: types.ModuleType, prepared: Prepared, fn_name: str, args_json: str) -> tuple[int, dict]:
+def _call(module: types.ModuleType, prepared: Prepared, fn_name: str, args_json: str,
+          max_chars: int) -> tuple[int, TestRecord]:
     try:
+        if prepared.header is not None:
+            exec(prepared.header, module.__dict__)
         exec(prepared.code, module.__dict__)
         fn = _find_function(module.__dict__, fn_name)
         if fn is None:
-            return 0, {"s": "missing", "d": f"no function or Solution method named {fn_name!r}"}
+            return 0, TestRecord(RecordKind.MISSING, detail=f"no function or Solution method named {fn_name!r}")
         args = json.loads(args_json)
         value = fn(*args) if isinstance(args, list) else fn(args)
         text, problem = _serialize(value)
     except SystemExit as exc:
-        return _exit_code(exc) or 1, {"s": "exc", "d": f"SystemExit({exc.code!r}) instead of a return"}
+        return _exit_code(exc) or 1, TestRecord(RecordKind.EXCEPTION,
+                                                detail=truncate(f"SystemExit({exc.code!r}) instead of a return"))
     except BaseException as exc:  # noqa: BLE001
         return 1, _failure(exc)
     if text is None:
-        return 1, {"s": "unser", "d": problem}
-    if len(text) > MAX_VALUE_CHARS:
-        return 0, {"s": "big"}
-    return 0, {"s": "ok", "v": text}
+        return 1, TestRecord(RecordKind.UNSERIALIZABLE, detail=problem)
+    if len(text) > max_chars:
+        return 0, TestRecord(RecordKind.TOO_BIG)
+    return 0, TestRecord(RecordKind.OK, value=text)

@@ -1,84 +1,95 @@
-"""What a finished test process left behind, turned into [status, output, detail].
+"""What a finished test process left behind, turned into a protocol.TestRun.
 
 Runs in the worker, after the child is gone: reads the child's memfds (capped) and its
-wait status. Status names are RunStatus values.
+wait status. The test record is the candidate's to write too: it is decoded strictly and
+within bounds (protocol.decode), and what it says only ever concerns this one test.
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 
 import candidate
+import protocol
+from protocol import Limits, RecordKind, RunStatus, TestRecord, TestRun
 
-OK, RUNTIME_ERROR, TIMEOUT = "ok", "runtime_error", "timeout"
-MEMORY_LIMIT, OUTPUT_LIMIT = "memory_limit", "output_limit"
-COMPILE_ERROR, HARNESS_ERROR = "compile_error", "harness_error"
 SETUP_FAILED = 71  # exit status of a child whose isolation setup failed (a harness fault)
 STDERR_TAIL = 4096
 _MEMORY_WORDS = ("MemoryError", "Cannot allocate memory", "bad_alloc", "out of memory")
+_TOO_BIG = TestRecord(RecordKind.TOO_BIG)
 
 
-class Limits:
-    """The limits a worker enforces, in the units the kernel wants."""
-
-    def __init__(self, limits: dict) -> None:
-        self.timeout_s = float(limits["timeout_s"])
-        self.cpu_s = int(limits["cpu_s"])
-        self.memory_bytes = int(limits["memory_mb"]) << 20
-        self.max_output = int(limits["max_output_bytes"])
-        self.fsize = max(int(limits["max_file_bytes"]), self.max_output + 1)
-        self.nproc = int(limits["max_processes"])
+def classify(limits: Limits, index: int, stdio: bool, fds: list, outcome) -> tuple[TestRun, bool]:
+    """The TestRun of one test (outcome: a test_process.Outcome), and whether the program ran
+    inside the original's function wrapper."""
+    record = read_record(fds[3], limits.max_output_bytes)
+    status, output, detail = _classify(limits, stdio, fds, outcome, record)
+    run = TestRun(index, status, protocol.clean_text(output), round(outcome.wall, 6), protocol.clean_text(detail))
+    return run, bool(record and record.wrapped)
 
 
-def classify(limits: Limits, stdio: bool, fds: list, outcome) -> list:
-    """[status, output, detail] of one test (outcome: a test_process.Outcome)."""
+def read_record(fd: int, max_output: int) -> "TestRecord | None":
+    """The test's record; None when there is none or it is not a valid one."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return None
+    if size > 2 * max_output + protocol.RECORD_SLACK:  # the value's JSON text, itself JSON-escaped
+        return _TOO_BIG
+    try:
+        return protocol.decode(os.pread(fd, size, 0), TestRecord)
+    except protocol.ProtocolError:
+        return None
+
+
+def _classify(limits: Limits, stdio: bool, fds: list, outcome, record) -> tuple[RunStatus, str, str]:
+    max_output = limits.max_output_bytes
     out_size = os.fstat(fds[1]).st_size
-    if stdio and out_size > limits.max_output:
-        return [OUTPUT_LIMIT, "", f"more than {limits.max_output} bytes of output"]
-    record = _read_record(fds[3], limits.max_output)
-    if record is not None and record.get("s") == "big":
-        return [OUTPUT_LIMIT, "", f"return value longer than {limits.max_output} bytes"]
+    if stdio and out_size > max_output:
+        return RunStatus.OUTPUT_LIMIT, "", f"more than {max_output} bytes of output"
+    kind = record.kind if record else None
+    if kind is RecordKind.TOO_BIG:
+        return RunStatus.OUTPUT_LIMIT, "", f"return value longer than {max_output} bytes"
     stdout = _read_text(fds[1], out_size) if stdio else ""
     if outcome.timed_out:
         if outcome.in_setup:
-            return [HARNESS_ERROR, "", "the test process did not get ready in time (importing heavy modules)"]
-        return [TIMEOUT, stdout, f"wall clock above {limits.timeout_s:g} s"]
+            return RunStatus.HARNESS_ERROR, "", "the test process did not get ready in time (importing heavy modules)"
+        return RunStatus.TIMEOUT, stdout, f"wall clock above {limits.timeout_s:g} s"
     stderr_tail = _tail(fds[2]) if os.fstat(fds[2]).st_size else ""
     if outcome.finished:
-        code = record.get("c") if record else None
-        if not isinstance(code, int):
-            return [RUNTIME_ERROR, stdout, "the test ended without its exit record"]
-        status = (code & 0xFF) << 8
+        if record is None:
+            return RunStatus.RUNTIME_ERROR, stdout, "the test ended without its exit record"
+        status = (record.exit_code & 0xFF) << 8
     else:
         status = outcome.status
+    cpu_s = limits.effective_cpu_s
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and outcome.cpu >= limits.cpu_s - 0.05):
-            return [TIMEOUT, stdout, f"CPU time above {limits.cpu_s} s"]
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and outcome.cpu >= cpu_s - 0.05):
+            return RunStatus.TIMEOUT, stdout, f"CPU time above {cpu_s} s"
         name = _signal_name(sig)
         if _looks_like_memory(stderr_tail, outcome.maxrss, limits.memory_bytes):
-            return [MEMORY_LIMIT, stdout, f"killed by {name} near the memory limit"]
-        return [RUNTIME_ERROR, stdout, f"killed by {name}"]
+            return RunStatus.MEMORY_LIMIT, stdout, f"killed by {name} near the memory limit"
+        return RunStatus.RUNTIME_ERROR, stdout, f"killed by {name}"
     code = os.WEXITSTATUS(status)
     if code == SETUP_FAILED and stderr_tail.startswith("sandbox setup failed"):
-        return [HARNESS_ERROR, "", candidate.truncate(stderr_tail)]
-    kind = record.get("s") if record else None
-    if kind == "missing":
-        return [COMPILE_ERROR, "", record.get("d", "")]
-    if kind == "memory":
-        return [MEMORY_LIMIT, stdout, "MemoryError"]
+        return RunStatus.HARNESS_ERROR, "", candidate.truncate(stderr_tail)
+    if kind in (RecordKind.MISSING, RecordKind.COMPILE_ERROR):
+        return RunStatus.COMPILE_ERROR, "", candidate.truncate(record.detail)
+    if kind is RecordKind.MEMORY:
+        return RunStatus.MEMORY_LIMIT, stdout, "MemoryError"
     if code != 0:
-        if kind in ("exc", "unser"):
-            return [RUNTIME_ERROR, stdout, str(record.get("d", ""))]
+        if kind in (RecordKind.EXCEPTION, RecordKind.UNSERIALIZABLE):
+            return RunStatus.RUNTIME_ERROR, stdout, candidate.truncate(record.detail)
         if _looks_like_memory(stderr_tail, outcome.maxrss, limits.memory_bytes):
-            return [MEMORY_LIMIT, stdout, "out of memory"]
-        return [RUNTIME_ERROR, stdout, _last_line(stderr_tail) or f"exit status {code}"]
+            return RunStatus.MEMORY_LIMIT, stdout, "out of memory"
+        return RunStatus.RUNTIME_ERROR, stdout, _last_line(stderr_tail) or f"exit status {code}"
     if stdio:
-        return [OK, stdout, ""]
-    if kind != "ok" or not isinstance(record.get("v"), str):
-        return [RUNTIME_ERROR, "", "no return value (the process ended without one)"]
-    return [OK, record["v"], ""]
+        return RunStatus.OK, stdout, ""
+    if kind is not RecordKind.OK or record.value is None:
+        return RunStatus.RUNTIME_ERROR, "", "no return value (the process ended without one)"
+    if protocol.json_depth(record.value) > candidate.MAX_VALUE_DEPTH:
+        return RunStatus.RUNTIME_ERROR, "", f"return value nested deeper than {candidate.MAX_VALUE_DEPTH} levels"
+    return RunStatus.OK, record.value, ""
 
 
 def _read_text(fd: int, size: int) -> str:
@@ -94,19 +105,6 @@ def _tail(fd: int) -> str:
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     return candidate.truncate(lines[-1]) if lines else ""
-
-
-def _read_record(fd: int, max_output: int):
-    size = os.fstat(fd).st_size
-    if size == 0:
-        return None
-    if size > max_output + 4096:
-        return {"s": "big"}
-    try:
-        record = json.loads(os.pread(fd, size, 0))
-    except ValueError:
-        return None
-    return record if isinstance(record, dict) else None
 
 
 def _looks_like_memory(stderr_tail: str, maxrss: int, limit: int) -> bool:

@@ -19,7 +19,8 @@ import resource
 import candidate
 import cleanup
 import outcome as outcomes
-from outcome import COMPILE_ERROR
+import protocol
+from protocol import Limits, RunStatus, TestKind, TestRun
 from test_process import FreshState, TestProcess
 
 
@@ -29,22 +30,22 @@ _HEAVY_PATTERN = re.compile(r"^[ \t]*(?:import|from)[ \t][^\n]*?\b(numpy|scipy|s
 
 
 class Runner:
-    def __init__(self, limits: dict, *, uid: int, gid: int, drop: bool, pid_namespace: bool,
-                 private_root: bool, watch_fd: int, scratch_base: str) -> None:
-        self.limits = lim = outcomes.Limits(limits)
-        self.max_output = lim.max_output
+    def __init__(self, limits: Limits, *, uid: int, gid: int, drop: bool, pid_namespace: bool,
+                 ipc_namespace: bool, private_root: bool, watch_fd: int, scratch_base: str) -> None:
+        self.limits = lim = limits
         self.uid, self.gid, self.drop = uid, gid, drop
         self.pid_namespace, self.private_root, self.watch_fd = pid_namespace, private_root, watch_fd
+        self.ipc_namespace = ipc_namespace
         if private_root:
             self.wipe = ("/tmp", "/dev/shm")  # private tmpfs: wipe whatever the candidate left
         else:  # a folder the harness made for this worker (and removes when it is killed)
             self.wipe = (scratch_base,)
         self.scratch = self.wipe[0] + "/work"
-        self._compiled: dict = {}
+        self._compile_errors: dict = {}  # program key -> why it does not compile (seen in a test process)
         self._session = None  # (program key, TestProcess) left open for the next piece
         # Everything the child needs, computed once: each attribute a child looks up costs it
         # a copied page.
-        self.child_setup = (self.scratch, lim.memory_bytes, lim.cpu_s, lim.fsize,
+        self.child_setup = (self.scratch, lim.memory_bytes, lim.effective_cpu_s, lim.file_bytes,
                             uid if drop else -1, gid, pid_namespace)
         # Constant per worker, so children need not touch the environment.
         os.environ["HOME"] = os.environ["TMPDIR"] = self.scratch
@@ -58,17 +59,17 @@ class Runner:
         """Limits that bind the candidate but not this (root, or never forking) worker; inherited."""
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if self.drop:  # root is exempt from RLIMIT_NPROC; the dropped child is not
-            resource.setrlimit(resource.RLIMIT_NPROC, (self.limits.nproc, self.limits.nproc))
+            resource.setrlimit(resource.RLIMIT_NPROC, (self.limits.max_processes, self.limits.max_processes))
 
     def snapshot_interpreter(self) -> None:
         """Record the interpreter state every test starts from; call when the worker is set up."""
-        self.fresh = FreshState(self.scratch, self.limits.cpu_s, self.wipe, self.skeleton)
+        self.fresh = FreshState(self.scratch, self.limits.effective_cpu_s, self.wipe, self.skeleton)
 
     def describe(self) -> dict:
         return {
-            "rlimits": {"address_space_mb": self.limits.memory_bytes >> 20, "cpu_s": self.limits.cpu_s,
-                        "file_bytes": self.limits.fsize,
-                        "processes": self.limits.nproc if self.drop else "not binding (no uid drop)",
+            "rlimits": {"address_space_mb": self.limits.memory_mb, "cpu_s": self.limits.effective_cpu_s,
+                        "file_bytes": self.limits.file_bytes,
+                        "processes": self.limits.max_processes if self.drop else "not binding (no uid drop)",
                         "core": 0},
             "wall_timeout": "enforced by the worker (pidfd poll + SIGKILL), outside the candidate",
             "no_new_privs": True,  # set before the worker's exec, inherited
@@ -87,24 +88,24 @@ class Runner:
             cleanup.wipe(self.wipe, self.skeleton)
 
     # ---- one program -------------------------------------------------------------------
-    def run_program(self, request: dict) -> dict:
+    def run_program(self, piece: protocol.Piece) -> protocol.Results:
         """Run a piece of a program's tests. With `resume`, continue in the test process that
         the last piece of the same program left open; with `more` tests to follow, leave it open."""
-        stdio = request["kind"] == "stdio"
-        key = (request["program"], request["kind"], request.get("fn_name"))
-        process = self._take_session(key if request.get("resume") else None)
-        prepared = self._prepare(request["program"], stdio)
-        inputs, more = request["inputs"], int(request.get("more", 0))
-        if prepared.code is None:
+        stdio = piece.kind is TestKind.STDIO
+        key = (piece.program, piece.kind, piece.fn_name, piece.apps_environment)
+        process = self._take_session(key if piece.resume else None)
+        inputs, more = piece.inputs, piece.more
+        compile_error = self._compile_errors.get(key)
+        if compile_error is not None:
             if process is not None:
                 self._finish(process)
-            return {"runs": [[i, COMPILE_ERROR, "", 0.0, prepared.error] for i in range(len(inputs))],
-                    "wrapped": False}
-        heavy = set(_HEAVY_PATTERN.findall(request["program"]))
-        if prepared.header is not None and "numpy" in prepared.header.co_names:
+            return self._not_compiled(inputs, *compile_error)
+        heavy = set(_HEAVY_PATTERN.findall(piece.program))
+        if stdio and candidate.uses_numpy_alias(piece.program):
             heavy.add("numpy")  # the APPS header imports numpy for a program that uses `np`
-        program = (prepared, stdio, request.get("fn_name"), sorted(heavy))
-        runs = []
+        program = (piece.program, stdio, piece.fn_name, sorted(heavy), piece.apps_environment,
+                   self.limits.max_output_bytes)
+        runs, wrapped = [], False
         try:
             for index, text in enumerate(inputs):
                 data = text.encode("utf-8", "surrogatepass")
@@ -114,23 +115,34 @@ class Runner:
                     fresh = not process.used
                     outcome = process.run_test(data if stdio else b"", b"" if stdio else data,
                                                self.limits.timeout_s, last=index == len(inputs) - 1 and not more)
-                    verdict, output, detail = outcomes.classify(self.limits, stdio, process.files, outcome)
+                    run, in_wrapper = outcomes.classify(self.limits, index, stdio, process.files, outcome)
+                    wrapped |= in_wrapper
                     if not process.alive:
                         self._finish(process)
                         process = None
                     if outcome.started or fresh:
                         break
-                if verdict == COMPILE_ERROR:  # the called function does not exist
-                    return {"runs": [[i, COMPILE_ERROR, "", 0.0, detail] for i in range(len(inputs))],
-                            "wrapped": prepared.wrapped}
-                runs.append([index, verdict, output, round(outcome.wall, 6), detail])
+                if run.status is RunStatus.COMPILE_ERROR:  # does not compile, or no such function
+                    self._remember_compile_error(key, run.detail, wrapped)
+                    return self._not_compiled(inputs, run.detail, wrapped)
+                runs.append(run)
         finally:
             if process is not None:
                 if more and len(runs) == len(inputs):
                     self._session = (key, process)
                 else:
                     self._finish(process)
-        return {"runs": runs, "wrapped": prepared.wrapped}
+        return protocol.Results(runs=tuple(runs), wrapped=wrapped)
+
+    @staticmethod
+    def _not_compiled(inputs, detail: str, wrapped: bool) -> protocol.Results:
+        return protocol.Results(runs=tuple(TestRun(i, RunStatus.COMPILE_ERROR, detail=detail) for i in range(len(inputs))),
+                                wrapped=wrapped)
+
+    def _remember_compile_error(self, key, detail: str, wrapped: bool) -> None:
+        if len(self._compile_errors) >= 8:
+            del self._compile_errors[next(iter(self._compile_errors))]
+        self._compile_errors[key] = (detail, wrapped)
 
     def _take_session(self, key) -> "TestProcess | None":
         """The test process left open for `key`; any other open one is finished."""
@@ -158,17 +170,6 @@ class Runner:
         for fd in process.files:
             os.close(fd)
         self._clean()
-
-    def _prepare(self, program: str, stdio: bool):
-        """Compile once per program, also when its tests come in several chunks."""
-        key = (stdio, program)
-        prepared = self._compiled.get(key)
-        if prepared is None:
-            prepared = candidate.prepare(program, stdio)
-            if len(self._compiled) >= 8:
-                del self._compiled[next(iter(self._compiled))]
-            self._compiled[key] = prepared
-        return prepared
 
     def _make_scratch(self) -> None:
         os.mkdir(self.scratch, 0o700)

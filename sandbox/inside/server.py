@@ -6,20 +6,20 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 import signal
 import sys
 
 REQ_FD, RESP_FD = int(sys.argv[1]), int(sys.argv[2])
-CONFIG = json.loads(sys.argv[3])
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import candidate  # noqa: E402
+import protocol  # noqa: E402
 import wire  # noqa: E402
 from runner import Runner  # noqa: E402
 
-if not CONFIG["pid_namespace"]:
+CONFIG = protocol.decode(sys.argv[3].encode("ascii"), protocol.ServerConfig)
+if not CONFIG.pid_namespace:
     import jail  # noqa: E402,F401 - fallback children need prctl (PDEATHSIG) through ctypes
 del sys.path[0]
 
@@ -37,9 +37,9 @@ PRELOAD = ("collections", "itertools", "heapq", "math", "bisect", "functools", "
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # no KeyboardInterrupt from a terminal's Ctrl-C
-    runner = Runner(CONFIG["limits"], uid=CONFIG["uid"], gid=CONFIG["gid"], drop=CONFIG["drop"],
-                    pid_namespace=CONFIG["pid_namespace"], private_root=CONFIG["private_root"],
-                    watch_fd=REQ_FD, scratch_base=CONFIG["scratch_base"])
+    runner = Runner(CONFIG.limits, uid=CONFIG.uid, gid=CONFIG.gid, drop=CONFIG.drop,
+                    pid_namespace=CONFIG.pid_namespace, ipc_namespace=CONFIG.ipc_namespace,
+                    private_root=CONFIG.private_root, watch_fd=REQ_FD, scratch_base=CONFIG.scratch_base)
     runner.limit_worker()
     for name in PRELOAD:
         try:
@@ -48,25 +48,24 @@ def main() -> None:
             pass
     sys.set_int_max_str_digits(0)
     candidate.install_site_builtins()
-    candidate.MAX_VALUE_CHARS = runner.max_output
-    sys.path[:] = [runner.scratch] + CONFIG["sys_path"]  # like a script's own folder, then the stdlib
+    sys.path[:] = [runner.scratch] + list(CONFIG.sys_path)  # like a script's own folder, then the stdlib
     sys.argv[:] = [runner.scratch + "/main.py"]
-    isolation = {**CONFIG["isolation"], **runner.describe()}
+    isolation = {**CONFIG.isolation, **runner.describe()}
     runner.snapshot_interpreter()
     gc.collect()
     gc.freeze()  # children never walk (and so never copy) the worker's own objects
-    wire.send(RESP_FD, {"ready": True, "isolation": isolation})
+    wire.send(RESP_FD, protocol.encode(protocol.Ready(isolation)))
     while True:
         try:
-            request = wire.recv(REQ_FD)
+            body = wire.recv(REQ_FD)
         except wire.WireError:
             runner.close()
             os._exit(0)
         try:
-            reply = runner.run_program(request)
+            reply = runner.run_program(protocol.decode(body, protocol.Piece))
         except Exception as exc:  # noqa: BLE001 - reported to the harness as its own fault
-            reply = {"error": f"worker failed: {type(exc).__name__}: {exc}"}
-        wire.send(RESP_FD, reply)
+            reply = protocol.WorkerFailed(protocol.clean_text(f"worker failed: {type(exc).__name__}: {exc}")[:2000])
+        wire.send(RESP_FD, protocol.encode(reply))
 
 
 if __name__ == "__main__":

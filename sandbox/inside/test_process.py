@@ -29,7 +29,6 @@ from __future__ import annotations
 import builtins
 import gc
 import io
-import json
 import math
 import os
 import resource
@@ -40,6 +39,7 @@ import time
 
 import candidate
 import cleanup
+import protocol
 import wire
 from outcome import SETUP_FAILED
 
@@ -213,7 +213,7 @@ def _isolate(fds: list[int], setup: tuple) -> None:
 
 
 def _serve(program: tuple, fresh: "FreshState") -> None:
-    prepared, stdio, fn_name, heavy = program
+    source, stdio, fn_name, heavy, apps_environment, max_chars = program
     if heavy:
         for name in heavy:  # imported once, outside every test's clock
             try:
@@ -221,22 +221,29 @@ def _serve(program: tuple, fresh: "FreshState") -> None:
             except Exception:  # noqa: BLE001 - the candidate will see the same failure
                 pass
         os.write(DONE_FD, READY)
-    first = True
+    prepared = None
     while True:
         go = os.read(GO_FD, 1)
         if not go:
             os._exit(0)
-        if not first:
+        if prepared is not None:
             fresh.reset()
-        first = False
         args = b"" if stdio else os.pread(RECORD_FD, os.fstat(RECORD_FD).st_size, 0)
         os.ftruncate(RECORD_FD, 0)  # the test has begun; a process that dies now leaves no record
+        if prepared is None:  # on the first test's clock, under the candidate's limits
+            prepared = candidate.prepare(source, stdio, apps_environment)
+            if prepared.code is None:
+                _write_record(protocol.TestRecord(protocol.RecordKind.COMPILE_ERROR, detail=prepared.error))
+                os._exit(0)
         if stdio:
-            code, record = candidate.run_stdio(prepared)
+            given = None
+            if apps_environment:  # `open` returns the test input, as the original's mock does
+                given = os.pread(SAVED_FD, os.fstat(SAVED_FD).st_size, 0).decode("utf-8", "replace")
+            code, record = candidate.run_stdio(prepared, given)
         else:
-            code, record = candidate.run_call(prepared, fn_name, args.decode("utf-8", "surrogatepass"))
-        record["c"] = code
-        _write_record(record)
+            code, record = candidate.run_call(prepared, fn_name, args.decode("utf-8", "surrogatepass"), max_chars)
+        fresh.restore_builtins()  # the record is written by harness code, which needs the real ones
+        _write_record(protocol.TestRecord(record.kind, code, record.detail, record.value, prepared.wrapped))
         if go == LAST:
             os._exit(code)
         try:
@@ -245,11 +252,11 @@ def _serve(program: tuple, fresh: "FreshState") -> None:
             os._exit(code)
 
 
-def _write_record(record: dict) -> None:
+def _write_record(record: "protocol.TestRecord") -> None:
     try:
-        data = json.dumps(record).encode()
+        data = protocol.encode(record)
     except (ValueError, TypeError):
-        data = b'{"c": 1}'
+        data = protocol.encode(protocol.TestRecord(protocol.RecordKind.EXCEPTION, 1, "unrecordable result"))
     try:
         os.ftruncate(RECORD_FD, 0)
         os.pwrite(RECORD_FD, data, 0)
@@ -282,9 +289,7 @@ class FreshState:
             os.dup2(SAVED_FD + i, i)
         self._wipe_files()
         os.chdir(self.scratch)
-        names = builtins.__dict__
-        names.clear()
-        names.update(self.builtins)
+        self.restore_builtins()
         names = sys.__dict__  # never cleared: the interpreter looks names up in it at any time
         for name in names.keys() - self.sys.keys():
             del names[name]
@@ -306,6 +311,11 @@ class FreshState:
         soft = math.ceil(usage.ru_utime + usage.ru_stime) + self.cpu_s
         hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
         resource.setrlimit(resource.RLIMIT_CPU, (min(soft, hard), hard))
+
+    def restore_builtins(self) -> None:
+        names = builtins.__dict__
+        names.clear()
+        names.update(self.builtins)
 
     def _wipe_files(self) -> None:
         """Remove what the last test wrote (its scratch folder's content, /tmp, /dev/shm)."""

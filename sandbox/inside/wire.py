@@ -1,11 +1,10 @@
-"""Length-prefixed JSON messages over pipes: the only protocol between harness and workers.
+"""Length-prefixed messages over pipes, with deadlines; what they contain is protocol.py's.
 
-Imported both as ``sandbox.wire`` (harness side) and as ``wire`` (inside a worker,
-which runs with ``python -I -S`` and puts this directory on its path). Stdlib only.
+Imported both as ``sandbox.inside.wire`` (harness side) and as ``wire`` (inside a worker,
+which runs by path and puts this directory on its path). Stdlib only.
 """
 from __future__ import annotations
 
-import json
 import os
 import select
 import time
@@ -22,24 +21,21 @@ class WireTimeout(WireError):
     """The other side did not read or answer before the deadline."""
 
 
-def send(fd: int, obj: object) -> None:
-    """Write one message; blocks until it is all written."""
-    write_all(fd, frame(json.dumps(obj, separators=(",", ":")).encode("utf-8")))
+def send(fd: int, body: bytes, deadline: float | None = None) -> None:
+    """Write one message; blocks until it is all written (or, with a deadline, WireTimeout)."""
+    write_all(fd, frame(body), deadline)
 
 
 def frame(body: bytes) -> bytes:
     return len(body).to_bytes(HEADER_SIZE, "big") + body
 
 
-def recv(fd: int, deadline: float | None = None) -> object:
-    """Read one message; raises WireError on EOF, garbage or (WireTimeout) the deadline."""
+def recv(fd: int, deadline: float | None = None, max_bytes: int = MAX_MESSAGE) -> bytes:
+    """Read one message's bytes; WireError on EOF or an oversized header, WireTimeout at the deadline."""
     size = int.from_bytes(read_exact(fd, HEADER_SIZE, deadline), "big")
-    if size >= MAX_MESSAGE:
-        raise WireError(f"message header announces {size} bytes")
-    try:
-        return json.loads(read_exact(fd, size, deadline))
-    except ValueError as exc:
-        raise WireError(f"undecodable message: {exc}") from None
+    if size > max_bytes:
+        raise WireError(f"message header announces {size} bytes, more than {max_bytes}")
+    return read_exact(fd, size, deadline)
 
 
 def write_all(fd: int, data: bytes, deadline: float | None = None) -> None:

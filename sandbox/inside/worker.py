@@ -17,7 +17,6 @@ its pipe close. The exec keeps N small: fork cost grows with N's mappings.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -26,6 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import jail  # noqa: E402
+import protocol  # noqa: E402
 import wire  # noqa: E402
 
 del sys.path[0]
@@ -59,15 +59,15 @@ def _become_namespace_init() -> None:
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
 
-def _filesystem(cfg: dict, ns: dict, iso: dict) -> bool:
+def _filesystem(cfg: protocol.WorkerConfig, ns: dict, iso: dict) -> bool:
     """The private minimal root; False (recorded) when it cannot be built."""
     if not ns["mount"]:
         iso["filesystem"] = "host filesystem visible (no mount namespace)"
         return False
-    scratch_base = cfg["scratch_base"]  # the harness's fallback scratch folder: unused with a private root
+    scratch_base = cfg.scratch_base  # the harness's fallback scratch folder: unused with a private root
     try:
         os.rmdir(scratch_base)
-        visible, proc = jail.build_root(cfg["readonly_paths"] + [HERE], cfg["tmp_bytes"])
+        visible, proc = jail.build_root(list(cfg.readonly_paths) + [HERE], cfg.tmp_bytes)
     except OSError as exc:
         os.makedirs(scratch_base, 0o711, exist_ok=True)
         iso["filesystem"] = f"host filesystem visible (private root failed: {exc})"
@@ -92,15 +92,15 @@ def _world_readable(path: str) -> bool:
 
 
 def main() -> None:
-    cfg = wire.recv(REQ_FD)
-    if cfg.get("cpu") is not None:
+    cfg = protocol.decode(wire.recv(REQ_FD), protocol.WorkerConfig)
+    if cfg.cpu is not None:
         try:
-            os.sched_setaffinity(0, {cfg["cpu"]})
+            os.sched_setaffinity(0, {cfg.cpu})
         except OSError:
             pass
     is_root = os.geteuid() == 0
     worker_pid, outer_uid = os.getpid(), os.getuid()
-    if cfg.get("namespaces", True):
+    if cfg.namespaces:
         ns = _namespaces(is_root)
     else:  # the harness asked for the fallback (tests of it)
         ns = {"mount": False, "network": False, "ipc": False, "uts": False, "pid": False, "user": False}
@@ -122,23 +122,23 @@ def main() -> None:
         except OSError as exc:
             iso["network"] = f"NOT isolated (no network namespace, seccomp filter failed: {exc})"
     drop = is_root
-    if drop and not private_root and not all(map(_world_readable, cfg["sys_path"])):
+    if drop and not private_root and not all(map(_world_readable, cfg.sys_path)):
         # Without our own root the interpreter's folder must be readable by the dropped
         # uid, or every import of a not yet loaded module would fail (wrong verdicts).
         drop = False
         iso["uid_drop_skipped"] = "the interpreter's folders are not readable by other users"
-    uid = cfg["uid_base"] + worker_pid if drop else os.getuid()
+    uid = cfg.uid_base + worker_pid if drop else os.getuid()
     iso["uid_drop"] = drop
-    iso["candidate_uid"] = f"{cfg['uid_base']}+worker pid" if drop else f"{outer_uid} (the harness's own)"
-    serve = {
-        "limits": cfg["limits"], "sys_path": cfg["sys_path"], "uid": uid,
-        "gid": uid if drop else os.getgid(), "drop": drop, "pid_namespace": ns["pid"],
-        "private_root": private_root, "isolation": iso, "scratch_base": cfg["scratch_base"],
-    }
+    iso["candidate_uid"] = f"{cfg.uid_base}+worker pid" if drop else f"{outer_uid} (the harness's own)"
+    serve = protocol.ServerConfig(
+        limits=cfg.limits, sys_path=cfg.sys_path, uid=uid, gid=uid if drop else os.getgid(), drop=drop,
+        pid_namespace=ns["pid"], ipc_namespace=ns["ipc"], private_root=private_root, isolation=iso,
+        scratch_base=cfg.scratch_base)
     for fd in (REQ_FD, RESP_FD):
         os.set_inheritable(fd, True)
     server = os.path.join(HERE, "server.py")
-    os.execv(sys.executable, [sys.executable, "-s", "-S", server, str(REQ_FD), str(RESP_FD), json.dumps(serve)])
+    os.execv(sys.executable, [sys.executable, "-s", "-S", server, str(REQ_FD), str(RESP_FD),
+                              protocol.encode(serve).decode("ascii")])
 
 
 if __name__ == "__main__":
@@ -146,6 +146,7 @@ if __name__ == "__main__":
         main()
     except BaseException as exc:  # noqa: BLE001 - tell the harness why, then die
         try:
-            wire.send(RESP_FD, {"ready": False, "error": f"worker setup failed: {type(exc).__name__}: {exc}"})
+            error = protocol.clean_text(f"worker setup failed: {type(exc).__name__}: {exc}")
+            wire.send(RESP_FD, protocol.encode(protocol.SetupFailed(error)))
         finally:
             os._exit(1)

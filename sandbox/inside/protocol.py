@@ -1,0 +1,372 @@
+"""The harness<->worker protocol: every message and record that crosses a process boundary.
+
+One definition for both sides: the harness imports it as ``sandbox.inside.protocol``, the
+worker, server and test process (which run by path in the jail) as ``protocol``. Standard
+library only. Messages are frozen dataclasses; `encode` turns one into JSON bytes, `decode`
+turns bytes back into exactly one of the expected message types or raises ProtocolError.
+Decoding is strict and bounded, because some of what it reads was written by a candidate
+(the test record) or could be garbage (a dying worker): the size is capped before parsing,
+the nesting depth is measured before `json.loads` sees the text, integers longer than a few
+digits and the non-JSON constants (NaN, Infinity) are refused, every key must be a known
+field and every value of its declared type.
+
+Flow, per worker:  harness --WorkerConfig--> worker  --Ready | SetupFailed--> harness;
+worker --ServerConfig (argv)--> server;  harness --Piece--> server --Results | WorkerFailed-->
+harness;  test process --TestRecord (a memfd)--> server.
+"""
+from __future__ import annotations
+
+import enum
+import json
+import math
+import re
+import sys
+import types
+import typing
+from dataclasses import MISSING, dataclass, fields, is_dataclass
+from itertools import accumulate
+
+PROTOCOL_VERSION = 1
+MAX_DEPTH = 24  # nesting of any message (the isolation description is the deepest)
+MAX_INT_DIGITS = 24  # integers in messages are counts, indices, sizes, ids
+RECORD_SLACK = 4096  # a test record may exceed the output cap by this much
+
+
+class ProtocolError(ValueError):
+    """A message that is not exactly one of the expected kinds, well formed and in bounds."""
+
+
+class TestKind(str, enum.Enum):
+    """How a program receives a test: on stdin, or as arguments of a call."""
+
+    STDIO = "stdio"
+    CALL = "call"
+
+
+class RunStatus(str, enum.Enum):
+    """What happened when a program ran on one input, before any comparison."""
+
+    OK = "ok"  # finished normally; `output` holds what it produced
+    RUNTIME_ERROR = "runtime_error"
+    TIMEOUT = "timeout"
+    MEMORY_LIMIT = "memory_limit"
+    OUTPUT_LIMIT = "output_limit"
+    COMPILE_ERROR = "compile_error"
+    HARNESS_ERROR = "harness_error"
+
+
+class RecordKind(str, enum.Enum):
+    """How one test ended, as the test process itself reports it (forgeable by the candidate)."""
+
+    OK = "ok"  # stdin test ended normally, or a call returned `value`
+    EXCEPTION = "exception"
+    MEMORY = "memory"
+    MISSING = "missing"  # no such function or Solution method
+    UNSERIALIZABLE = "unserializable"
+    TOO_BIG = "too_big"  # the return value is longer than the output cap
+    COMPILE_ERROR = "compile_error"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-test resource limits of a candidate program (the public record and the worker's)."""
+
+    timeout_s: float = 4.0
+    memory_mb: int = 2048
+    max_output_bytes: int = 4 << 20
+    cpu_s: int | None = None  # defaults to ceil(timeout_s) + 1
+    max_file_bytes: int = 16 << 20
+    max_processes: int = 64
+
+    def __post_init__(self) -> None:
+        if not (self.timeout_s > 0 and math.isfinite(self.timeout_s)):
+            raise ValueError(f"timeout must be a positive number of seconds, got {self.timeout_s}")
+        if self.memory_mb < 16:
+            raise ValueError(f"memory limit must be at least 16 MB, got {self.memory_mb}")
+        if self.max_output_bytes < 1:
+            raise ValueError(f"output cap must be positive, got {self.max_output_bytes}")
+
+    @property
+    def effective_cpu_s(self) -> int:
+        return self.cpu_s if self.cpu_s is not None else math.ceil(self.timeout_s) + 1
+
+    @property
+    def memory_bytes(self) -> int:
+        return self.memory_mb << 20
+
+    @property
+    def file_bytes(self) -> int:
+        """RLIMIT_FSIZE: at least one byte above the output cap, so an overflow is visible."""
+        return max(self.max_file_bytes, self.max_output_bytes + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class TestRun:
+    """Raw result of running a program on one input.
+
+    `output` is the captured stdout (STDIO) or the JSON text of the return value (CALL).
+    """
+
+    index: int
+    status: RunStatus
+    output: str = ""
+    wall_s: float = 0.0
+    detail: str = ""  # e.g. the last line of a traceback, or why the harness failed
+
+
+# ---- messages ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    """Harness -> worker, first message: how to build the jail and what to enforce."""
+
+    limits: Limits
+    sys_path: tuple[str, ...]
+    readonly_paths: tuple[str, ...]
+    uid_base: int
+    tmp_bytes: int
+    namespaces: bool
+    cpu: int | None
+    scratch_base: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """Worker -> harness: set up; what protects its candidates (recorded with every run)."""
+
+    isolation: dict
+
+
+@dataclass(frozen=True, slots=True)
+class SetupFailed:
+    """Worker -> harness: the jail could not be built."""
+
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """worker.py -> server.py (on its command line): the jail as it was built."""
+
+    limits: Limits
+    sys_path: tuple[str, ...]
+    uid: int
+    gid: int
+    drop: bool
+    pid_namespace: bool
+    ipc_namespace: bool
+    private_root: bool
+    isolation: dict
+    scratch_base: str
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """Harness -> worker: run these inputs of a program.
+
+    `resume`: continue in the test process the last piece of the same program left open;
+    `more`: tests of the program that may follow (keep the process open for them);
+    `apps_environment`: run as the original APPS harness does (its import header before
+    every program, `open` returning the test input).
+    """
+
+    program: str
+    kind: TestKind
+    inputs: tuple[str, ...]
+    fn_name: str | None
+    resume: bool
+    more: int
+    apps_environment: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    """Worker -> harness: one TestRun per input of the piece, indices local to the piece."""
+
+    runs: tuple[TestRun, ...]
+    wrapped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerFailed:
+    """Worker -> harness: the worker itself failed on a piece (never the candidate's fault)."""
+
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class TestRecord:
+    """Test process -> worker, through a file the candidate can also write: trust nothing in it
+    beyond what it says about the candidate's own test."""
+
+    kind: RecordKind
+    exit_code: int = 0
+    detail: str = ""
+    value: str | None = None  # CALL: the JSON text of the returned value
+    wrapped: bool = False
+
+
+class MessageKind(str, enum.Enum):
+    """The `message` field of every message: which dataclass it is."""
+
+    WORKER_CONFIG = "worker_config"
+    READY = "ready"
+    SETUP_FAILED = "setup_failed"
+    SERVER_CONFIG = "server_config"
+    PIECE = "piece"
+    RESULTS = "results"
+    WORKER_FAILED = "worker_failed"
+    TEST_RECORD = "test_record"
+
+
+_CLASSES = {
+    MessageKind.WORKER_CONFIG: WorkerConfig, MessageKind.READY: Ready, MessageKind.SETUP_FAILED: SetupFailed,
+    MessageKind.SERVER_CONFIG: ServerConfig, MessageKind.PIECE: Piece, MessageKind.RESULTS: Results,
+    MessageKind.WORKER_FAILED: WorkerFailed, MessageKind.TEST_RECORD: TestRecord,
+}
+_KINDS = {cls: kind for kind, cls in _CLASSES.items()}
+
+
+# ---- encoding ----------------------------------------------------------------------------------
+
+def encode(message) -> bytes:
+    """The JSON bytes of one message (ASCII: lone surrogates travel escaped)."""
+    body = {"message": _KINDS[type(message)].value, "version": PROTOCOL_VERSION, **_plain(message)}
+    return json.dumps(body, separators=(",", ":"), allow_nan=False).encode("ascii")
+
+
+def _plain(value):
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def decode(data: bytes, *expected: type, max_bytes: int = 1 << 31):
+    """The message in `data`, which must be one of the `expected` classes; else ProtocolError."""
+    if len(data) > max_bytes:
+        raise ProtocolError(f"message of {len(data)} bytes, more than {max_bytes}")
+    try:
+        text = data.decode("ascii") if isinstance(data, (bytes, bytearray)) else str(data)
+    except UnicodeDecodeError:
+        raise ProtocolError("message is not ASCII JSON") from None
+    if json_depth(text) > MAX_DEPTH:
+        raise ProtocolError(f"message nested deeper than {MAX_DEPTH} levels")
+    try:
+        body = json.loads(text, parse_int=_small_int, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(f"undecodable message: {str(exc)[:200]}") from None
+    if not isinstance(body, dict):
+        raise ProtocolError(f"message is a {type(body).__name__}, not an object")
+    kind = body.pop("message", None)
+    if body.pop("version", None) != PROTOCOL_VERSION:
+        raise ProtocolError(f"message without protocol version {PROTOCOL_VERSION}")
+    cls = next((_CLASSES[k] for k in MessageKind if k.value == kind), None)
+    if cls is None or cls not in expected:
+        names = ", ".join(_KINDS[c].value for c in expected)
+        raise ProtocolError(f"message of kind {str(kind)[:40]!r} where {names} was expected")
+    return _build(cls, body, cls.__name__)
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in JSON text, without parsing it (string contents
+    are skipped, so brackets inside strings do not count)."""
+    if "[" not in text and "{" not in text:
+        return 0
+    if '"' in text:
+        text = _STRING.sub("", text)
+    steps = map(_BRACKET_STEP.get, _BRACKETS.findall(text))
+    return max(accumulate(steps, initial=0))
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKETS = re.compile(r"[\[\]{}]")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _small_int(text: str) -> int:
+    if len(text) > MAX_INT_DIGITS:
+        raise ProtocolError(f"integer of {len(text)} digits in a message")
+    return int(text)
+
+
+def _no_constant(name: str):
+    raise ProtocolError(f"{name} in a message")
+
+
+def _build(cls: type, body, where: str):
+    if not isinstance(body, dict):
+        raise ProtocolError(f"{where}: an object expected, got {type(body).__name__}")
+    hints = _hints(cls)
+    unknown = body.keys() - hints.keys()
+    if unknown:
+        raise ProtocolError(f"{where}: unknown field {sorted(map(str, unknown))[0][:40]!r}")
+    values = {}
+    for f in fields(cls):
+        if f.name in body:
+            values[f.name] = _value(body[f.name], hints[f.name], f"{where}.{f.name}")
+        elif f.default is MISSING and f.default_factory is MISSING:
+            raise ProtocolError(f"{where}: missing field {f.name!r}")
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise ProtocolError(f"{where}: {exc}") from None
+
+
+_HINTS: dict = {}
+
+
+def _hints(cls: type) -> dict:
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = typing.get_type_hints(cls, vars(sys.modules[__name__]))
+    return hints
+
+
+def _value(value, hint, where: str):
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in typing.get_args(hint):
+            return None
+        (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _value(value, inner, where)
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ProtocolError(f"{where}: a list expected, got {type(value).__name__}")
+        item = typing.get_args(hint)[0]
+        return tuple(_value(v, item, f"{where}[{i}]") for i, v in enumerate(value))
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+    elif hint is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif hint is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+    elif hint is str:
+        if isinstance(value, str):
+            return value
+    elif hint is dict:
+        if isinstance(value, dict):
+            return value
+    elif isinstance(hint, type) and issubclass(hint, enum.Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            raise ProtocolError(f"{where}: {str(value)[:40]!r} is not a {hint.__name__}") from None
+    elif is_dataclass(hint):
+        return _build(hint, value, where)
+    raise ProtocolError(f"{where}: {getattr(hint, '__name__', hint)} expected, got {type(value).__name__}")
+
+
+def clean_text(text: str) -> str:
+    """Text that any encoder accepts: lone surrogates become visible escapes (\\udcxx)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
