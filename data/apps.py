@@ -54,6 +54,7 @@ class RawRow:
     where: str
     fields: Mapping[str, Any]
     split: str | None = None
+    error: str | None = None  # the row could not be read at all (e.g. invalid JSON): why
 
 
 @contextlib.contextmanager
@@ -81,13 +82,21 @@ def one_line(text: object, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
+def row_label(row: RawRow) -> str:
+    """'problem 42 (file.jsonl:12)' when the row has an id, else 'file.jsonl:12'."""
+    raw_id = row.fields.get("problem_id") if isinstance(row.fields, Mapping) else None
+    return f"problem {raw_id} ({row.where})" if isinstance(raw_id, (int, str)) and str(raw_id).strip() else row.where
+
+
 def check_required_fields(row: RawRow) -> None:
-    """Raise DataError naming the row when a required field is absent."""
+    """Raise ProblemFormatError naming the row when it is unreadable or a required field is absent."""
+    if row.error is not None:
+        raise ProblemFormatError(row.where, row.error)
     if not isinstance(row.fields, Mapping):
-        raise DataError(f"{row.where}: a row must be a JSON object, got {type(row.fields).__name__}")
+        raise ProblemFormatError(row.where, f"a row must be a JSON object, got {type(row.fields).__name__}")
     missing = [name for name in REQUIRED_FIELDS if name not in row.fields]
     if missing:
-        raise DataError(f"{row.where}: missing required field(s): {', '.join(missing)}")
+        raise ProblemFormatError(row_label(row), f"missing required field(s): {', '.join(missing)}")
 
 
 def split_of(row: RawRow) -> str | None:
@@ -108,10 +117,10 @@ def split_of(row: RawRow) -> str | None:
 def problem_id_for(raw_id: Any, split: str | None, where: str) -> str:
     """The project's string id for a row's `problem_id` (rule in the module docstring)."""
     if isinstance(raw_id, bool) or not isinstance(raw_id, (int, str)):
-        raise DataError(f"{where}: problem_id must be an integer or a string, got {raw_id!r}")
+        raise ProblemFormatError(where, f"problem_id must be an integer or a string, got {one_line(repr(raw_id), 80)}")
     text = str(raw_id).strip()
     if not text:
-        raise DataError(f"{where}: problem_id is empty")
+        raise ProblemFormatError(where, "problem_id is empty")
     if isinstance(raw_id, int) or text.isdigit():
         number = int(text)
         return f"{split}-{number:04d}" if split else text

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from data import apps, sources
-from data.problem import DataError, Dataset, Difficulty, Problem, SkippedProblem
+from data.problem import DataError, Dataset, Difficulty, Problem, ProblemFormatError, SkippedProblem
 
 DEFAULT_SAMPLE = Path(__file__).resolve().parent / "sample" / "apps_sample.jsonl"
 SAMPLE_SPECS = (None, "", "sample")
@@ -44,20 +44,57 @@ def fingerprint(problems: Iterable[Problem]) -> str:
     return hashlib.sha256(f"{FINGERPRINT_VERSION}\n{text}".encode("utf-8")).hexdigest()
 
 
-def _headers(rows: Iterator[apps.RawRow], split: str | None) -> Iterator[tuple[apps.RawRow, str, Difficulty]]:
-    """(row, problem id, difficulty) for each row of the requested split; duplicate ids raise."""
+BAD_ROW = "bad row"
+
+
+class _BadRows:
+    """Rows that cannot become a Problem: raised at once, or (skip_bad_rows) kept as SkippedProblems."""
+
+    def __init__(self, skip: bool, split: str | None) -> None:
+        self.skip, self.split = skip, split
+        self.skipped: list[SkippedProblem] = []
+
+    def handle(self, error: ProblemFormatError, row: apps.RawRow, problem_id: str | None = None) -> None:
+        if not self.skip:
+            raise error
+        self.skipped.append(SkippedProblem(problem_id or self._best_id(row), f"{BAD_ROW} ({row.where}): {error.reason}"))
+
+    def _best_id(self, row: apps.RawRow) -> str:
+        """The row's problem id if it has a usable one, else where it is."""
+        raw_id = row.fields.get("problem_id") if isinstance(row.fields, dict) else None
+        try:
+            return apps.problem_id_for(raw_id, apps.split_of(row) or self.split, row.where)
+        except DataError:
+            return row.where
+
+
+def _header(row: apps.RawRow, split: str | None, seen: dict[str, str]) -> tuple[str, Difficulty] | None:
+    """(problem id, difficulty) of a row of the requested split, None for another split."""
+    apps.check_required_fields(row)
+    row_split = apps.split_of(row)
+    if split is not None and row_split is not None and row_split != split:
+        return None
+    problem_id = apps.problem_id_for(row.fields["problem_id"], row_split or split, apps.row_label(row))
+    if problem_id in seen:
+        raise ProblemFormatError(row.where, f"duplicate problem id {problem_id!r} (first at {seen[problem_id]})")
+    difficulty = apps.parse_difficulty(row.fields["difficulty"], f"problem {problem_id} ({row.where})")
+    seen[problem_id] = row.where
+    return problem_id, difficulty
+
+
+def _headers(
+    rows: Iterator[apps.RawRow], split: str | None, bad: _BadRows
+) -> Iterator[tuple[apps.RawRow, str, Difficulty]]:
+    """(row, problem id, difficulty) for each row of the requested split; bad rows go to `bad`."""
     seen: dict[str, str] = {}
     for row in rows:
-        apps.check_required_fields(row)
-        row_split = apps.split_of(row)
-        if split is not None and row_split is not None and row_split != split:
+        try:
+            header = _header(row, split, seen)
+        except ProblemFormatError as error:
+            bad.handle(error, row)
             continue
-        problem_id = apps.problem_id_for(row.fields["problem_id"], row_split or split, row.where)
-        if problem_id in seen:
-            raise DataError(f"{row.where}: duplicate problem id {problem_id!r} (first at {seen[problem_id]})")
-        seen[problem_id] = row.where
-        difficulty = apps.parse_difficulty(row.fields["difficulty"], f"problem {problem_id} ({row.where})")
-        yield row, problem_id, difficulty
+        if header is not None:
+            yield (row, *header)
 
 
 def _select(
@@ -66,12 +103,13 @@ def _select(
     difficulties: frozenset[Difficulty],
     wanted_ids: frozenset[str],
     limit: int | None,
+    bad: _BadRows,
 ) -> tuple[list[Problem], list[SkippedProblem], set[str]]:
     """Filter in source order; normalise only what is selected; stop early once `limit` is met."""
     problems: list[Problem] = []
     skipped: list[SkippedProblem] = []
     found: set[str] = set()
-    for row, problem_id, difficulty in _headers(rows, split):
+    for row, problem_id, difficulty in _headers(rows, split, bad):
         full = limit is not None and len(problems) >= limit
         if full and not wanted_ids:
             break
@@ -81,7 +119,11 @@ def _select(
             found.add(problem_id)
         if full or (difficulties and difficulty not in difficulties):
             continue
-        item = apps.row_to_problem(row, problem_id, difficulty)
+        try:
+            item = apps.row_to_problem(row, problem_id, difficulty)
+        except ProblemFormatError as error:
+            bad.handle(error, row, problem_id)
+            continue
         (problems if isinstance(item, Problem) else skipped).append(item)
     return problems, skipped, found
 
@@ -93,6 +135,7 @@ def load_dataset(
     difficulties: Sequence[str] = (),
     limit: int | None = None,
     problem_ids: Sequence[str] = (),
+    skip_bad_rows: bool = False,
 ) -> Dataset:
     """Load APPS problems from the bundled sample (spec None or "sample"), a .jsonl/.parquet
     file, a folder (original APPS layout or data files) or a hub dataset id.
@@ -101,7 +144,9 @@ def load_dataset(
     rows with no known split, like the sample's, are kept), problem_ids (a string is read as
     "id,id,..."), difficulties, then limit (the first `limit` problems left). Problems without
     tests go to Dataset.skipped, never to Dataset.problems. Every data fault raises DataError
-    with a one-line message. Problem ids follow the rule in data/apps.py.
+    with a one-line message; a row that cannot become a problem raises ProblemFormatError
+    naming its id (when it has one) and its file and line, or with skip_bad_rows goes to
+    Dataset.skipped with that message as its reason. Problem ids follow the rule in data/apps.py.
     """
     if isinstance(difficulties, str):
         difficulties = [difficulties]
@@ -116,7 +161,11 @@ def load_dataset(
         label, rows = "sample", sources.iter_jsonl(DEFAULT_SAMPLE)
     else:
         label, rows = sources.open_source(str(spec), split)
-    problems, skipped, found = _select(rows, split, chosen, wanted_ids, limit)
+    bad = _BadRows(skip_bad_rows, split)
+    problems, skipped, found = _select(rows, split, chosen, wanted_ids, limit, bad)
+    bad_rows = [s for s in bad.skipped if not wanted_ids or s.problem_id in wanted_ids]
+    found |= {s.problem_id for s in bad_rows}
+    skipped += bad_rows
     unknown = sorted(wanted_ids - found)
     if unknown:
         where = f"{label}" + (f" (split {split})" if split else "")

@@ -37,22 +37,27 @@ def _open_error(path: Path, err: OSError) -> DataError:
 
 
 def iter_jsonl(path: Path) -> Iterator[RawRow]:
-    """One row per non-blank line; a bad line raises DataError naming file and line."""
+    """One row per non-blank line. A line that is not UTF-8 or not JSON becomes a row carrying
+    its error (naming file and line), which the loader reports or, if asked, skips."""
     split = split_from_name(path)
     try:
-        with path.open("r", encoding="utf-8") as handle:
-            for line_no, line in enumerate(handle, start=1):
+        with path.open("rb") as handle:
+            for line_no, raw in enumerate(handle, start=1):
+                where = f"{path}:{line_no}"
+                try:
+                    line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+                except UnicodeDecodeError as err:
+                    yield RawRow(where, {}, split, error=f"not UTF-8 text ({err.reason} at byte {err.start} of the line)")
+                    continue
                 if not line.strip():
                     continue
-                where = f"{path}:{line_no}"
                 try:
                     with unlimited_int_digits():
                         fields = json.loads(line)
                 except json.JSONDecodeError as err:
-                    raise DataError(f"{where}: invalid JSON ({err.msg} at column {err.colno})") from None
+                    yield RawRow(where, {}, split, error=f"invalid JSON ({err.msg} at column {err.colno})")
+                    continue
                 yield RawRow(where, fields, split)
-    except UnicodeDecodeError as err:
-        raise DataError(f"cannot read {path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
     except OSError as err:
         raise _open_error(path, err) from None
 

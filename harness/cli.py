@@ -5,12 +5,14 @@ import argparse
 import hashlib
 import json
 import logging
+import math
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Sequence
 
-from data.problem import DataError
+from data.problem import DataError, ProblemFormatError
 from sandbox.records import Limits
 
 from harness.config import DEFAULT_STOP, ConfigError, DataConfig, ExecutionConfig, GenerationConfig
@@ -37,85 +39,169 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _positive_float(text: str) -> float:
+MAX_TIMEOUT_S = 86400.0
+
+
+def _finite_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _timeout_seconds(text: str) -> float:
+    """Seconds per test: a finite number in (0, one day]; inf, nan, 0 and negatives are refused."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(f"expected seconds in (0, {MAX_TIMEOUT_S:g}], got {text!r}")
     return value
 
 
 def _add_data_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data")
-    g.add_argument("--dataset", default=None, help="bundled sample (default), a .jsonl/.parquet file, an APPS folder, or a hub id")
+    g.add_argument("--dataset", default=None, metavar="SPEC", help="bundled sample (default), a .jsonl/.parquet file, an APPS folder, or a hub id")
     g.add_argument("--split", default=None, help="train or test")
-    g.add_argument("--difficulty", action="append", default=[], help="introductory, interview or competition (repeatable)")
-    g.add_argument("--limit", type=_positive_int, default=None, help="first N problems after the other filters")
-    g.add_argument("--problems", default=None, help="comma-separated problem ids")
+    g.add_argument("--difficulty", metavar="NAME", action="append", default=[], help="introductory, interview or competition (repeatable)")
+    g.add_argument("--limit", metavar="N", type=_positive_int, default=None, help="first N problems after the other filters")
+    g.add_argument("--problems", metavar="ID,...", default=None, help="comma-separated problem ids")
+    g.add_argument("--skip-bad-rows", action="store_true", help="leave out dataset rows that cannot be read (listed in the run) instead of stopping")
 
 
 def _add_execution_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("execution")
-    g.add_argument("--workers", type=_positive_int, default=None, help="parallel programs (default: number of cores)")
-    g.add_argument("--timeout", type=_positive_float, default=4.0, help="wall-clock seconds per test (default 4)")
-    g.add_argument("--memory-mb", type=_positive_int, default=2048, help="address-space limit per program (default 2048)")
-    g.add_argument("--max-output-kb", type=_positive_int, default=4096, help="stdout cap per test (default 4096 KiB)")
+    g.add_argument("--workers", metavar="N", type=_positive_int, default=None, help="parallel programs (default: number of cores; never more than the programs to judge)")
+    g.add_argument("--timeout", metavar="SECONDS", type=_timeout_seconds, default=4.0, help="wall-clock seconds per test")
+    g.add_argument("--memory-mb", metavar="MIB", type=_positive_int, default=2048, help="address-space limit per program, MiB")
+    g.add_argument("--max-output-kb", metavar="KIB", type=_positive_int, default=4096, help="stdout cap per test, KiB")
 
 
 def _add_generation_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("generation")
     g.add_argument("--model", default=None, help="hub id or local folder (default: the embedded offline SmolLM2-135M)")
-    g.add_argument("--revision", default=None)
-    g.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
+    g.add_argument("--revision", default=None, help="hub branch, tag or commit")
+    g.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"], help="auto: bfloat16 on a GPU that has it, else float32")
     g.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     g.add_argument("--template", default="apps", help="apps, apps-train, or a template text with {question} {starter_code} {format}")
-    g.add_argument("--n-samples", type=_positive_int, default=1)
-    g.add_argument("--batch-size", type=_positive_int, default=16)
-    g.add_argument("--max-new-tokens", type=_positive_int, default=512)
-    g.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
-    g.add_argument("--top-p", type=float, default=1.0)
-    g.add_argument("--num-beams", type=_positive_int, default=1)
-    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--n-samples", metavar="N", type=_positive_int, default=1, help="programs per problem (pass@k up to k=N)")
+    g.add_argument("--batch-size", metavar="N", type=_positive_int, default=16, help="sequences per generation batch")
+    g.add_argument("--max-new-tokens", metavar="N", type=_positive_int, default=512, help="tokens per program at most")
+    g.add_argument("--temperature", type=_finite_float, default=0.0, help="0 = greedy")
+    g.add_argument("--top-p", type=_finite_float, default=1.0, help="nucleus sampling mass")
+    g.add_argument("--num-beams", metavar="N", type=_positive_int, default=1, help="beam search width")
+    g.add_argument("--seed", type=int, default=0, help="sampling seed (each problem and sample has its own stream)")
     g.add_argument("--stop", action="append", default=None, help="stop string (repeatable; default: \\nQUESTION \\nANSWER \\n---)")
 
 
 def _add_out(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, default=None, help="run folder (default: runs/<command>-<settings hash>); the same --out resumes")
+    p.add_argument("--out", metavar="DIR", type=Path, default=None, help="run folder (default: runs/<command>-<settings hash>); the same --out resumes")
 
 
 def _add_report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", default="md", choices=["md", "csv", "json", "tex", "png"])
-    p.add_argument("--output", type=Path, default=None, help="write to FILE instead of stdout (required for png)")
+    p.add_argument("--output", metavar="FILE", type=Path, default=None, help="write to FILE instead of stdout (required for png)")
     p.add_argument("--valid-only", default=None, metavar="MASK", help="validity.json (or a run folder holding one): score only valid problems")
     p.add_argument("--details", action="store_true", help="list per-problem details")
 
 
+EXAMPLES = {
+    "run": """examples:
+  apps-eval run --limit 4                                    # the default model on 4 sample problems
+  apps-eval run --model ./my-checkpoint --n-samples 5 --temperature 0.6 --out runs/mine
+  apps-eval run --model org/name --dataset codeparrot/apps --split test --difficulty interview""",
+    "generate": """examples:
+  apps-eval generate --model ./my-checkpoint --out runs/gen      # then: apps-eval evaluate --run runs/gen""",
+    "evaluate": """examples:
+  apps-eval evaluate --solutions --max-solutions 5 --out runs/refs   # the dataset's reference solutions
+  apps-eval evaluate --generations programs.jsonl --out runs/mine     # any accepted programs file (below)
+  apps-eval evaluate --run runs/gen --timeout 10                      # the programs of a `generate` run
+
+programs files (--generations; the shape is detected from the content):
+  apps-eval JSONL: {"problem_id", "sample_index"?, "code"} per line, or a JSON array of such rows;
+  the APPS repository's {"<index>": [code, ...]} (index = position in the dataset);
+  bigcode-evaluation-harness's [[code, ...], ...] in dataset order;
+  EvalPlus-style JSONL {"task_id", "solution" | "completion"}.
+  A fenced ``` block in a program is replaced by its content.""",
+    "report": """examples:
+  apps-eval report runs/mine                       # Markdown to stdout
+  apps-eval report runs/mine --format tex --output table.tex
+  apps-eval report runs/mine --valid-only runs/refs   # only problems whose reference solutions pass""",
+    "compare": """examples:
+  apps-eval compare runs/a runs/b --details
+  apps-eval compare runs/a runs/b --format png --output delta.png""",
+}
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Examples kept as written; every option's default shown unless it is None/False or already said."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        unset = default is None or default is False or default == [] or default == () or default == argparse.SUPPRESS
+        if "default" in text or unset or not action.option_strings:
+            return text
+        shown = ", ".join(default) if isinstance(default, (list, tuple)) else default
+        return f"{text} (default: {shown})" if text else f"default: {shown}"
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("apps-eval")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _add_verbose(p: argparse.ArgumentParser, top_level: bool = False) -> None:
+    """-v/--verbose on the top parser and every command, so it works anywhere on the line."""
+    p.add_argument(
+        "-v", "--verbose", action="store_true", default=False if top_level else argparse.SUPPRESS,
+        help="debug logging and tracebacks",
+    )
+
+
+def _command(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
+    p = sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES.get(name), formatter_class=_HelpFormatter)
+    _add_verbose(p)
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="apps-eval", description="Generate, judge and report APPS programs.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging and tracebacks")
+    parser = _Parser(
+        prog="apps-eval", description="Generate, judge and report APPS programs.", formatter_class=_HelpFormatter,
+        epilog="Run `apps-eval COMMAND --help` for a command's options, defaults and examples. "
+        "Interface reference: docs/interface.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"apps-eval {_version()}")
+    _add_verbose(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("run", help="generate + evaluate + report (the main job)")
+    p = _command(sub, "run", "generate + evaluate + report (the main job)")
     _add_data_options(p), _add_generation_options(p), _add_execution_options(p), _add_out(p)
 
-    p = sub.add_parser("generate", help="only generation: writes generations.jsonl into --out")
+    p = _command(sub, "generate", "only generation: writes generations.jsonl into --out")
     _add_data_options(p), _add_generation_options(p), _add_out(p)
 
-    p = sub.add_parser("evaluate", help="judge programs from --generations, --run or the reference --solutions")
+    p = _command(sub, "evaluate", "judge programs from --generations, --run or the reference --solutions")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--solutions", action="store_true", help="judge the dataset's own reference solutions")
-    src.add_argument("--generations", type=Path, help="JSONL of {problem_id, sample_index?, code}")
-    src.add_argument("--run", type=Path, help="a run folder made by `generate`")
-    p.add_argument("--max-solutions", type=_positive_int, default=None, help="with --solutions: first K per problem")
+    src.add_argument("--generations", metavar="FILE", type=Path, help="a programs file (accepted shapes below)")
+    src.add_argument("--run", metavar="DIR", type=Path, help="a run folder made by `generate`")
+    p.add_argument("--max-solutions", metavar="K", type=_positive_int, default=None, help="with --solutions: first K per problem")
     _add_data_options(p), _add_execution_options(p), _add_out(p)
 
-    p = sub.add_parser("report", help="result tables of a run")
+    p = _command(sub, "report", "result tables of a run")
     p.add_argument("run_dir", type=Path)
     _add_report_options(p)
 
-    p = sub.add_parser("compare", help="side-by-side tables of runs with deltas and paired tests")
+    p = _command(sub, "compare", "side-by-side tables of runs with deltas and paired tests")
     p.add_argument("run_dirs", type=Path, nargs="+")
     _add_report_options(p)
     return parser
@@ -123,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def data_config(args: argparse.Namespace) -> DataConfig:
     ids = tuple(x.strip() for x in (args.problems or "").split(",") if x.strip())
-    return DataConfig(args.dataset, args.split, tuple(args.difficulty), args.limit, ids)
+    return DataConfig(args.dataset, args.split, tuple(args.difficulty), args.limit, ids, args.skip_bad_rows)
 
 
 def execution_config(args: argparse.Namespace) -> ExecutionConfig:
@@ -240,19 +326,44 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+class _PrintedOnce(logging.Filter):
+    """Drop records a library logger has already printed through its own handler (huggingface_hub has one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        logger: logging.Logger | None = logging.getLogger(record.name)
+        while logger is not None and logger is not logging.root:
+            if logger.handlers:
+                return False
+            if not logger.propagate:
+                break
+            logger = logger.parent
+        return True
+
+
+def configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("apps-eval: %(message)s"))
+    handler.addFilter(_PrintedOnce())
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
+
+
+def _error_line(exc: DataError) -> str:
+    line = f"apps-eval: error: {_one_line(exc)}"
+    if isinstance(exc, ProblemFormatError):
+        line += " (fix the row, or pass --skip-bad-rows to leave such rows out, listed in the run)"
+    return line
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="apps-eval: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(args.verbose)
     try:
         _dispatch(args)
     except DataError as exc:
-        print(f"apps-eval: error: {_one_line(exc)}", file=sys.stderr)
+        print(_error_line(exc), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not add a traceback
         print("apps-eval: interrupted; finished work is saved: rerun the same command (same --out) to resume", file=sys.stderr)
         return 130
     except Exception as exc:

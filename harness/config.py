@@ -21,6 +21,7 @@ class DataConfig:
     difficulties: tuple[str, ...] = ()
     limit: int | None = None
     problem_ids: tuple[str, ...] = ()
+    skip_bad_rows: bool = False  # rows that cannot become a problem are listed as skipped, not fatal
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "spec": self.spec or "sample"}

@@ -108,6 +108,8 @@ class Evaluation:
 
     def _finish(self, problem: Problem, candidate: Candidate, future: "Future[ProgramRun]") -> None:
         try:
+            if self._stopped or future.cancelled():
+                return  # interrupted: nothing to record or report, the work is redone on resume
             try:
                 run = future.result()
             except Exception as exc:  # the executor failed, not the candidate

@@ -63,7 +63,8 @@ def _execution_record(cfg: ExecutionConfig) -> dict:
 
 def _load(cfg: DataConfig) -> Dataset:
     dataset = load_dataset(
-        cfg.spec, split=cfg.split, difficulties=cfg.difficulties, limit=cfg.limit, problem_ids=cfg.problem_ids
+        cfg.spec, split=cfg.split, difficulties=cfg.difficulties, limit=cfg.limit, problem_ids=cfg.problem_ids,
+        skip_bad_rows=cfg.skip_bad_rows,
     )
     for skipped in dataset.skipped:
         log.warning("problem %s excluded: %s", skipped.problem_id, skipped.reason)
@@ -122,8 +123,9 @@ def _judge(out: Path, dataset: Dataset, execution: ExecutionConfig, batches: Ite
     """Judge everything not already in results.jsonl; batches may still be arriving (run)."""
     done = {r.key for r in read_results(out / RESULTS_FILE) if r.verdict is not Verdict.HARNESS_ERROR}
     writer = _ResultWriter(out, total, len(done))
+    workers = max(1, min(execution.workers, total - len(done)))  # an idle worker is only a cost
     try:
-        with Executor(execution.limits, execution.workers) as executor:
+        with Executor(execution.limits, workers) as executor:
             update_config(out, isolation=executor.isolation)
             evaluation = Evaluation(executor, dataset.by_id(), writer)
             try:

@@ -301,7 +301,7 @@ def test_missing_required_field_is_named(tmp_path):
     path = write_jsonl(tmp_path / "r.jsonl", [make_row("ok"), row])
     with pytest.raises(DataError) as excinfo:
         load_dataset(str(path))
-    assert f"{path}:2: missing required field(s): difficulty" in one_line_error(excinfo)
+    assert f"problem a ({path}:2): missing required field(s): difficulty" in one_line_error(excinfo)
 
 
 def test_unknown_difficulty_names_the_problem(tmp_path):

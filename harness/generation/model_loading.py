@@ -13,6 +13,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
+import threading
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,7 @@ _NOT_DECODING = {
     "output_attentions", "output_hidden_states", "output_scores", "output_logits", "return_dict_in_generate",
 }
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
+HUB_PROBE_TIMEOUT_S = 5.0
 
 
 class ModelLoadError(ConfigError):
@@ -67,7 +72,7 @@ def load_model(cfg: GenerationConfig) -> LoadedModel:
     else:
         name = cfg.model
         where, revision, gguf_file, extra = _locate(cfg.model, cfg.revision)
-    model, tokenizer = _load_pretrained(name, where, revision, gguf_file, dtype, device)
+    model, tokenizer = _load_pretrained(name, where, revision, gguf_file, dtype, device, extra.pop("local_files_only", False))
     eos_ids = _prepare_tokenizer(name, model, tokenizer)
     ignored = _reset_generation_defaults(model, tokenizer, eos_ids)
     resolved = {
@@ -137,7 +142,57 @@ def _locate(model: str, revision: str | None) -> tuple[str, str | None, str | No
         return str(path.resolve()), None, None, {"source": "local"}
     if model.startswith(("/", ".", "~")) or model.count("/") > 1 or os.sep != "/" and os.sep in model:
         raise ModelLoadError(model, "no such local folder or file")
-    return model, _resolve_revision(model, revision), None, {"source": "hub"}
+    unreachable = hub_unreachable()
+    if unreachable is None:
+        return model, _resolve_revision(model, revision), None, {"source": "hub"}
+    cached = _cached_snapshot(model, revision)
+    if cached is None:
+        raise ModelLoadError(model, f"not a local folder, not in the local Hugging Face cache, and {unreachable}")
+    logger.info("%s; loading %s from the local cache (%s)", unreachable, model, cached)
+    return model, revision, None, {"source": "hub-cache", "local_files_only": True}
+
+
+def hub_unreachable() -> str | None:
+    """Why the model hub cannot be used now, or None. Decided within seconds (a socket probe),
+    so an offline machine gets one clear error instead of minutes of retried downloads."""
+    if _hub_offline():
+        return "the hub is switched off (HF_HUB_OFFLINE=1)"
+    from huggingface_hub import constants
+
+    url = urllib.parse.urlsplit(constants.ENDPOINT)
+    host, port = url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
+    proxy = None if urllib.request.proxy_bypass(host) else urllib.request.getproxies().get(url.scheme)
+    if proxy:  # behind a proxy the hub is reached through it: probe the proxy
+        parsed = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        host, port = parsed.hostname or "", parsed.port or 80
+    outcome: list[BaseException | None] = []
+
+    def probe() -> None:
+        try:
+            socket.create_connection((host, port), timeout=HUB_PROBE_TIMEOUT_S).close()
+            outcome.append(None)
+        except OSError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=probe, name="hub-probe", daemon=True)  # name lookups have no timeout
+    thread.start()
+    thread.join(HUB_PROBE_TIMEOUT_S + 1)
+    if outcome and outcome[0] is None:
+        return None
+    reason = one_line(outcome[0]) if outcome else f"no answer within {HUB_PROBE_TIMEOUT_S:g} s"
+    via = f" through the proxy {host}:{port}" if proxy else ""
+    return f"the hub ({constants.ENDPOINT}) is not reachable{via}: {reason}"
+
+
+def _cached_snapshot(model: str, revision: str | None) -> str | None:
+    """The cached folder of the model at the revision (None: not in the local cache)."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(model, "config.json", revision=revision)
+    except Exception:  # an invalid id or revision: not cached
+        return None
+    return str(Path(found).parent) if isinstance(found, str) else None
 
 
 def _resolve_revision(model: str, revision: str | None) -> Any:
@@ -157,11 +212,15 @@ def _commit_hash(revision: Any) -> str | None:
     return revision if isinstance(revision, str) and _COMMIT.match(revision) else None
 
 
-def _load_pretrained(name: str, where: str, revision: Any, gguf_file: str | None, dtype: str, device: str):
+def _load_pretrained(
+    name: str, where: str, revision: Any, gguf_file: str | None, dtype: str, device: str, local_files_only: bool = False
+):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     kwargs: dict[str, Any] = {"revision": revision} if revision is not None else {}
+    if local_files_only:
+        kwargs["local_files_only"] = True
     if gguf_file is not None:
         kwargs["gguf_file"] = gguf_file
     try:

@@ -61,7 +61,8 @@ def read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
 
 
 def _wait(fd: int, deadline: float, write: bool) -> None:
-    readers, writers = ([], [fd]) if write else ([fd], [])
-    ready = select.select(readers, writers, [], max(0.0, deadline - time.monotonic()))
-    if not any(ready):
+    # poll, not select: select() cannot watch a descriptor numbered 1024 or above (many workers).
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT if write else select.POLLIN)
+    if not poller.poll(max(0, int((deadline - time.monotonic()) * 1000) + 1)):  # ms, rounded up
         raise WireTimeout("deadline passed")
