@@ -3,7 +3,7 @@
 Imports only; reading happens when load_dataset is called (`datasets` and
 `pyarrow` are imported inside the readers that need them).
 """
-from data.loader import DEFAULT_SAMPLE, fingerprint, load_dataset, parse_difficulties
+from data.loader import DEFAULT_SAMPLE, fingerprint, load_dataset, parse_difficulties, problem_order
 from data.problem import DataError, Dataset, Difficulty, Problem, ProblemFormatError, SkippedProblem
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "fingerprint",
     "load_dataset",
     "parse_difficulties",
+    "problem_order",
 ]

@@ -128,6 +128,30 @@ def _select(
     return problems, skipped, found
 
 
+def problem_order(spec: str | None = None, *, split: str | None = None) -> list[str | None]:
+    """The problem id of every row of the split, in source order; None for a row without a
+    usable id or difficulty. Positional programs files (the APPS repository's index keys,
+    bigcode-evaluation-harness's lists) index into this. Rows of several splits without a
+    split chosen are an error: positions would be ambiguous."""
+    split = split.strip() if split and split.strip() else None
+    label, rows = ("sample", sources.iter_jsonl(DEFAULT_SAMPLE)) if spec in SAMPLE_SPECS else sources.open_source(str(spec), split)
+    order: list[str | None] = []
+    seen: dict[str, str] = {}
+    splits: set[str] = set()
+    for row in rows:
+        try:
+            header = _header(row, split, seen)
+        except ProblemFormatError:
+            order.append(None)
+            continue
+        if header is not None:
+            order.append(header[0])
+            splits.add(apps.split_of(row) or "")
+    if len(splits - {""}) > 1:
+        raise DataError(f"{label} holds the splits {', '.join(sorted(splits - {''}))}: choose one (--split) for positional programs")
+    return order
+
+
 def load_dataset(
     spec: str | None = None,
     *,

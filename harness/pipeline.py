@@ -1,6 +1,7 @@
 """The commands, as straight lines: load -> (generate) -> evaluate -> summarize -> write."""
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from dataclasses import dataclass
@@ -9,12 +10,13 @@ from typing import Iterable, Iterator, Sequence
 
 from tqdm import tqdm
 
-from data import Dataset, load_dataset
+from data import Dataset, load_dataset, problem_order
 from data.problem import Problem
 from sandbox import Executor, Verdict
 
 from harness.config import ConfigError, DataConfig, ExecutionConfig, GenerationConfig
 from harness.evaluation import Evaluation
+from harness.program_files import read_programs_file
 from harness.reporting.metrics import summarize
 from harness.records import Candidate, RunSummary, SampleResult
 from harness.run_folder import COMPARATORS, open_run_folder, update_config
@@ -97,7 +99,11 @@ def _select_candidates(candidates: list[Candidate], dataset: Dataset, cfg: DataC
         elif cand.problem_id in skipped or _filtered(cfg):
             outside += 1
         else:
-            raise RunFolderError(f"{path}: program for unknown problem {cand.problem_id!r} (not in {dataset.source})")
+            example = next(iter(known), None)
+            raise RunFolderError(
+                f"{path}: program for unknown problem {cand.problem_id!r} (not in {dataset.source}"
+                + (f"; its ids look like {example!r})" if example else ")")
+            )
     if outside:
         log.warning("%d programs belong to problems outside the selection or without tests; not judged", outside)
     return kept
@@ -152,17 +158,23 @@ def _finish(out: Path, dataset: Dataset, keys: set[tuple[str, int]], truncated: 
 
 def evaluate(data_cfg: DataConfig, execution: ExecutionConfig, source: ProgramSource, out: Path) -> RunSummary:
     dataset = _load(data_cfg)
+    programs_format = None
     if source.solutions:
         candidates = reference_candidates(dataset, source.max_solutions)
     else:
         assert source.generations is not None
-        candidates = _select_candidates(read_candidates(source.generations), dataset, data_cfg, source.generations)
+        programs = read_programs_file(source.generations)
+        programs_format = programs.format.value
+        log.info("programs file %s: %s format, %d programs", source.generations, programs_format, len(programs.rows))
+        order = functools.partial(problem_order, data_cfg.spec, split=data_cfg.split)  # read for positional files only
+        candidates = _select_candidates(programs.candidates(order), dataset, data_cfg, source.generations)
     if not candidates:
         raise ConfigError("no programs to judge in the selected problems")
     record = {
         "command": "evaluate",
         "source": source.name,
         "programs": str(source.generations) if source.generations else None,
+        "programs_format": programs_format,
         "dataset": _dataset_record(data_cfg, dataset),
         "generation": None,
         "execution": _execution_record(execution),

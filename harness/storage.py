@@ -5,7 +5,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from data.problem import DataError
 from sandbox.records import Verdict
@@ -123,7 +123,12 @@ def read_results(path: Path) -> list[SampleResult]:
 
 
 def read_candidates(path: Path, *, repair: bool = False) -> list[Candidate]:
-    """A generations file: {"problem_id", "sample_index"?, "code"} per line.
+    """A generations file: {"problem_id", "sample_index"?, "code"} per line (see candidates_from_rows)."""
+    return candidates_from_rows((f"{path}:{line_no}", obj) for line_no, obj in iter_jsonl(path, repair=repair))
+
+
+def candidates_from_rows(rows: Iterable[tuple[str, dict[str, Any]]]) -> list[Candidate]:
+    """Candidates from (where, row) pairs, `where` naming the row in error messages.
 
     A missing sample_index is the order of appearance within its problem. Duplicate
     (problem_id, sample_index) pairs are an error, since they would be judged twice.
@@ -131,8 +136,7 @@ def read_candidates(path: Path, *, repair: bool = False) -> list[Candidate]:
     next_index: dict[str, int] = {}
     seen: set[tuple[str, int]] = set()
     out = []
-    for line_no, obj in iter_jsonl(path, repair=repair):
-        where = f"{path}:{line_no}"
+    for where, obj in rows:
         pid, code = obj.get("problem_id"), obj.get("code")
         if pid is None or code is None:
             missing = [k for k in ("problem_id", "code") if obj.get(k) is None]
