@@ -18,7 +18,10 @@ import math
 import re
 from typing import Any
 
-__all__ = ["stdout_equal", "apps_stdout_equal", "value_equal", "apps_value_equal", "REL_TOL", "ABS_TOL"]
+from .inside.protocol import json_depth
+
+__all__ = ["stdout_equal", "apps_stdout_equal", "value_equal", "apps_value_equal", "REL_TOL", "ABS_TOL",
+           "ReturnValueError"]
 
 # Default tolerance for non-integer numbers: accepted when |a - b| <= 1e-6 * max(1, |a|, |b|),
 # i.e. 1e-6 absolute or relative error, the usual "answer within 1e-6" contest wording.
@@ -34,6 +37,7 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 # Exact decimal arithmetic for any exponent: "1e400" or "1e-99999" must neither crash nor
 # lose precision the way float() would (float("1e400") is inf).
+_FLOAT_TOL = float(REL_TOL)
 _CONTEXT = decimal.Context(prec=60, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[])
 
 
@@ -52,47 +56,79 @@ def stdout_equal(got: str, expected: str) -> bool:
       newline at the end, a trailing space in the expected file). Blank lines *between*
       non-blank lines count: they are part of the line structure that is compared.
     - Order and repetition matter, for lines and tokens ("2 1" is not "1 1 2").
-    - Tokens compare by `_token_equal`: exact text, or numerically for non-integers.
+    - Tokens compare by `_token_equal`: exact text, or numerically when one is not an integer.
+
+    Linear in the output and bounded in memory: both texts are put in a canonical layout
+    (one space between tokens, no blank lines at either end) by regular expressions, then
+    compared in blocks of lines; only blocks that differ as text are compared token by token.
     """
-    got_lines = _token_lines(got)
-    expected_lines = _token_lines(expected)
-    if len(got_lines) != len(expected_lines):
+    if got == expected:
+        return True
+    got, expected = _canonical(got), _canonical(expected)
+    if got == expected:
+        return True
+    if _line_count(got) != _line_count(expected):
         return False
-    return all(_line_equal(g, e) for g, e in zip(got_lines, expected_lines))
+    for got_block, expected_block in zip(_blocks(got), _blocks(expected)):
+        if got_block != expected_block and not all(map(_line_equal, got_block.split("\n"),
+                                                       expected_block.split("\n"))):
+            return False
+    return True
 
 
 def first_difference(got: str, expected: str) -> str:
     """A one-line description of where the default stdout rule failed (for debugging)."""
-    got_lines = _token_lines(got)
-    expected_lines = _token_lines(expected)
-    for number, (g, e) in enumerate(zip(got_lines, expected_lines), start=1):
-        if not _line_equal(g, e):
-            return f"line {number}: expected {_clip(' '.join(e))!r}, got {_clip(' '.join(g))!r}"
-    return f"expected {len(expected_lines)} lines, got {len(got_lines)}"
+    got, expected = _canonical(got), _canonical(expected)
+    number = 0
+    for got_block, expected_block in zip(_blocks(got), _blocks(expected)):
+        for g, e in zip(got_block.split("\n"), expected_block.split("\n")):
+            number += 1
+            if not _line_equal(g, e):
+                return f"line {number}: expected {_clip(e)!r}, got {_clip(g)!r}"
+    return f"expected {_line_count(expected)} lines, got {_line_count(got)}"
 
 
-def _token_lines(text: str) -> list[list[str]]:
-    lines = [line.split() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    start = 0
-    while start < len(lines) and not lines[start]:
-        start += 1
-    return lines[start:]
+# Whitespace other than newlines (what str.split() drops) that is not already a single space.
+_LAYOUT = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
+_BLOCK = re.compile(r"(?:[^\n]*\n){1,4096}|[^\n]+$")  # up to 4096 lines (the last without its newline)
 
 
-def _line_equal(got: list[str], expected: list[str]) -> bool:
-    return len(got) == len(expected) and all(map(_token_equal, got, expected))
+def _canonical(text: str) -> str:
+    """Lines of single-space-separated tokens, joined by newlines, no blank lines at the ends."""
+    text = _LAYOUT.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text.replace(" \n", "\n").replace("\n ", "\n").strip(" \n")
+
+
+def _blocks(canonical: str):
+    """Consecutive lines in blocks of at most 4096 (equal line counts give aligned blocks)."""
+    if not canonical:
+        return iter(())
+    return (m.group().rstrip("\n") if m.group().endswith("\n") else m.group() for m in _BLOCK.finditer(canonical + "\n"))
+
+
+def _line_count(canonical: str) -> int:
+    return canonical.count("\n") + 1 if canonical else 0
+
+
+def _line_equal(got: str, expected: str) -> bool:
+    if got == expected:
+        return True
+    got_tokens, expected_tokens = got.split(" "), expected.split(" ")
+    return len(got_tokens) == len(expected_tokens) and all(map(_token_equal, got_tokens, expected_tokens))
 
 
 def _token_equal(got: str, expected: str) -> bool:
-    """Exact text, except that two numbers of which one is not an integer compare numerically.
+    """Exact text, except that two number tokens of which one is not an integer compare as numbers.
 
     - Two integer tokens compare as text, so big integers are exact
       ("10000000000000000000001" != "10000000000000000000000") and leading zeros count
       ("007" != "7"): zero-padded codes and binary strings are answers whose digits matter.
-    - "1.0" vs "1", "0.30000000000000004" vs "0.3", "1e3" vs "1000": numbers, compared
-      exactly in Decimal with the 1e-6 tolerance; never through float, so "1e400" works.
+    - An integer against a number with a fraction or exponent: equal only when exactly the
+      same number ("1.0" and "1e3" equal "1" and "1000"; "1.0000001" does not equal "1": a
+      float close to an expected integer is a wrong count, not float noise).
+    - Two non-integers: "0.30000000000000004" vs "0.3" compare in Decimal with the 1e-6
+      tolerance; never through float, so "1e400" works, and absurd exponents
+      ("1e999999999999999999999") are compared without raising (they equal only their text).
     - "nan", "inf", "Infinity" are not number tokens: they compare as text, so "nan" equals
       only "nan" (float NaN would equal nothing).
     - Everything else compares as text, case-sensitively ("YES" != "yes").
@@ -101,15 +137,33 @@ def _token_equal(got: str, expected: str) -> bool:
         return True
     if not (_NUMBER.fullmatch(got) and _NUMBER.fullmatch(expected)):
         return False
-    if _INTEGER.fullmatch(got) and _INTEGER.fullmatch(expected):
+    got_integer, expected_integer = _INTEGER.fullmatch(got), _INTEGER.fullmatch(expected)
+    if got_integer and expected_integer:
         return False
-    return _decimal_close(decimal.Decimal(got), decimal.Decimal(expected))
+    if not (got_integer or expected_integer) and len(got) < 40 and len(expected) < 40:
+        fa, fb = float(got), float(expected)  # short tokens: floats decide unless near the bound
+        if math.isfinite(fa) and math.isfinite(fb):
+            gap, bound = abs(fa - fb), _FLOAT_TOL * max(1.0, abs(fa), abs(fb))
+            if gap <= 0.5 * bound:
+                return True
+            if gap >= 2 * bound:
+                return False
+    with decimal.localcontext(_CONTEXT):
+        a, b = decimal.Decimal(got), decimal.Decimal(expected)
+        if not (a.is_finite() and b.is_finite()):
+            return False
+        if got_integer or expected_integer:
+            return a == b
+    return _decimal_close(a, b)
 
 
 def _decimal_close(a: decimal.Decimal, b: decimal.Decimal) -> bool:
     with decimal.localcontext(_CONTEXT):
         scale = max(decimal.Decimal(1), abs(a), abs(b))
-        return abs(a - b) <= max(ABS_TOL, REL_TOL * scale)
+        difference = abs(a - b)
+        if difference.is_nan():
+            return False
+        return difference <= max(ABS_TOL, REL_TOL * scale)
 
 
 def _clip(text: str, limit: int = 80) -> str:
@@ -144,9 +198,11 @@ def apps_stdout_equal(got: str, expected: str) -> bool:
     nonempty = [line for line in lines if line]
     if _apps_allclose(nonempty, expected_lines):
         return True
-    got_sets = [frozenset(line.split()) for line in nonempty if line.split()]
-    expected_sets = [frozenset(line.split()) for line in expected_lines]
-    if set(got_sets) == set(expected_sets):
+    # Sets of per-line token sets: built from the distinct lines only (same sets, far fewer
+    # of them for long outputs of repeated lines).
+    got_sets = {frozenset(line.split()) for line in set(nonempty)} - {frozenset()}
+    expected_sets = {frozenset(line.split()) for line in set(expected_lines)}
+    if got_sets == expected_sets:
         return True
     return _apps_rounded_sets_equal(got_sets, expected_sets)
 
@@ -160,18 +216,18 @@ def _apps_stripped_text_equal(lines: list[str], expected: str) -> bool:
 
 def _apps_allclose(got: list[str], expected: list[str]) -> bool:
     """Each line parsed with Python's float() (so " 2.5 ", "nan", "1_0" parse), numpy.allclose."""
-    try:
-        got_f = [float(x) for x in got]
-        expected_f = [float(x) for x in expected]
-    except ValueError:
+    if len(got) != len(expected):
         return False
-    if len(got_f) != len(expected_f):
+    try:
+        got_f = list(map(float, got))
+        expected_f = list(map(float, expected))
+    except ValueError:
         return False
     # numpy.isclose: |a - b| <= atol + rtol * |b|; equal infinities are close, NaN never is.
     return all(a == b or abs(a - b) <= 1e-8 + 1e-5 * abs(b) for a, b in zip(got_f, expected_f))
 
 
-def _apps_rounded_sets_equal(got: list[frozenset], expected: list[frozenset]) -> bool:
+def _apps_rounded_sets_equal(got: set[frozenset], expected: set[frozenset]) -> bool:
     try:
         got_r = {frozenset(round(float(t), 3) for t in s) for s in got}
         expected_r = {frozenset(round(float(t), 3) for t in s) for s in expected}
@@ -190,14 +246,17 @@ def value_equal(got_json: str, expected_json: str) -> bool:
     - Structural: lists by position, dicts by key set and values, strings exactly.
     - Booleans equal only booleans: JSON (and LeetCode's judge) tell `true` from `1`, so a
       function returning 1 where True is expected is wrong here (APPS mode accepts it).
-    - Numbers: two integers compare exactly; as soon as one is a float, with the 1e-6
+    - Numbers: an integer on either side compares exactly (2.0 equals 2; 2.0000001 does not:
+      a float close to an expected integer is a wrong count); two floats with the 1e-6
       tolerance of stdout tokens (a sum of floats off by 1 ulp is right; 3.142 for 3.14 is
       not). NaN equals NaN and an infinity equals the same infinity: the same value came out.
+      Integers of any length are exact (a 6000-digit answer passes), decoded in linear time.
     - Codewars wrapping: an expected one-element list also accepts its sole element
       (`[true]` accepts `true`), as the dataset stores many single outputs that way.
-    Raises ValueError when either text is not JSON (a harness or data fault, not a verdict).
+    Raises ValueError when either text is not JSON or nests deeper than MAX_VALUE_DEPTH
+    (ReturnValueError when it is the program's side: the program's fault).
     """
-    got, expected = _decode(got_json), _decode(expected_json)
+    got, expected = _decode(got_json, ReturnValueError), _decode(expected_json)
     if _data_equal(got, expected):
         return True
     return isinstance(expected, list) and len(expected) == 1 and _data_equal(got, expected[0])
@@ -206,7 +265,7 @@ def value_equal(got_json: str, expected_json: str) -> bool:
 def _data_equal(got: Any, expected: Any) -> bool:
     if isinstance(got, bool) or isinstance(expected, bool):
         return type(got) is type(expected) and got == expected
-    if isinstance(got, (int, float)) and isinstance(expected, (int, float)):
+    if isinstance(got, _NUMBERS) and isinstance(expected, _NUMBERS):
         return _number_equal(got, expected)
     if isinstance(got, list) and isinstance(expected, list):
         return len(got) == len(expected) and all(map(_data_equal, got, expected))
@@ -215,15 +274,19 @@ def _data_equal(got: Any, expected: Any) -> bool:
     return type(got) is type(expected) and got == expected
 
 
-def _number_equal(got: int | float, expected: int | float) -> bool:
-    if isinstance(got, int) and isinstance(expected, int):
-        return got == expected
-    if math.isnan(got) or math.isnan(expected):
-        return math.isnan(got) and math.isnan(expected)
-    if math.isinf(got) or math.isinf(expected):
-        return got == expected
-    # Decimal(float) is exact, so huge integers against floats cannot overflow.
-    return _decimal_close(decimal.Decimal(got), decimal.Decimal(expected))
+_NUMBERS = (int, float, decimal.Decimal)  # Decimal: integers too long for int (see _json_int)
+
+
+def _number_equal(got: "int | float | decimal.Decimal", expected: "int | float | decimal.Decimal") -> bool:
+    """Integers exactly (also against a float: 2.0 equals 2, 2.0000001 does not); two floats
+    within the 1e-6 tolerance; NaN equals NaN, an infinity the same infinity."""
+    if isinstance(got, float) and isinstance(expected, float):
+        if math.isnan(got) or math.isnan(expected):
+            return math.isnan(got) and math.isnan(expected)
+        if math.isinf(got) or math.isinf(expected):
+            return got == expected
+        return _decimal_close(decimal.Decimal(got), decimal.Decimal(expected))
+    return got == expected  # an integer on one side: exact (int, float and Decimal compare exactly)
 
 
 def apps_value_equal(got_json: str, expected_json: str) -> bool:
@@ -237,14 +300,31 @@ def apps_value_equal(got_json: str, expected_json: str) -> bool:
       tuple and a list of tuples: a nested tuple it would reject is accepted here.
     Raises ValueError when either text is not JSON.
     """
-    got, expected = _decode(got_json), _decode(expected_json)
+    got, expected = _decode(got_json, ReturnValueError), _decode(expected_json)
     if got == expected:
         return True
     return isinstance(expected, list) and len(expected) > 0 and got == expected[0]
 
 
-def _decode(text: str) -> Any:
+class ReturnValueError(ValueError):
+    """The program's side of a call-based comparison is not a JSON value within bounds:
+    the program's fault (a forged result), unlike the same problem in the expected data."""
+
+
+MAX_VALUE_DEPTH = 200  # what the worker lets through (sandbox/inside/candidate.py); deeper is refused
+_INT_DIGITS = 4000  # below Python's int/str conversion limit; longer integers become exact Decimals
+
+
+def _json_int(text: str) -> "int | decimal.Decimal":
+    """Integers of any length, exactly, in linear time: long ones as Decimal, which compares
+    exactly with ints, floats and other Decimals (no int/str digit limit, no quadratic parse)."""
+    return int(text) if len(text) <= _INT_DIGITS else decimal.Decimal(text)
+
+
+def _decode(text: str, error: type = ValueError) -> Any:
+    if json_depth(text) > MAX_VALUE_DEPTH:
+        raise error(f"JSON value nested deeper than {MAX_VALUE_DEPTH} levels: {_clip(repr(text))}")
     try:
-        return json.loads(text)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"not a JSON value: {_clip(repr(text))} ({exc})") from None
+        return json.loads(text, parse_int=_json_int)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise error(f"not a JSON value: {_clip(repr(text))} ({_clip(str(exc))})") from None

@@ -226,6 +226,11 @@ class Executor:
             head_started = time.monotonic()
             runs, wrapped = _parse_reply(piece, reply)
             piece.job.finish(piece, runs, wrapped)
+            if isinstance(reply, protocol.WorkerFailed):  # it exits: replace it, retry what queued behind
+                worker.kill()
+                backlog.extendleft(reversed(inflight))
+                inflight.clear()
+                _append(backlog, self._give_back(me, None))
 
     def _set_rest(self, me: int, chunk: _Chunk) -> None:
         with self._lock:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from .compare import apps_stdout_equal, apps_value_equal, first_difference, stdout_equal, value_equal
+from .compare import (ReturnValueError, apps_stdout_equal, apps_value_equal, first_difference, stdout_equal,
+                      value_equal)
 from .records import Judgement, ProgramRun, RunStatus, TestCase, TestKind, TestRun, TestVerdict, Verdict
 
 __all__ = ["judge", "program_verdict", "GOT_LIMIT"]
@@ -68,7 +69,9 @@ def _judge_one(test: TestCase, test_run: TestRun, equal: Comparator, *, stdio_di
         return _failure(test, test_run, verdict, test_run.detail)
     try:
         same = equal(test_run.output, test.expected)
-    except ValueError as exc:  # undecodable JSON: the child or the data is at fault
+    except ReturnValueError as exc:  # what the program's process reported is not a value: its fault
+        return _failure(test, test_run, Verdict.RUNTIME_ERROR, str(exc))
+    except ValueError as exc:  # undecodable expected JSON: the data is at fault
         return _failure(test, test_run, Verdict.HARNESS_ERROR, str(exc))
     if same:
         return TestVerdict(test.index, Verdict.PASSED, wall_s=test_run.wall_s)

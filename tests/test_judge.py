@@ -101,10 +101,23 @@ def test_call_based_results_use_the_value_rules():
     assert result.default[1].detail == "expected '1'"
 
 
-def test_undecodable_call_result_is_a_harness_error():
+def test_undecodable_call_result_is_the_programs_fault_not_the_harness():
+    """Only a forged record gets a non-JSON value this far: never taken for a harness fault."""
     result = judge([Case(0, Kind.CALL, "[]", "1")], ProgramRun((ok(0, "<object at 0x1>"),)))
-    assert verdicts(result) == verdicts(result, "apps") == [Verdict.HARNESS_ERROR]
+    assert verdicts(result) == verdicts(result, "apps") == [Verdict.RUNTIME_ERROR]
     assert "not a JSON value" in result.default[0].detail
+
+
+def test_call_result_nested_too_deep_is_refused_without_recursing():
+    deep = "[" * 100_000 + "]" * 100_000
+    result = judge([Case(0, Kind.CALL, "[]", "1")], ProgramRun((ok(0, deep),)))
+    assert verdicts(result) == verdicts(result, "apps") == [Verdict.RUNTIME_ERROR]
+    assert "nested deeper" in result.default[0].detail
+
+
+def test_undecodable_expected_value_is_a_harness_error():
+    result = judge([Case(0, Kind.CALL, "[]", "{not json")], ProgramRun((ok(0, "1"),)))
+    assert verdicts(result) == verdicts(result, "apps") == [Verdict.HARNESS_ERROR]
 
 
 def test_wrapped_flag_is_carried():

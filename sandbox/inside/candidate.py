@@ -98,11 +98,11 @@ def prepare(program: str, stdio: bool, apps_environment: bool = False) -> Prepar
         if not (stdio and exc.msg.startswith(_WRAPPER_ONLY_ERRORS)):
             return Prepared(error=_syntax_detail(exc))
         first_error = exc
-    except (ValueError, MemoryError, RecursionError) as exc:  # e.g. NUL bytes, absurd nesting
+    except (ValueError, RecursionError) as exc:  # e.g. NUL bytes, absurd nesting
         return Prepared(error=truncate(f"{type(exc).__name__}: {exc}"))
     try:
         code = compile(_wrap_in_function(program), "<solution>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    except (SyntaxError, ValueError, RecursionError):
         return Prepared(error=_syntax_detail(first_error))
     return Prepared(code, _apps_header(program), wrapped=True)
 

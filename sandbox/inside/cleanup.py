@@ -2,8 +2,10 @@
 running, remove what it wrote."""
 from __future__ import annotations
 
+import errno
 import os
 import signal
+import stat
 
 
 def kill_leftovers(pid: int, pid_namespace: bool, uid) -> None:
@@ -24,43 +26,149 @@ def kill_leftovers(pid: int, pid_namespace: bool, uid) -> None:
             continue
 
 
+class CleanupFailed(OSError):
+    """Something a candidate left could not be removed: the worker must not serve another program."""
+
+
 def wipe(bases, keep) -> None:
-    """Remove everything in the folders `bases` except the paths in `keep`."""
+    """Remove everything in the folders `bases` except the paths in `keep`; CleanupFailed if
+    anything stays. Never follows a symlink, whatever the depth or length of the paths."""
     for base in bases:
-        with os.scandir(base) as it:
-            entries = [e.path for e in it]
-        for path in entries:
-            if path not in keep:
-                rmtree(path)
+        fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            with os.scandir(fd) as it:
+                names = [e.name for e in it]
+            for name in names:
+                if os.path.join(base, name) not in keep:
+                    remove_tree(fd, name)
+        finally:
+            os.close(fd)
 
 
-def rmtree(path: str) -> None:
-    """Remove a file or a whole tree, whatever modes the candidate left on it."""
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+
+
+def remove_tree(parent_fd: int, name: str) -> None:
+    """Remove `name` in the directory `parent_fd`: a file, a symlink (not its target), or a tree.
+
+    Iterative, one directory descriptor open at a time (going back up through ".."), so trees
+    thousands of levels deep or with paths far beyond PATH_MAX are removed like any other.
+    Directories the candidate made unreadable are opened up first (through an O_PATH
+    descriptor, never by a path that could lead elsewhere). Must run when nothing of the
+    candidate runs any more (no one renames folders under it). Raises CleanupFailed.
+    """
     try:
-        os.unlink(path)
+        os.unlink(name, dir_fd=parent_fd)
         return
-    except IsADirectoryError:
-        pass
-    except OSError:
-        if not os.path.isdir(path) or os.path.islink(path):
-            return
-    try:
-        os.rmdir(path)
+    except FileNotFoundError:
         return
+    except (IsADirectoryError, PermissionError):
+        pass  # a directory (EISDIR on Linux; EPERM elsewhere)
+    except OSError as exc:
+        raise CleanupFailed(exc.errno, f"cannot remove {name!r}: {exc.strerror}") from None
+    path, fd = [name], -1  # names from parent_fd down to the directory `fd` is open on
+    try:
+        fd = _open_dir(parent_fd, name)
+        while True:
+            below = _empty_out(fd)  # a subdirectory that is not empty, or None
+            if below is not None:
+                child = _open_dir(fd, below)
+                os.close(fd)
+                fd = child
+                path.append(below)
+                continue
+            done = path.pop()
+            up = parent_fd if not path else os.open("..", _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = -1
+            os.rmdir(done, dir_fd=up)
+            if not path:
+                return
+            fd = up
+    except CleanupFailed:
+        raise
+    except OSError as exc:
+        raise CleanupFailed(exc.errno, f"cannot remove a tree under {name!r} at depth {len(path)}: "
+                                       f"{exc.strerror}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _empty_out(fd: int) -> "str | None":
+    """Remove the files, symlinks and empty folders in directory `fd`; the first other folder."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    with os.scandir(fd) as it:
+        names = [entry.name for entry in it]
+    for name in names:
+        try:
+            os.unlink(name, dir_fd=fd)
+            continue
+        except FileNotFoundError:
+            continue
+        except (IsADirectoryError, PermissionError):
+            pass
+        try:
+            os.rmdir(name, dir_fd=fd)
+        except OSError:
+            return name
+    return None
+
+
+def _open_dir(parent_fd: int, name: str) -> int:
+    """A descriptor on directory `name` (never a symlink's target), made writable for us."""
+    try:
+        fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+    except PermissionError:
+        fd = _open_locked_dir(parent_fd, name)
+    try:
+        os.fchmod(fd, 0o700)  # a folder the candidate made read-only must still lose its entries
     except OSError:
         pass
+    return fd
+
+
+def _open_locked_dir(parent_fd: int, name: str) -> int:
+    handle = os.open(name, os.O_PATH | os.O_NOFOLLOW, dir_fd=parent_fd)
     try:
-        os.chmod(path, 0o700)
-        with os.scandir(path) as it:
-            children = [e.path for e in it]
-    except OSError:
+        if not stat.S_ISDIR(os.fstat(handle).st_mode):
+            raise CleanupFailed(errno.ENOTDIR, f"cannot remove {name!r}: not a directory, not removable")
+        os.chmod(f"/proc/self/fd/{handle}", 0o700)  # the O_PATH descriptor's own inode
+        return os.open(f"/proc/self/fd/{handle}", _DIR_FLAGS)
+    finally:
+        os.close(handle)
+
+
+# ---- System V IPC objects (shared memory, semaphores, message queues) ------------------------
+_SYSVIPC = (("shm", "-m", 1, 8), ("sem", "-s", 1, 6), ("msg", "-q", 1, 9))  # (file, ipcrm flag, id col, cuid col)
+
+
+def remove_ipc_objects(owner) -> None:
+    """Remove the System V IPC objects of this IPC namespace (owner None) or those created by
+    uid `owner`; CleanupFailed when some stay. POSIX message queues live in the mqueue
+    filesystem, which is wiped like /tmp. Costs three small reads when there is nothing."""
+    args = []
+    for kind, flag, id_col, cuid_col in _SYSVIPC:
+        try:
+            with open(f"/proc/sysvipc/{kind}", "rb") as f:
+                rows = f.read().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if owner is None or int(cols[cuid_col]) == owner:
+                args += [flag, cols[id_col].decode()]
+    if not args:
         return
-    for child in children:
-        rmtree(child)
-    try:
-        os.rmdir(path)
-    except OSError:
-        pass
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execv("/usr/bin/ipcrm", ["ipcrm"] + args)
+        finally:
+            os._exit(127)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise CleanupFailed(errno.EBUSY, f"ipcrm {' '.join(args)[:200]} failed (status {status})")
 
 
 def _has_children() -> bool:

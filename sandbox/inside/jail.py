@@ -142,6 +142,7 @@ def _populate_dev(new_root: str) -> None:
                        ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(link, f"{dev}/{name}")
     os.mkdir(dev + "/shm", 0o755)
+    os.mkdir(dev + "/mqueue", 0o755)
 
 
 def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str]:
@@ -190,6 +191,12 @@ def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str
     os.mkdir(new_root + "/.oldroot", 0o700)
     _pivot(new_root)
     mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_size},nr_inodes=1024,mode=1777")
+    try:  # POSIX message queues of our IPC namespace, visible as files: wiped like /tmp
+        mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except OSError:
+        os.rmdir("/dev/mqueue")
+    # Nothing else of the root stays writable, whoever the candidate runs as.
+    mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
     mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     return visible, proc_note
 

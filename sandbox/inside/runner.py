@@ -36,8 +36,8 @@ class Runner:
         self.uid, self.gid, self.drop = uid, gid, drop
         self.pid_namespace, self.private_root, self.watch_fd = pid_namespace, private_root, watch_fd
         self.ipc_namespace = ipc_namespace
-        if private_root:
-            self.wipe = ("/tmp", "/dev/shm")  # private tmpfs: wipe whatever the candidate left
+        if private_root:  # private tmpfs (and the mqueue filesystem): wipe whatever the candidate left
+            self.wipe = ("/tmp", "/dev/shm") + (("/dev/mqueue",) if os.path.isdir("/dev/mqueue") else ())
         else:  # a folder the harness made for this worker (and removes when it is killed)
             self.wipe = (scratch_base,)
         self.scratch = self.wipe[0] + "/work"
@@ -50,6 +50,10 @@ class Runner:
         # Constant per worker, so children need not touch the environment.
         os.environ["HOME"] = os.environ["TMPDIR"] = self.scratch
         self.kill_uid = uid if drop else None  # without a pid namespace: whose processes to kill
+        # System V IPC objects a candidate left: all of our IPC namespace's, or the candidate
+        # uid's; none when neither can be told apart from other users' objects.
+        self.ipc_owner = None if ipc_namespace else self.kill_uid
+        self.ipc_cleanup = ipc_namespace or self.kill_uid is not None
         # What the worker's own root put there (e.g. the mount point of a virtual environment
         # under /tmp): never a candidate's, never wiped.
         self.skeleton = frozenset(os.path.join(base, name) for base in self.wipe for name in os.listdir(base))
@@ -79,6 +83,9 @@ class Runner:
             else ("subreaper + kill of the candidate uid" if self.drop else "subreaper + process-group kill"),
             "scratch": "fresh directory per program in a private tmpfs /tmp" if self.private_root
             else "fresh directory per program under the host temp dir",
+            "state_wiped_after_each_program": list(self.wipe) + (
+                ["System V IPC objects" + ("" if self.ipc_owner is None else " of the candidate uid")]
+                if self.ipc_cleanup else []),
             "environment": sorted(os.environ),
         }
 
@@ -177,6 +184,9 @@ class Runner:
             os.chown(self.scratch, self.uid, self.gid)
 
     def _clean(self) -> None:
-        """Remove the scratch dir and anything else the candidate wrote; make a fresh one."""
+        """Remove the scratch dir, anything else the candidate wrote and the IPC objects it made;
+        make a fresh scratch dir. cleanup.CleanupFailed when something stays."""
         cleanup.wipe(self.wipe, self.skeleton)
+        if self.ipc_cleanup:
+            cleanup.remove_ipc_objects(self.ipc_owner)
         self._make_scratch()

@@ -64,7 +64,11 @@ def main() -> None:
         try:
             reply = runner.run_program(protocol.decode(body, protocol.Piece))
         except Exception as exc:  # noqa: BLE001 - reported to the harness as its own fault
-            reply = protocol.WorkerFailed(protocol.clean_text(f"worker failed: {type(exc).__name__}: {exc}")[:2000])
+            # The harness replaces a worker that failed: nothing a program left behind (an
+            # uncleanable file, say) can reach the next program.
+            error = protocol.clean_text(f"worker failed: {type(exc).__name__}: {exc}")[:2000]
+            wire.send(RESP_FD, protocol.encode(protocol.WorkerFailed(error)))
+            os._exit(1)
         wire.send(RESP_FD, protocol.encode(reply))
 
 

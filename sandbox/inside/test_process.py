@@ -231,7 +231,11 @@ def _serve(program: tuple, fresh: "FreshState") -> None:
         args = b"" if stdio else os.pread(RECORD_FD, os.fstat(RECORD_FD).st_size, 0)
         os.ftruncate(RECORD_FD, 0)  # the test has begun; a process that dies now leaves no record
         if prepared is None:  # on the first test's clock, under the candidate's limits
-            prepared = candidate.prepare(source, stdio, apps_environment)
+            try:
+                prepared = candidate.prepare(source, stdio, apps_environment)
+            except MemoryError:  # the compiler hit the memory limit
+                _write_record(protocol.TestRecord(protocol.RecordKind.MEMORY, 1, "MemoryError while compiling"))
+                os._exit(1)
             if prepared.code is None:
                 _write_record(protocol.TestRecord(protocol.RecordKind.COMPILE_ERROR, detail=prepared.error))
                 os._exit(0)
