@@ -245,7 +245,7 @@ def default_out(command: str, *parts: object) -> Path:
     return Path("runs") / f"{command}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
 
 
-def _emit(content: str | bytes, output: Path | None, fmt: str) -> None:
+def emit(content: str | bytes, output: Path | None, fmt: str) -> None:
     if output is None:
         if isinstance(content, bytes):
             raise ConfigError(f"--format {fmt} writes binary data: give --output FILE")
@@ -266,51 +266,59 @@ def _show_run(out: Path) -> None:
     from harness.reporting.report import render_report
     from harness.storage import load_run
 
-    _emit(render_report(load_run(out), "md"), None, "md")
+    emit(render_report(load_run(out), "md"), None, "md")
     log.info("run folder: %s", out)
 
 
-def _report(args: argparse.Namespace) -> None:
-    from harness.reporting.report import render_report
-    from harness.storage import load_run
+def report_content(args: argparse.Namespace) -> str | bytes:
+    """What `report` prints (or `compare`, for args.command == "compare"): text, or PNG bytes."""
     from harness.reporting.validity import load_mask
+    from harness.storage import load_run
 
     mask = load_mask(args.valid_only) if args.valid_only else None
-    _emit(render_report(load_run(args.run_dir), args.format, valid_mask=mask, details=args.details), args.output, args.format)
+    if args.command == "report":
+        from harness.reporting.report import render_report
 
-
-def _compare(args: argparse.Namespace) -> None:
+        return render_report(load_run(args.run_dir), args.format, valid_mask=mask, details=args.details)
     from harness.reporting.comparison import render_comparison
-    from harness.storage import load_run
-
-    from harness.reporting.validity import load_mask
 
     if len(args.run_dirs) < 2:
         raise ConfigError("compare needs at least two run folders")
-    mask = load_mask(args.valid_only) if args.valid_only else None
     runs = [load_run(d) for d in args.run_dirs]
-    _emit(render_comparison(runs, args.format, valid_mask=mask, details=args.details), args.output, args.format)
+    return render_comparison(runs, args.format, valid_mask=mask, details=args.details)
+
+
+def _report(args: argparse.Namespace) -> None:
+    emit(report_content(args), args.output, args.format)
+
 
 
 def _dispatch(args: argparse.Namespace) -> None:
+    if args.command in ("report", "compare"):
+        return _report(args)
+    out = execute(args)
+    if args.command != "generate":
+        _show_run(out)
+    return None
+
+
+def execute(args: argparse.Namespace, loaded: object = None) -> Path:
+    """Run `generate`, `run` or `evaluate` as parsed; returns the run folder. `loaded`: a
+    LoadedModel the caller already has (the Python API) for the commands that generate."""
     from harness import pipeline
 
-    if args.command == "report":
-        return _report(args)
-    if args.command == "compare":
-        return _compare(args)
     data_cfg = data_config(args)
     if args.command == "generate":
         gen = generation_config(args)
         out = args.out or default_out("generate", data_cfg, gen)
-        count = pipeline.generate(data_cfg, gen, out)
+        count = pipeline.generate(data_cfg, gen, out, loaded)
         log.info("%d programs in %s", count, out / "generations.jsonl")
-        return None
+        return out
     execution = execution_config(args)
     if args.command == "run":
         gen = generation_config(args)
         out = args.out or default_out("run", data_cfg, gen, execution.limits)
-        pipeline.run(data_cfg, gen, execution, out)
+        pipeline.run(data_cfg, gen, execution, out, loaded)
     elif args.run is not None:
         out = args.out or args.run
         pipeline.evaluate_run_folder(args.run, data_cfg, execution, out)
@@ -318,8 +326,7 @@ def _dispatch(args: argparse.Namespace) -> None:
         source = pipeline.ProgramSource(args.solutions, args.max_solutions, args.generations)
         out = args.out or default_out("evaluate", data_cfg, source, execution.limits)
         pipeline.evaluate(data_cfg, execution, source, out)
-    _show_run(out)
-    return None
+    return out
 
 
 def _one_line(exc: BaseException) -> str:

@@ -6,7 +6,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from tqdm import tqdm
 
@@ -33,6 +33,9 @@ from harness.storage import (
     read_results,
     write_json_atomic,
 )
+
+if TYPE_CHECKING:
+    from harness.generation.model_loading import LoadedModel
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +206,7 @@ def _generation_record(gen: GenerationConfig) -> dict:
 
 
 def _generate_batches(
-    out: Path, problems: Sequence[Problem], gen: GenerationConfig
+    out: Path, problems: Sequence[Problem], gen: GenerationConfig, preloaded: "LoadedModel | None" = None
 ) -> Iterator[list[Candidate]]:
     """Generate what generations.jsonl lacks, appending each batch as it finishes.
 
@@ -221,7 +224,7 @@ def _generate_batches(
     done = {(c.problem_id, c.sample_index) for c in existing}
     if done >= wanted:
         return
-    loaded = load_model(gen)
+    loaded = preloaded or load_model(gen)
     update_config(out, model=loaded.resolved)
     with JsonlAppender(path) as appender:
         for batch in Generator(loaded, gen).generate(problems, done):
@@ -244,19 +247,24 @@ def _open_generation_run(command: str, data_cfg: DataConfig, gen: GenerationConf
     return dataset
 
 
-def generate(data_cfg: DataConfig, gen: GenerationConfig, out: Path) -> int:
+def generate(data_cfg: DataConfig, gen: GenerationConfig, out: Path, loaded: "LoadedModel | None" = None) -> int:
+    """`loaded`: a model the caller already loaded (the Python API), instead of loading gen.model."""
     dataset = _open_generation_run("generate", data_cfg, gen, None, out)
-    return sum(len(batch) for batch in _generate_batches(out, dataset.problems, gen))
+    return sum(len(batch) for batch in _generate_batches(out, dataset.problems, gen, loaded))
 
 
-def run(data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig, out: Path) -> RunSummary:
-    """Generate and judge at once: each finished batch goes to the executor while the next is generated."""
+def run(
+    data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig, out: Path, loaded: "LoadedModel | None" = None
+) -> RunSummary:
+    """Generate and judge at once: each finished batch goes to the executor while the next is generated.
+
+    `loaded`: a model the caller already loaded (the Python API), instead of loading gen.model."""
     dataset = _open_generation_run("run", data_cfg, gen, execution, out)
     total = len(dataset.problems) * gen.n_samples
     seen: list[Candidate] = []
 
     def batches() -> Iterator[list[Candidate]]:
-        for batch in _generate_batches(out, dataset.problems, gen):
+        for batch in _generate_batches(out, dataset.problems, gen, loaded):
             seen.extend(batch)
             yield batch
 

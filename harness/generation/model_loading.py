@@ -73,14 +73,32 @@ def load_model(cfg: GenerationConfig) -> LoadedModel:
         name = cfg.model
         where, revision, gguf_file, extra = _locate(cfg.model, cfg.revision)
     model, tokenizer = _load_pretrained(name, where, revision, gguf_file, dtype, device, extra.pop("local_files_only", False))
+    extra = {"path": where, "revision": cfg.revision, "commit_hash": _commit_hash(revision), **extra}
+    loaded = _prepared(name, model, tokenizer, dtype, device, extra)
+    logger.info("model %s loaded from %s (%s, %s, context %s)", name, where, dtype, device, loaded.max_context)
+    return loaded
+
+
+def from_objects(model: Any, tokenizer: Any, name: str | None = None) -> LoadedModel:
+    """A model and tokenizer the caller loaded (e.g. in a notebook), prepared as load_model
+    prepares its own: left padding, a pad token, the model's generation defaults replaced
+    (decoding follows the run's settings). Both objects are changed in place."""
+    name = name or getattr(model, "name_or_path", None) or type(model).__name__
+    dtype = str(getattr(model, "dtype", "unknown")).removeprefix("torch.")
+    device = str(getattr(model, "device", "unknown"))
+    model.eval()
+    return _prepared(name, model, tokenizer, dtype, device, {"source": "in-memory", "path": None})
+
+
+def _prepared(name: str, model: Any, tokenizer: Any, dtype: str, device: str, extra: dict[str, Any]) -> LoadedModel:
     eos_ids = _prepare_tokenizer(name, model, tokenizer)
     ignored = _reset_generation_defaults(model, tokenizer, eos_ids)
     resolved = {
         "model": name,
         "source": extra.get("source", "local"),
-        "path": where,
-        "revision": cfg.revision,
-        "commit_hash": _commit_hash(revision),
+        "path": None,
+        "revision": None,
+        "commit_hash": None,
         "dtype": dtype,
         "device": device,
         "max_context": max_context(model, tokenizer),
@@ -93,7 +111,6 @@ def load_model(cfg: GenerationConfig) -> LoadedModel:
         "versions": _versions(),
         **{k: v for k, v in extra.items() if k != "source"},
     }
-    logger.info("model %s loaded from %s (%s, %s, context %s)", name, where, dtype, device, resolved["max_context"])
     return LoadedModel(model=model, tokenizer=tokenizer, resolved=resolved)
 
 

@@ -1,0 +1,155 @@
+"""The commands as Python functions, for notebooks and scripts.
+
+    from harness import evaluate, run, report
+    refs = evaluate(solutions=True, limit=4, out="runs/refs")
+    print(report(refs))
+
+Keyword arguments are the command line's options with "-" written "_" (`timeout=2`,
+`n_samples=5`, `difficulty=["interview"]`), checked by the same rules and with the same
+defaults; `run` and `generate` also take a model and tokenizer you already loaded. Results
+go to a run folder exactly as with the command line (`out=`: the same folder resumes).
+Errors are `data.DataError`s (one-line messages); nothing is printed except progress bars
+and log records (configure `logging` to see those).
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.storage import RunFolder
+
+_MANY = ("difficulty", "stop")  # repeatable options: a string or a list of strings
+
+
+def evaluate(**options: Any) -> "RunFolder":
+    """`apps-eval evaluate`: one of solutions=True, generations=FILE or run=DIR, plus its options."""
+    from harness.cli import execute
+    from harness.storage import load_run
+
+    return load_run(execute(_arguments("evaluate", options)))
+
+
+def run(model: Any = None, tokenizer: Any = None, **options: Any) -> "RunFolder":
+    """`apps-eval run`: generate, judge, summarize. `model`: a model object (with its
+    `tokenizer`), or a name/folder as for --model, or None for the embedded default model."""
+    from harness.cli import execute
+    from harness.storage import load_run
+
+    with _restoring(model, tokenizer):
+        args, loaded = _with_model("run", model, tokenizer, options)
+        return load_run(execute(args, loaded))
+
+
+def generate(model: Any = None, tokenizer: Any = None, **options: Any) -> Path:
+    """`apps-eval generate`: writes generations.jsonl; returns the run folder."""
+    from harness.cli import execute
+
+    with _restoring(model, tokenizer):
+        args, loaded = _with_model("generate", model, tokenizer, options)
+        return execute(args, loaded)
+
+
+def report(run_folder: "RunFolder | str | Path", **options: Any) -> str | bytes:
+    """`apps-eval report`: the tables of a run as text (bytes for format="png"), also written to output=FILE."""
+    return _rendered(_arguments("report", options, run_dir=Path(getattr(run_folder, "path", run_folder))))
+
+
+def compare(*run_folders: "RunFolder | str | Path", **options: Any) -> str | bytes:
+    """`apps-eval compare`: side-by-side tables of two or more runs, also written to output=FILE."""
+    return _rendered(_arguments("compare", options, run_dirs=[Path(getattr(r, "path", r)) for r in run_folders]))
+
+
+def _rendered(args: argparse.Namespace) -> str | bytes:
+    from harness.cli import emit, report_content
+
+    content = report_content(args)
+    if args.output is not None:
+        emit(content, args.output, args.format)
+    return content
+
+
+def _with_model(command: str, model: Any, tokenizer: Any, options: dict[str, Any]):
+    if model is None or isinstance(model, (str, Path)):
+        if tokenizer is not None:
+            raise TypeError("a tokenizer goes with a model object, not with a model name")
+        return _arguments(command, {**options, "model": None if model is None else str(model)}), None
+    if tokenizer is None:
+        raise TypeError("pass the model's tokenizer too: run(model, tokenizer, ...)")
+    from harness.generation.model_loading import from_objects
+
+    name = options.pop("model_name", None)
+    loaded = from_objects(model, tokenizer, name)
+    return _arguments(command, {**options, "model": loaded.resolved["model"]}), loaded
+
+
+class _restoring:
+    """Give a caller's model and tokenizer back with their own generation settings and padding side."""
+
+    def __init__(self, model: Any, tokenizer: Any) -> None:
+        self.objects = (model, tokenizer) if hasattr(model, "generation_config") and tokenizer is not None else None
+
+    def __enter__(self) -> None:
+        if self.objects is not None:
+            model, tokenizer = self.objects
+            self.saved = (model.generation_config, tokenizer.padding_side, tokenizer.pad_token)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.objects is not None:
+            model, tokenizer = self.objects
+            model.generation_config, tokenizer.padding_side, tokenizer.pad_token = self.saved
+
+
+def _arguments(command: str, options: dict[str, Any], **positional: Any) -> argparse.Namespace:
+    """The Namespace the command line would build: defaults, then `options` checked as the CLI checks them."""
+    from harness.cli import build_parser
+    from harness.config import ConfigError
+
+    parser = _command_parser(build_parser(), command)
+    actions = {a.dest: a for a in parser._actions if a.option_strings and a.dest not in ("help", "verbose")}
+    args = argparse.Namespace(command=command, verbose=False, **positional)
+    for dest, action in actions.items():
+        setattr(args, dest, action.default)
+    unknown = sorted(set(options) - set(actions))
+    if unknown:
+        raise TypeError(f"{command}() got unknown option(s) {', '.join(unknown)}; valid: {', '.join(sorted(actions))}")
+    for name, value in options.items():
+        try:
+            setattr(args, name, _convert(actions[name], value))
+        except (argparse.ArgumentTypeError, ValueError, TypeError) as exc:
+            raise ConfigError(f"{command}({name}={value!r}): {exc}") from None
+    if command == "evaluate" and sum(bool(getattr(args, k)) for k in ("solutions", "generations", "run")) != 1:
+        raise ConfigError("evaluate() needs exactly one of solutions=True, generations=FILE, run=DIR")
+    return args
+
+
+def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[command]
+    raise KeyError(command)
+
+
+def _convert(action: argparse.Action, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(action, argparse._StoreTrueAction):
+        if not isinstance(value, bool):
+            raise TypeError(f"expected True or False, got {type(value).__name__}")
+        return value
+    if action.dest == "problems" and not isinstance(value, str):
+        return ",".join(map(str, value))
+    if action.dest in _MANY:
+        items = [value] if isinstance(value, str) else list(value)
+        return [_one(action, item) for item in items]
+    return _one(action, value)
+
+
+def _one(action: argparse.Action, value: Any) -> Any:
+    if isinstance(value, bool) and action.type not in (None, str):
+        raise TypeError("expected a number or text, got a boolean")
+    converted = action.type(value if isinstance(value, str) else str(value)) if action.type else value
+    if action.choices is not None and converted not in action.choices:
+        raise ValueError(f"expected one of {', '.join(map(str, action.choices))}")
+    return converted
