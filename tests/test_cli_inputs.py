@@ -119,7 +119,8 @@ def test_ctrl_c_prints_one_line_and_the_run_resumes(tmp_path):
     os.killpg(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130
-    messages = [line for line in stderr.splitlines() if line.startswith("apps-eval:") and "dataset" not in line]
+    after_start = stderr[stderr.index("judging"):]  # the lines before describe the dataset and the file
+    messages = [line for line in after_start.splitlines() if line.startswith("apps-eval:")]
     assert len(messages) == 1 and "interrupted" in messages[0], stderr[-2000:]
     assert "harness error" not in stderr and "Traceback" not in stderr
     saved = [json.loads(line) for line in results.read_text().splitlines()]
