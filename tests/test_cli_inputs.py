@@ -186,3 +186,25 @@ def test_a_dataset_line_that_is_not_utf8_is_named_by_line(tmp_path):
     done = cli("evaluate", "--solutions", "--dataset", dataset, "--skip-bad-rows", "--out", tmp_path / "b")
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "b" / "summary.json").read_text())["overall"]["problems"] == 2
+
+
+def test_a_cached_hub_model_loads_from_the_cache_when_the_hub_is_unreachable(tmp_path):
+    import shutil
+
+    from tiny_model import tiny_models
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hf-home" / "hub" / "models--someone--tiny"
+    shutil.copytree(tiny_models().scripted_dir, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    env.update(HF_ENDPOINT="http://127.0.0.1:9", HF_HOME=str(tmp_path / "hf-home"))
+    out = tmp_path / "gen"
+    done = cli("generate", "--model", "someone/tiny", "--limit", "1", "--max-new-tokens", "8", "--out", out, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Retrying" not in done.stderr
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"]["source"] == "hub-cache" and config["model"]["model"] == "someone/tiny"
+    assert config["model"]["commit_hash"] == commit
+    assert (out / "generations.jsonl").read_text().count("\n") == 1

@@ -166,7 +166,8 @@ def _locate(model: str, revision: str | None) -> tuple[str, str | None, str | No
     if cached is None:
         raise ModelLoadError(model, f"not a local folder, not in the local Hugging Face cache, and {unreachable}")
     logger.info("%s; loading %s from the local cache (%s)", unreachable, model, cached)
-    return model, revision, None, {"source": "hub-cache", "local_files_only": True}
+    commit = Path(cached).name if _COMMIT.match(Path(cached).name) else None
+    return model, revision, None, {"source": "hub-cache", "local_files_only": True, "commit_hash": commit}
 
 
 def hub_unreachable() -> str | None:
