@@ -3,12 +3,15 @@
 Importing this package has no side effects: workers start only when an Executor is made.
 """
 from .executor import Executor
+from .worker_pool import SandboxUnavailable
 from .records import (
     ExecutionRequest,
     Judgement,
     Limits,
     ProgramRun,
     RunStatus,
+    SandboxMode,
+    SandboxSummary,
     TestCase,
     TestKind,
     TestRun,
@@ -23,6 +26,9 @@ __all__ = [
     "Limits",
     "ProgramRun",
     "RunStatus",
+    "SandboxMode",
+    "SandboxSummary",
+    "SandboxUnavailable",
     "TestCase",
     "TestKind",
     "TestRun",

@@ -22,7 +22,7 @@ from concurrent.futures import Future
 
 from .worker_pool import CANDIDATE_ENV, WorkerFailure, WorkerProcess, interpreter_paths, kill_all
 from .inside import protocol
-from .records import ExecutionRequest, Limits, ProgramRun, RunStatus, TestKind, TestRun
+from .records import ExecutionRequest, Limits, ProgramRun, RunStatus, SandboxMode, SandboxSummary, TestKind, TestRun
 
 # Per test the worker needs the timeout plus a little to kill and reap; the rest is slack.
 PER_TEST_SLACK_S = 2.0
@@ -105,10 +105,12 @@ class _Chunk:
 class Executor:
     """Runs programs in isolated, warm worker processes. Use as a context manager."""
 
-    def __init__(self, limits: Limits, workers: int = 2) -> None:
+    def __init__(self, limits: Limits, workers: int = 2, sandbox: SandboxMode = SandboxMode.FULL) -> None:
+        """Raises SandboxUnavailable where the full sandbox cannot be built and `sandbox` is FULL."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.limits = limits
+        self.sandbox_mode = SandboxMode(sandbox)
         self._n_workers = workers
         self._lock = threading.Condition()  # guards all below; notified when there is work
         self._pending: collections.deque = collections.deque()  # chunks no worker has taken
@@ -116,7 +118,7 @@ class Executor:
         self._idle = 0  # worker threads waiting for work
         self._closed = False
         self._threads: list[threading.Thread] = []
-        self._workers = [WorkerProcess(cfg) for cfg in _worker_configs(limits, workers)]
+        self._workers = [WorkerProcess(cfg) for cfg in _worker_configs(limits, workers, self.sandbox_mode)]
         self._finalizer = weakref.finalize(self, kill_all, self._workers)
         try:
             for w in self._workers:
@@ -133,6 +135,9 @@ class Executor:
             "hash_seed": CANDIDATE_ENV["PYTHONHASHSEED"],
             "int_max_str_digits": 0,
         }
+        iso = self.isolation
+        self.sandbox = SandboxSummary(self.sandbox_mode, bool(iso.get("complete")), tuple(iso.get("missing", ())),
+                                      str(iso.get("mode", "")), str(iso.get("memory_bound", "")))
         self._threads = [threading.Thread(target=self._serve, args=(i,), name=f"sandbox-worker-{i}", daemon=True)
                          for i in range(workers)]
         for t in self._threads:
@@ -287,7 +292,7 @@ class Executor:
         return len(chunk.inputs) * (6 * self.limits.max_output_bytes + 4096) + 4096
 
     def _budget(self, chunk: _Chunk) -> float:
-        return len(chunk.inputs) * (self.limits.timeout_s + PER_TEST_SLACK_S) + PER_CHUNK_SLACK_S
+        return len(chunk.inputs) * (self.limits.effective_wall_s + PER_TEST_SLACK_S) + PER_CHUNK_SLACK_S
 
     def _send(self, worker: WorkerProcess, chunk: _Chunk, body: bytes) -> bool:
         try:
@@ -310,12 +315,12 @@ class Executor:
         chunk.job.cancel_or_fail(chunk, detail + (f"; worker stderr: {tail}" if tail and not self._closed else ""))
 
 
-def _worker_configs(limits: Limits, workers: int) -> list[protocol.WorkerConfig]:
+def _worker_configs(limits: Limits, workers: int, sandbox: SandboxMode) -> list[protocol.WorkerConfig]:
     sys_path, readonly = interpreter_paths()
     config = protocol.WorkerConfig(
         limits=limits, sys_path=tuple(sys_path),
         readonly_paths=tuple(readonly), uid_base=UID_BASE, tmp_bytes=max(64 << 20, 2 * limits.max_file_bytes),
-        namespaces=NAMESPACES, cpu=None, scratch_base="")
+        namespaces=NAMESPACES, cpu=None, scratch_base="", sandbox=sandbox)
     # One CPU per worker when there are enough: a worker and its children then never need
     # cross-CPU TLB shootdowns on fork and exit (measurably cheaper in VMs).
     cpus = sorted(os.sched_getaffinity(0))

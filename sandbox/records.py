@@ -8,10 +8,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from .inside.protocol import Limits, RunStatus, TestKind, TestRun
+from .inside.protocol import Limits, RunStatus, SandboxMode, TestKind, TestRun
 
-__all__ = ["ExecutionRequest", "Judgement", "Limits", "ProgramRun", "RunStatus", "TestCase", "TestKind",
-           "TestRun", "TestVerdict", "Verdict"]
+__all__ = ["ExecutionRequest", "Judgement", "Limits", "ProgramRun", "RunStatus", "SandboxMode", "SandboxSummary",
+           "TestCase", "TestKind", "TestRun", "TestVerdict", "Verdict"]
 
 
 class Verdict(str, enum.Enum):
@@ -41,6 +41,34 @@ class TestCase:
     kind: TestKind
     input: str
     expected: str
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxSummary:
+    """The short, typed account of a run's isolation that every report shows."""
+
+    mode: SandboxMode  # what was asked for
+    complete: bool  # every protection of the full sandbox held
+    missing: tuple[str, ...] = ()  # what did not hold, when not complete
+    how: str = ""  # "root: a uid per worker" or "unprivileged: a user namespace per worker"
+    memory_bound: str = ""  # what bounds a program's memory (cgroup, or RLIMIT_AS only)
+
+    def to_json(self) -> dict:
+        return {"mode": self.mode.value, "complete": self.complete, "missing": list(self.missing),
+                "how": self.how, "memory_bound": self.memory_bound}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SandboxSummary":
+        return cls(SandboxMode(data["mode"]), bool(data["complete"]), tuple(data.get("missing", ())),
+                   str(data.get("how", "")), str(data.get("memory_bound", "")))
+
+    def line(self) -> str:
+        """One line for a report."""
+        if self.complete:
+            text = f"full sandbox ({self.how})"
+        else:
+            text = f"WEAK sandbox (--sandbox weak; missing: {'; '.join(self.missing)})"
+        return text + (f"; memory: {self.memory_bound}" if self.memory_bound else "")
 
 
 @dataclass(frozen=True, slots=True)

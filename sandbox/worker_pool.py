@@ -5,6 +5,7 @@ environment, never forks of the harness (which may hold a model and secrets).
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import dataclasses
 import os
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import time
 
+from .cgroups import make_worker_cgroup
 from .inside import protocol, wire
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ CANDIDATE_ENV = {
 
 
 SCRATCH_PREFIX = "apps-eval-scratch-"
+_WORKER_NUMBERS = itertools.count()
 
 
 def _remove_orphaned_scratch() -> None:
@@ -50,6 +53,10 @@ def _remove_orphaned_scratch() -> None:
 
 class WorkerFailure(Exception):
     """The worker process, not the candidate, failed."""
+
+
+class SandboxUnavailable(Exception):
+    """The full sandbox cannot be built on this machine (the message says why and what to do)."""
 
 
 def _under(path: str, roots: set[str]) -> bool:
@@ -75,6 +82,7 @@ class WorkerProcess:
         self.config = config
         self.proc: subprocess.Popen | None = None
         self.isolation: dict = {}
+        self.cgroup = None
 
     def start(self) -> None:
         # Scratch space for the fallback without a private /tmp; removed when the worker dies.
@@ -84,21 +92,29 @@ class WorkerProcess:
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
         self.stderr = tempfile.TemporaryFile()
+        limits = self.config.limits
+        self.cgroup, memory_bound = make_worker_cgroup(f"{SCRATCH_PREFIX}{os.getpid()}-{next(_WORKER_NUMBERS)}",
+                                                       limits.memory_mb, limits.max_processes)
+        oom_fd = os.open(self.cgroup.events_path, os.O_RDONLY | os.O_CLOEXEC) if self.cgroup else None
+        passed = (req_r, resp_w) + ((oom_fd,) if oom_fd is not None else ())
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-s", "-S", WORKER_SCRIPT, str(req_r), str(resp_w)],
-                pass_fds=(req_r, resp_w), env=CANDIDATE_ENV, cwd="/", stdin=subprocess.DEVNULL,
+                pass_fds=passed, env=CANDIDATE_ENV, cwd="/", stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=self.stderr, start_new_session=True)
+            if self.cgroup is not None:  # before it reads its configuration: nothing has forked yet
+                self.cgroup.add(self.proc.pid)
         finally:
-            os.close(req_r)
-            os.close(resp_w)
-        config = dataclasses.replace(self.config, scratch_base=self.scratch_base)
+            for fd in passed:
+                os.close(fd)
+        config = dataclasses.replace(self.config, scratch_base=self.scratch_base, oom_fd=oom_fd,
+                                     memory_bound=memory_bound)
         self.send_bytes(protocol.encode(config), time.monotonic() + START_TIMEOUT_S)
 
     def wait_ready(self) -> None:
         reply = self.recv(time.monotonic() + START_TIMEOUT_S, protocol.Ready, protocol.SetupFailed)
         if isinstance(reply, protocol.SetupFailed):
-            raise WorkerFailure(reply.error)
+            raise (SandboxUnavailable if reply.unavailable else WorkerFailure)(reply.error)
         self.isolation = reply.isolation
 
     def send_bytes(self, body: bytes, deadline: float) -> None:
@@ -152,6 +168,9 @@ class WorkerProcess:
                 pass
         self.stderr.close()
         shutil.rmtree(self.scratch_base, ignore_errors=True)
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
 
 
 def kill_all(workers: list[WorkerProcess]) -> None:

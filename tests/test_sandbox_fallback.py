@@ -13,7 +13,7 @@ import pytest
 import sandbox.executor
 from conftest import REPO_ROOT
 from hostile.helpers import processes_with_marker, program, run_stdio
-from sandbox import Executor, Limits, RunStatus
+from sandbox import Executor, Limits, RunStatus, SandboxMode, SandboxUnavailable
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +21,23 @@ def fallback():
     saved = sandbox.executor.NAMESPACES
     sandbox.executor.NAMESPACES = False
     try:
-        with Executor(Limits(timeout_s=1, memory_mb=256), workers=1) as ex:
+        with Executor(Limits(timeout_s=1, memory_mb=256), workers=1, sandbox=SandboxMode.WEAK) as ex:
             yield ex
     finally:
         sandbox.executor.NAMESPACES = saved
 
 
+def test_without_namespaces_the_full_sandbox_refuses_to_start_with_a_one_line_reason(monkeypatch):
+    monkeypatch.setattr(sandbox.executor, "NAMESPACES", False)
+    with pytest.raises(SandboxUnavailable) as info:
+        Executor(Limits(timeout_s=1), workers=1)
+    message = str(info.value)
+    assert "\n" not in message and "mount namespace refused" in message and "--sandbox weak" in message
+
+
 def test_fallback_is_recorded_as_such(fallback):
+    assert fallback.sandbox.mode == SandboxMode.WEAK and not fallback.sandbox.complete
+    assert "WEAK" in fallback.sandbox.line() and "pid namespace refused" in fallback.sandbox.line()
     iso = fallback.isolation
     assert iso["pid_namespace"] is False and iso["mount_namespace"] is False
     assert iso["network"].startswith("NOT isolated")

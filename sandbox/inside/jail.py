@@ -183,7 +183,10 @@ def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str
     # an existing one is visible in the mount namespace.
     try:
         mount_proc(new_root + "/proc")
-        proc_note = "own /proc, hidepid=2"
+        # Lists the descriptions of every key of the uids mapped here (the harness's own,
+        # in a user namespace): hidden behind /dev/null.
+        mount("/dev/null", new_root + "/proc/keys", None, MS_BIND)
+        proc_note = "own /proc, hidepid=2, /proc/keys hidden"
     except OSError as exc:
         proc_note = f"no /proc ({exc.strerror})"
     os.makedirs(new_root + "/var", 0o755, exist_ok=True)
@@ -216,11 +219,35 @@ def mount_proc(target: str) -> None:
     mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
 
 
-_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}.get(os.uname().machine)
-_NR_SOCKET = {"x86_64": 41, "aarch64": 198}.get(os.uname().machine)
-_NR_IO_URING_SETUP = 425
+_MACHINE = os.uname().machine
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}.get(_MACHINE)
+# System calls a candidate never needs and that would let it leave its limits or reach the
+# worker: namespaces and mounts of its own (a tmpfs outside the memory limit), tracing,
+# keyrings (secrets of the harness's login session), io_uring (sockets behind the filter's back).
+_ARCH_CALLS = {
+    "x86_64": {"mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161, "unshare": 272, "setns": 308,
+               "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "keyctl": 250,
+               "add_key": 248, "request_key": 249, "bpf": 321, "perf_event_open": 298,
+               "userfaultfd": 323, "clone": 56, "socket": 41},
+    "aarch64": {"mount": 40, "umount2": 39, "pivot_root": 41, "chroot": 51, "unshare": 97, "setns": 268,
+                "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271, "keyctl": 219,
+                "add_key": 217, "request_key": 218, "bpf": 280, "perf_event_open": 241,
+                "userfaultfd": 282, "clone": 220, "socket": 198},
+}.get(_MACHINE)
+_COMMON_CALLS = {"io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "open_tree": 428,
+                 "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+                 "pidfd_getfd": 438, "mount_setattr": 442, "open_tree_attr": 467}
+_NR_CLONE3 = 435  # its flags live in memory a filter cannot read: ENOSYS makes libc fall back to clone
+DENIED_CALLS = ("mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "ptrace", "process_vm_readv",
+                "process_vm_writev", "keyctl", "add_key", "request_key", "bpf", "perf_event_open",
+                "userfaultfd") + tuple(_COMMON_CALLS)
+CLONE_NEWCGROUP, CLONE_NEWTIME = 0x02000000, 0x80
+NAMESPACE_FLAGS = (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID
+                   | CLONE_NEWNET | CLONE_NEWTIME)
 _AF_UNIX = 1
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+_LD, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
+_ALLOW, _ERRNO = 0x7FFF0000, 0x00050000
 
 
 class _SockFilter(ctypes.Structure):
@@ -231,31 +258,74 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def install_socket_filter() -> None:
-    """Fallback network isolation: a seccomp filter letting socket() create only AF_UNIX sockets.
+def candidate_filter_program(restrict_sockets: bool) -> list[tuple[int, int, int, int]]:
+    """The classic-BPF program of install_candidate_filter, jumps resolved.
 
-    Also refuses io_uring (which can open sockets on its own) and foreign syscall ABIs.
-    Needs no_new_privs; inherited by every child and kept across exec.
+    Instructions are (code, true-label, false-label, k); a label is a name defined by a
+    ("label", name) entry, or None for "the next instruction".
     """
-    if _AUDIT_ARCH is None or _NR_SOCKET is None:
-        raise OSError(errno.ENOSYS, "seccomp filter not written for " + os.uname().machine)
-    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
-    allow, deny = 0x7FFF0000, 0x00050000 | errno.EACCES
-    program = [
-        (ld, 0, 0, 4),                      # 0: A = arch
-        (jeq, 0, 7, _AUDIT_ARCH),           # 1: foreign ABI -> deny
-        (ld, 0, 0, 0),                      # 2: A = syscall number
-        (jeq, 0, 2, _NR_SOCKET),            # 3: socket() -> 4, else -> 6
-        (ld, 0, 0, 16),                     # 4: A = domain (first argument)
-        (jeq, 2, 3, _AF_UNIX),              # 5: AF_UNIX -> allow, else -> deny
-        (jeq, 2, 0, _NR_IO_URING_SETUP),    # 6: io_uring -> deny
-        (jge, 1, 0, 0x40000000),            # 7: x32 syscall numbers -> deny
-        (ret, 0, 0, allow),                 # 8
-        (ret, 0, 0, deny),                  # 9
-    ]
+    calls = {**_ARCH_CALLS, **_COMMON_CALLS}
+    code: list = [(_LD, None, None, 4), (_JEQ, None, "deny", _AUDIT_ARCH), (_LD, None, None, 0),
+                  (_JGE, "deny", None, 0x40000000)]  # foreign ABI or x32 numbers: refused
+    code += [(_JEQ, "deny", None, calls[name]) for name in DENIED_CALLS]
+    code += [(_JEQ, "nosys", None, _NR_CLONE3), (_JEQ, "clone", None, calls["clone"])]
+    if restrict_sockets:
+        code.append((_JEQ, "socket", None, calls["socket"]))
+    code += [(_RET, None, None, _ALLOW),
+             ("label", "clone"), (_LD, None, None, 16), (_JSET, "deny", None, NAMESPACE_FLAGS),
+             (_RET, None, None, _ALLOW)]
+    if restrict_sockets:
+        code += [("label", "socket"), (_LD, None, None, 16), (_JEQ, None, "deny", _AF_UNIX), (_RET, None, None, _ALLOW)]
+    code += [("label", "nosys"), (_RET, None, None, _ERRNO | errno.ENOSYS),
+             ("label", "deny"), (_RET, None, None, _ERRNO | errno.EPERM)]
+    labels, program = {}, []
+    for ins in code:
+        if ins[0] == "label":
+            labels[ins[1]] = len(program)
+        else:
+            program.append(ins)
+    return [(op, labels[t] - i - 1 if t else 0, labels[f] - i - 1 if f else 0, k)
+            for i, (op, t, f, k) in enumerate(program)]
+
+
+def install_candidate_filter(restrict_sockets: bool) -> None:
+    """A seccomp filter, inherited by every child and kept across exec (needs no_new_privs).
+
+    Refuses (EPERM) the DENIED_CALLS and clone() with any namespace flag, clone3 (ENOSYS:
+    libc then uses clone, whose flags the filter can check) and foreign syscall ABIs. With
+    restrict_sockets (no network namespace) socket() may only make AF_UNIX sockets.
+    """
+    if _AUDIT_ARCH is None or _ARCH_CALLS is None:
+        raise OSError(errno.ENOSYS, "seccomp filter not written for " + _MACHINE)
+    program = candidate_filter_program(restrict_sockets)
     filters = (_SockFilter * len(program))(*[_SockFilter(*ins) for ins in program])
     prog = _SockFprog(len(program), filters)
     _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0), "seccomp filter")
+
+
+KEYCTL_JOIN_SESSION_KEYRING = 1
+_NR_KEYCTL = (_ARCH_CALLS or {}).get("keyctl")
+
+
+def join_fresh_session_keyring() -> None:
+    """Leave the harness's session keyring (it survives exec and uid changes) for a new, empty one."""
+    if _NR_KEYCTL is None:
+        raise OSError(errno.ENOSYS, "keyctl number unknown on " + _MACHINE)
+    _libc.syscall.restype = ctypes.c_long
+    if _libc.syscall(_NR_KEYCTL, KEYCTL_JOIN_SESSION_KEYRING, None) < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"keyctl(JOIN_SESSION_KEYRING): {os.strerror(err)}")
+
+
+def forbid_user_namespaces() -> None:
+    """In our own user namespace: no process in it may create another one (a per-namespace limit)."""
+    with open("/proc/sys/user/max_user_namespaces", "w") as f:
+        f.write("0")
+
+
+def set_not_dumpable() -> None:
+    """Same-uid processes without capabilities can then neither trace us nor open our /proc files."""
+    prctl(PR_SET_DUMPABLE, 0)
 
 
 def drop_privileges(uid: int, gid: int) -> None:

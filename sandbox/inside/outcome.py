@@ -53,7 +53,9 @@ def _classify(limits: Limits, stdio: bool, fds: list, outcome, record) -> tuple[
     if outcome.timed_out:
         if outcome.in_setup:
             return RunStatus.HARNESS_ERROR, "", "the test process did not get ready in time (importing heavy modules)"
-        return RunStatus.TIMEOUT, stdout, f"wall clock above {limits.timeout_s:g} s"
+        if outcome.timed_out == "cpu":
+            return RunStatus.TIMEOUT, stdout, f"CPU time above {limits.timeout_s:g} s"
+        return RunStatus.TIMEOUT, stdout, f"wall clock above {limits.effective_wall_s:g} s"
     stderr_tail = _tail(fds[2]) if os.fstat(fds[2]).st_size else ""
     if outcome.finished:
         if record is None:
@@ -61,9 +63,13 @@ def _classify(limits: Limits, stdio: bool, fds: list, outcome, record) -> tuple[
         status = (record.exit_code & 0xFF) << 8
     else:
         status = outcome.status
+    if outcome.setup_failed:
+        return RunStatus.HARNESS_ERROR, "", candidate.truncate(stderr_tail) or f"test process setup failed ({status})"
     cpu_s = limits.effective_cpu_s
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
+        if outcome.oom_killed:
+            return RunStatus.MEMORY_LIMIT, stdout, "killed by the kernel at the memory cgroup's limit"
         if sig == signal.SIGXCPU or (sig == signal.SIGKILL and outcome.cpu >= cpu_s - 0.05):
             return RunStatus.TIMEOUT, stdout, f"CPU time above {cpu_s} s"
         name = _signal_name(sig)
@@ -71,8 +77,6 @@ def _classify(limits: Limits, stdio: bool, fds: list, outcome, record) -> tuple[
             return RunStatus.MEMORY_LIMIT, stdout, f"killed by {name} near the memory limit"
         return RunStatus.RUNTIME_ERROR, stdout, f"killed by {name}"
     code = os.WEXITSTATUS(status)
-    if code == SETUP_FAILED and stderr_tail.startswith("sandbox setup failed"):
-        return RunStatus.HARNESS_ERROR, "", candidate.truncate(stderr_tail)
     if kind in (RecordKind.MISSING, RecordKind.COMPILE_ERROR):
         return RunStatus.COMPILE_ERROR, "", candidate.truncate(record.detail)
     if kind is RecordKind.MEMORY:
@@ -90,6 +94,20 @@ def _classify(limits: Limits, stdio: bool, fds: list, outcome, record) -> tuple[
     if protocol.json_depth(record.value) > candidate.MAX_VALUE_DEPTH:
         return RunStatus.RUNTIME_ERROR, "", f"return value nested deeper than {candidate.MAX_VALUE_DEPTH} levels"
     return RunStatus.OK, record.value, ""
+
+
+def oom_kills(fd: int) -> int:
+    """The OOM-kill counter of the worker's memory cgroup (memory.oom_control in v1, memory.events
+    in v2), read through a descriptor the harness opened for us."""
+    try:
+        text = os.pread(fd, 4096, 0).decode()
+    except OSError:
+        return 0
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "oom_kill" and value.strip().isdigit():
+            return int(value)
+    return 0
 
 
 def _read_text(fd: int, size: int) -> str:

@@ -67,20 +67,35 @@ class RecordKind(str, enum.Enum):
     COMPILE_ERROR = "compile_error"
 
 
+WALL_FACTOR = 5  # default wall-clock limit, in multiples of the CPU-time limit
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Per-test resource limits of a candidate program (the public record and the worker's)."""
+    """Per-test resource limits of a candidate program (the public record and the worker's).
+
+    `timeout_s` is CPU time, as competitive-programming judges define it: of the test's
+    whole process tree (threads and child processes included), so that a verdict does not
+    depend on how busy the machine is. `wall_timeout_s` (default WALL_FACTOR x timeout_s)
+    catches programs that sleep or block; it is large enough that a program using less
+    than `timeout_s` of CPU is not cut off on a machine shared with a few other jobs.
+    """
 
     timeout_s: float = 4.0
     memory_mb: int = 2048
     max_output_bytes: int = 4 << 20
-    cpu_s: int | None = None  # defaults to ceil(timeout_s) + 1
+    cpu_s: int | None = None  # the per-process RLIMIT_CPU backstop; defaults to ceil(timeout_s) + 1
     max_file_bytes: int = 16 << 20
     max_processes: int = 64
+    wall_timeout_s: float | None = None
 
     def __post_init__(self) -> None:
         if not (self.timeout_s > 0 and math.isfinite(self.timeout_s)):
             raise ValueError(f"timeout must be a positive number of seconds, got {self.timeout_s}")
+        if self.wall_timeout_s is not None and not (math.isfinite(self.wall_timeout_s)
+                                                    and self.wall_timeout_s >= self.timeout_s):
+            raise ValueError(f"wall-clock limit must be at least the CPU-time limit ({self.timeout_s:g} s),"
+                             f" got {self.wall_timeout_s}")
         if self.memory_mb < 16:
             raise ValueError(f"memory limit must be at least 16 MB, got {self.memory_mb}")
         if self.max_output_bytes < 1:
@@ -89,6 +104,10 @@ class Limits:
     @property
     def effective_cpu_s(self) -> int:
         return self.cpu_s if self.cpu_s is not None else math.ceil(self.timeout_s) + 1
+
+    @property
+    def effective_wall_s(self) -> float:
+        return self.wall_timeout_s if self.wall_timeout_s is not None else WALL_FACTOR * self.timeout_s
 
     @property
     def memory_bytes(self) -> int:
@@ -114,6 +133,18 @@ class TestRun:
     detail: str = ""  # e.g. the last line of a traceback, or why the harness failed
 
 
+class SandboxMode(str, enum.Enum):
+    """What isolation the executor insists on.
+
+    FULL: every protection of docs/security.md, as root (a uid per worker) or through an
+    unprivileged user namespace; the executor refuses to start where it cannot have them.
+    WEAK: whatever this machine allows, recorded; an explicit opt-in for untrusted code.
+    """
+
+    FULL = "full"
+    WEAK = "weak"
+
+
 # ---- messages ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +159,9 @@ class WorkerConfig:
     namespaces: bool
     cpu: int | None
     scratch_base: str
+    sandbox: SandboxMode = SandboxMode.FULL
+    oom_fd: int | None = None  # read-only descriptor of the worker's memory cgroup OOM counter
+    memory_bound: str = ""  # what bounds a program's memory (the cgroup, or RLIMIT_AS only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,9 +173,11 @@ class Ready:
 
 @dataclass(frozen=True, slots=True)
 class SetupFailed:
-    """Worker -> harness: the jail could not be built."""
+    """Worker -> harness: the jail could not be built. `unavailable`: the full sandbox is not
+    possible on this machine (the error says why and what to do), as opposed to a fault."""
 
     error: str
+    unavailable: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +194,9 @@ class ServerConfig:
     private_root: bool
     isolation: dict
     scratch_base: str
+    user_namespace: bool = False
+    shares_uid: bool = False  # candidates run as the server's own uid (a user namespace, no uid drop)
+    oom_fd: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,11 +31,19 @@ _HEAVY_PATTERN = re.compile(r"^[ \t]*(?:import|from)[ \t][^\n]*?\b(numpy|scipy|s
 
 class Runner:
     def __init__(self, limits: Limits, *, uid: int, gid: int, drop: bool, pid_namespace: bool,
-                 ipc_namespace: bool, private_root: bool, watch_fd: int, scratch_base: str) -> None:
+                 ipc_namespace: bool, private_root: bool, watch_fd: int, scratch_base: str,
+                 shares_uid: bool = False, user_namespace: bool = False, oom_fd: "int | None" = None) -> None:
         self.limits = lim = limits
         self.uid, self.gid, self.drop = uid, gid, drop
         self.pid_namespace, self.private_root, self.watch_fd = pid_namespace, private_root, watch_fd
         self.ipc_namespace = ipc_namespace
+        # In our own user namespace the kernel counts RLIMIT_NPROC per namespace and uid, so
+        # it binds per worker even without a uid of the candidate's own (the worker's two
+        # processes count too).
+        self.nproc_binds = drop or user_namespace
+        self.nproc = limits.max_processes if drop else limits.max_processes + 2
+        self.oom_fd = oom_fd  # the memory cgroup's OOM-kill counter, when there is a group
+        self.oom_seen = outcomes.oom_kills(oom_fd) if oom_fd is not None else 0
         if private_root:  # private tmpfs (and the mqueue filesystem): wipe whatever the candidate left
             self.wipe = ("/tmp", "/dev/shm") + (("/dev/mqueue",) if os.path.isdir("/dev/mqueue") else ())
         else:  # a folder the harness made for this worker (and removes when it is killed)
@@ -46,7 +54,7 @@ class Runner:
         # Everything the child needs, computed once: each attribute a child looks up costs it
         # a copied page.
         self.child_setup = (self.scratch, lim.memory_bytes, lim.effective_cpu_s, lim.file_bytes,
-                            uid if drop else -1, gid, pid_namespace)
+                            uid if drop else -1, gid, pid_namespace, shares_uid, oom_fd is not None)
         # Constant per worker, so children need not touch the environment.
         os.environ["HOME"] = os.environ["TMPDIR"] = self.scratch
         self.kill_uid = uid if drop else None  # without a pid namespace: whose processes to kill
@@ -62,8 +70,8 @@ class Runner:
     def limit_worker(self) -> None:
         """Limits that bind the candidate but not this (root, or never forking) worker; inherited."""
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if self.drop:  # root is exempt from RLIMIT_NPROC; the dropped child is not
-            resource.setrlimit(resource.RLIMIT_NPROC, (self.limits.max_processes, self.limits.max_processes))
+        if self.nproc_binds:  # root is exempt from RLIMIT_NPROC; the dropped child is not
+            resource.setrlimit(resource.RLIMIT_NPROC, (self.nproc, self.nproc))
 
     def snapshot_interpreter(self) -> None:
         """Record the interpreter state every test starts from; call when the worker is set up."""
@@ -73,9 +81,13 @@ class Runner:
         return {
             "rlimits": {"address_space_mb": self.limits.memory_mb, "cpu_s": self.limits.effective_cpu_s,
                         "file_bytes": self.limits.file_bytes,
-                        "processes": self.limits.max_processes if self.drop else "not binding (no uid drop)",
+                        "processes": (self.nproc if self.drop else
+                                      f"{self.nproc} per user namespace (the worker's own 2 included)")
+                        if self.nproc_binds else "not binding (no uid drop, no user namespace)",
                         "core": 0},
-            "wall_timeout": "enforced by the worker (pidfd poll + SIGKILL), outside the candidate",
+            "time_limit": f"{self.limits.timeout_s:g} s of CPU time of the test's whole process tree"
+                          " (threads, children, daemons; read by the worker from /proc, outside the candidate)",
+            "wall_timeout": f"{self.limits.effective_wall_s:g} s, enforced by the worker (pidfd poll + SIGKILL)",
             "no_new_privs": True,  # set before the worker's exec, inherited
             "test_process": "one fork per program runs its tests in turn, interpreter state reset"
                             " between tests; a fresh fork after a crash, exit or timeout",
@@ -121,7 +133,11 @@ class Runner:
                         process = self._start(program, len(inputs) - index + more)
                     fresh = not process.used
                     outcome = process.run_test(data if stdio else b"", b"" if stdio else data,
-                                               self.limits.timeout_s, last=index == len(inputs) - 1 and not more)
+                                               self.limits.timeout_s, self.limits.effective_wall_s,
+                                               last=index == len(inputs) - 1 and not more)
+                    if self.oom_fd is not None and not outcome.finished:
+                        kills = outcomes.oom_kills(self.oom_fd)
+                        outcome.oom_killed, self.oom_seen = kills > self.oom_seen, kills
                     run, in_wrapper = outcomes.classify(self.limits, index, stdio, process.files, outcome)
                     wrapped |= in_wrapper
                     if not process.alive:

@@ -19,8 +19,11 @@ import wire  # noqa: E402
 from runner import Runner  # noqa: E402
 
 CONFIG = protocol.decode(sys.argv[3].encode("ascii"), protocol.ServerConfig)
-if not CONFIG.pid_namespace:
+if not CONFIG.pid_namespace or CONFIG.shares_uid:
     import jail  # noqa: E402,F401 - fallback children need prctl (PDEATHSIG) through ctypes
+
+    if CONFIG.shares_uid:  # candidates run as our uid: they must not trace us nor open our /proc
+        jail.set_not_dumpable()
 del sys.path[0]
 
 # Imported once here so that test processes (forks) find them loaded: the modules APPS
@@ -39,7 +42,8 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # no KeyboardInterrupt from a terminal's Ctrl-C
     runner = Runner(CONFIG.limits, uid=CONFIG.uid, gid=CONFIG.gid, drop=CONFIG.drop,
                     pid_namespace=CONFIG.pid_namespace, ipc_namespace=CONFIG.ipc_namespace,
-                    private_root=CONFIG.private_root, watch_fd=REQ_FD, scratch_base=CONFIG.scratch_base)
+                    private_root=CONFIG.private_root, watch_fd=REQ_FD, scratch_base=CONFIG.scratch_base,
+                    shares_uid=CONFIG.shares_uid, user_namespace=CONFIG.user_namespace, oom_fd=CONFIG.oom_fd)
     runner.limit_worker()
     for name in PRELOAD:
         try:

@@ -48,16 +48,25 @@ READY, GO, LAST, DONE = b"r", b"g", b"l", b"d"
 PENDING = b"pending"
 SETUP_TIMEOUT_S = 60.0  # importing numpy & co. before the first test; not a candidate's time
 _HIGH_FD = 100
+_ISOLATED_FD = 99
+ISOLATED = b"k"
+_TICKS = os.sysconf("SC_CLK_TCK")
+_CPUS = max(1, os.cpu_count() or 1)  # how fast a process tree can use CPU time, at most
 _RESET_SIGNALS = (signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF, signal.SIGTERM, signal.SIGXCPU,
                   signal.SIGUSR1, signal.SIGUSR2, signal.SIGINT, signal.SIGPIPE)
 
 
 class Outcome:
-    """How one test ended, as the worker saw it: by DONE, by the process's death, or timed out."""
+    """How one test ended, as the worker saw it: by DONE, by the process's death, or timed out.
 
-    __slots__ = ("finished", "timed_out", "status", "cpu", "maxrss", "wall", "in_setup", "started")
+    `timed_out` is "" or which limit ended it: "cpu" (the CPU time of the whole process
+    tree) or "wall" (the wall clock, for programs that sleep or block).
+    """
 
-    def __init__(self, finished: bool, timed_out: bool, status: int, cpu: float, maxrss: int, wall: float,
+    __slots__ = ("finished", "timed_out", "status", "cpu", "maxrss", "wall", "in_setup", "started",
+                 "setup_failed", "oom_killed")
+
+    def __init__(self, finished: bool, timed_out: str, status: int, cpu: float, maxrss: int, wall: float,
                  in_setup: bool = False):
         self.finished, self.timed_out, self.status = finished, timed_out, status
         self.cpu, self.maxrss, self.wall = cpu, maxrss, wall
@@ -65,6 +74,11 @@ class Outcome:
         # False: the process ended (or hung) between tests, before this one began, e.g.
         # because an earlier test broke the handshake; the test deserves a fresh process.
         self.started = True
+        # The test process died before its isolation was complete: the harness's fault. Known
+        # from a pipe the process closes before any candidate code runs (never from an exit
+        # status or a message the candidate could forge).
+        self.setup_failed = False
+        self.oom_killed = False  # the memory cgroup's OOM killer struck during the test
 
 
 class TestProcess:
@@ -74,12 +88,16 @@ class TestProcess:
         self.files, self.watch_fd = files, watch_fd
         done_r, done_w = os.pipe()
         go_r, self.go_w = os.pipe()
+        self.isolated_r, isolated_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            _child_main(files + [done_w, go_r], setup, program, fresh)
-        os.close(done_w)
-        os.close(go_r)
+            os.close(self.isolated_r)
+            _child_main(files + [done_w, go_r], isolated_w, setup, program, fresh)
+        for fd in (done_w, go_r, isolated_w):
+            os.close(fd)
         self.pid, self.done_r = pid, done_r
+        self.pid_namespace = setup[6]
+        self._isolated: "bool | None" = None
         self.pidfd = os.pidfd_open(pid)
         self.cpu_clock = ((~pid) << 3) | 2  # the kernel's CPU-time clock id of process `pid`
         self.alive, self.used = True, False
@@ -89,18 +107,20 @@ class TestProcess:
         self.poller.register(self.done_r, select.POLLIN)
         self.poller.register(watch_fd, 0)  # only POLLHUP: the harness closed our pipe
 
-    def run_test(self, stdin: bytes, call_args: bytes, timeout_s: float, last: bool) -> Outcome:
+    def run_test(self, stdin: bytes, call_args: bytes, cpu_s: float, wall_s: float, last: bool) -> Outcome:
         """Run the next test; afterwards the child is either waiting for GO or gone (alive False).
 
         A call-based test's arguments travel in the record file (its stdin stays empty); for a
         stdin test the record file holds PENDING. The child empties it when the test begins.
         """
         if not self.ready:
-            setup = self._wait(time.monotonic() + SETUP_TIMEOUT_S, 0.0, 0.0)
+            setup = self._wait(time.monotonic(), math.inf, SETUP_TIMEOUT_S, None)
             if setup is not None:
                 setup.in_setup = True
+                setup.setup_failed = not self.isolated()
                 return setup
             self.ready = True
+        fresh = not self.used
         if self.used:  # else the files are new and empty
             for fd in self.files:
                 os.ftruncate(fd, 0)
@@ -110,18 +130,53 @@ class TestProcess:
             if data:
                 wire.write_all(fd, data)
                 os.lseek(fd, 0, os.SEEK_SET)
-        cpu0 = self._cpu()
+        # A fresh process has no children and no CPU time of earlier tests: its own clock is
+        # the whole tree's. A reused one may have left processes running: count them all.
+        cpu0 = self._cpu() if fresh else self.tree_cpu()
         start = time.monotonic()
         try:
             os.write(self.go_w, LAST if last else GO)
         except OSError:  # the child is gone, or closed its end: it is judged by how it ended
             pass
-        outcome = self._wait(start + timeout_s, start, cpu0)
+        outcome = self._wait(start, cpu_s, wall_s, cpu0)
         if outcome is None:
-            return Outcome(True, False, 0, self._cpu() - cpu0, 0, time.monotonic() - start)
+            return Outcome(True, "", 0, self._cpu() - cpu0, 0, time.monotonic() - start)
         placeholder = call_args or PENDING
         outcome.started = os.pread(self.files[3], len(placeholder) + 1, 0) != placeholder
+        outcome.setup_failed = not self.isolated()
         return outcome
+
+    def isolated(self) -> bool:
+        """Did the process finish its isolation setup? (Asked only once it ended or hung.)"""
+        if self._isolated is None:
+            os.set_blocking(self.isolated_r, False)
+            try:
+                self._isolated = os.read(self.isolated_r, 1) == ISOLATED
+            except BlockingIOError:  # still setting up (hung): not the candidate's doing
+                self._isolated = False
+        return self._isolated
+
+    def tree_cpu(self) -> float:
+        """CPU seconds of the test process and every process it started (threads included).
+
+        With a pid namespace that is every process in it but us (its init): also orphans and
+        daemons, whoever their parent is now. Descendants that ended count through their
+        parents' cumulative child times. Without one: the test process and its reaped children.
+        """
+        total = self._cpu()
+        pids = [p for p in os.listdir("/proc") if p.isdigit()] if self.pid_namespace else [str(self.pid)]
+        me, child = str(os.getpid()), str(self.pid)
+        for pid in pids:
+            if pid == me:
+                continue
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # ended meanwhile: its time is now its parent's
+            ticks = [int(x) for x in fields[11:15]]  # utime, stime, cutime, cstime
+            total += (sum(ticks[2:]) if pid == child else sum(ticks)) / _TICKS
+        return total
 
     def close(self) -> None:
         """Kill the child if it still runs; reaping is the caller's (with everything it left)."""
@@ -131,7 +186,7 @@ class TestProcess:
             except ProcessLookupError:
                 pass
             self.alive = False
-        for fd in (self.go_w, self.done_r, self.pidfd):
+        for fd in (self.go_w, self.done_r, self.pidfd, self.isolated_r):
             os.close(fd)
 
     def _cpu(self) -> float:
@@ -140,15 +195,29 @@ class TestProcess:
         except OSError:
             return 0.0
 
-    def _wait(self, deadline: float, start: float, cpu0: float):
-        """None when DONE (or READY) arrived; else the Outcome of the child's end."""
-        poller, timed_out = self.poller, False
+    def _wait(self, start: float, cpu_s: float, wall_s: float, cpu0: "float | None"):
+        """None when DONE (or READY) arrived; else the Outcome of the child's end.
+
+        Ends the test when its tree has used cpu_s of CPU time, or at wall_s. The CPU time
+        is looked at only once the wall clock passed what the CPU could have used by then
+        (nothing to do for a test that ends in time on a quiet machine).
+        """
+        poller, timed_out = self.poller, ""
+        wall_deadline, check_at = start + wall_s, start + cpu_s
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
+            now = time.monotonic()
+            if now >= wall_deadline:
+                timed_out = "wall"
+            elif now >= check_at:
+                used = self.tree_cpu() - cpu0
+                if used >= cpu_s:
+                    timed_out = "cpu"
+                else:
+                    check_at = now + max(0.01, (cpu_s - used) / _CPUS)
+            if timed_out:
                 os.kill(self.pid, signal.SIGKILL)
                 break
+            left = min(wall_deadline, check_at) - now
             events = poller.poll(left * 1000 + 1)
             if any(fd == self.watch_fd for fd, _ in events):
                 os._exit(3)  # the harness went away: take everything down
@@ -158,7 +227,7 @@ class TestProcess:
                 if os.read(self.done_r, 64):
                     return None
                 poller.unregister(self.done_r)  # closed by the candidate: wait for exit or deadline
-        wall = time.monotonic() - start if start else 0.0
+        wall = time.monotonic() - start if cpu0 is not None else 0.0
         _, status, rusage = os.wait4(self.pid, 0)
         self.alive = False
         cpu = rusage.ru_utime + rusage.ru_stime - cpu0
@@ -166,10 +235,10 @@ class TestProcess:
 
 
 # ---- child side --------------------------------------------------------------------------
-def _child_main(fds: list[int], setup: tuple, program: tuple, fresh: "FreshState") -> None:
+def _child_main(fds: list[int], isolated_w: int, setup: tuple, program: tuple, fresh: "FreshState") -> None:
     """In the forked child: isolate, then serve tests until GO's pipe closes. Never returns."""
     try:
-        _isolate(fds, setup)
+        _isolate(fds, isolated_w, setup)
     except BaseException as exc:  # noqa: BLE001
         try:
             os.write(2, f"sandbox setup failed: {exc!r}".encode())
@@ -182,17 +251,20 @@ def _child_main(fds: list[int], setup: tuple, program: tuple, fresh: "FreshState
     os._exit(1)
 
 
-def _isolate(fds: list[int], setup: tuple) -> None:
-    """Wire the descriptors, enter the scratch folder, set limits, drop privileges."""
-    scratch, memory_bytes, cpu_s, fsize, uid, gid, pid_namespace, max_tests = setup
+def _isolate(fds: list[int], isolated_w: int, setup: tuple) -> None:
+    """Wire the descriptors, enter the scratch folder, set limits, drop privileges; then
+    close `isolated_w` with ISOLATED written to it (the worker's proof that setup held)."""
+    scratch, memory_bytes, cpu_s, fsize, uid, gid, pid_namespace, shares_uid, in_cgroup, max_tests = setup
     dup2 = os.dup2
     for i, fd in enumerate(fds):  # out of the way first: a source may sit on a target number
         dup2(fd, _HIGH_FD + i)
+    dup2(isolated_w, _ISOLATED_FD)
     for i in range(len(fds)):
         dup2(_HIGH_FD + i, i)
     for i in range(4):
         dup2(i, SAVED_FD + i)
-    os.closerange(SAVED_FD + 4, 1 << 20)
+    os.closerange(SAVED_FD + 4, _ISOLATED_FD)
+    os.closerange(_ISOLATED_FD + 1, 1 << 20)
     os.chdir(scratch)
     # RLIMIT_CORE, RLIMIT_NPROC and no_new_privs were set once in the worker and are
     # inherited. The CPU hard limit covers every test this process may run; each test
@@ -201,6 +273,9 @@ def _isolate(fds: list[int], setup: tuple) -> None:
     setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     setrlimit(resource.RLIMIT_CPU, (cpu_s, (cpu_s + 1) * max_tests + 1))
     setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    if in_cgroup:  # at the group's limit the kernel kills a candidate's process first, never the worker
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
     if uid >= 0:  # afterwards the process is not dumpable: its /proc/self/environ is unreadable
         os.setgroups(())
         os.setresgid(gid, gid, gid)
@@ -210,6 +285,12 @@ def _isolate(fds: list[int], setup: tuple) -> None:
         import jail  # ctypes: only on this slower fallback path
 
         jail.set_parent_death_signal(signal.SIGKILL)
+    if shares_uid:  # the worker made itself undumpable; we need not be (it reads our /proc)
+        import jail  # loaded by the worker already
+
+        jail.set_dumpable()
+    os.write(_ISOLATED_FD, ISOLATED)
+    os.close(_ISOLATED_FD)
 
 
 def _serve(program: tuple, fresh: "FreshState") -> None:

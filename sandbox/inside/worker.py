@@ -91,6 +91,57 @@ def _world_readable(path: str) -> bool:
     return True
 
 
+def _harden(cfg: protocol.WorkerConfig, ns: dict, is_root: bool, iso: dict) -> None:
+    """Before the exec (the only time the worker still holds capabilities here): limits on
+    what candidates may create, and a session keyring that is not the harness's."""
+    if ns["user"]:
+        try:
+            jail.forbid_user_namespaces()
+            iso["nested_user_namespaces"] = "forbidden (max_user_namespaces=0 in the worker's user namespace)"
+        except OSError as exc:
+            iso["nested_user_namespaces"] = f"NOT forbidden by the namespace limit ({exc.strerror})"
+    if ns["ipc"]:
+        try:  # per IPC namespace: a segment dies with its last attachment, not held past RLIMIT_AS
+            with open("/proc/sys/kernel/shm_rmid_forced", "w") as f:
+                f.write("1")
+            iso["shared_memory"] = "System V segments removed when no process has them attached (shm_rmid_forced)"
+        except OSError as exc:
+            iso["shared_memory"] = f"shm_rmid_forced not set ({exc.strerror})"
+    if is_root and cfg.oom_fd is not None:
+        try:  # the worker is never the OOM killer's pick (candidates get +1000 anyway)
+            with open("/proc/self/oom_score_adj", "w") as f:
+                f.write("-1000")
+        except OSError:
+            pass
+    try:
+        jail.join_fresh_session_keyring()
+        iso["session_keyring"] = "fresh and empty (the harness's session keyring is not reachable)"
+    except OSError as exc:
+        iso["session_keyring"] = f"NOT replaced ({exc.strerror}): the harness's session keyring is inherited"
+
+
+def _missing(ns: dict, is_root: bool, private_root: bool, iso: dict, drop: bool) -> list[str]:
+    """Protections of the full sandbox that did not hold, each with why."""
+    missing = []
+    if not is_root and not ns["user"]:
+        missing.append("user namespace refused (unprivileged user namespaces are disabled here)")
+    missing += [f"{name} namespace refused" for name in ("mount", "network", "ipc", "uts", "pid") if not ns[name]]
+    if not private_root:
+        missing.append(iso.get("filesystem", "no private root"))
+    if not iso.get("syscall_filter", "").startswith("installed"):
+        missing.append(iso.get("syscall_filter", "no syscall filter"))
+    if not iso.get("session_keyring", "").startswith("fresh"):
+        missing.append("session keyring not replaced")
+    if is_root and not drop:
+        missing.append("no uid drop")
+    return missing
+
+
+UNAVAILABLE_HINT = ("run as root, allow unprivileged user namespaces (sysctls kernel.unprivileged_userns_clone, "
+                    "user.max_user_namespaces, kernel.apparmor_restrict_unprivileged_userns; a container's "
+                    "seccomp profile), or pass --sandbox weak to judge with weaker isolation")
+
+
 def main() -> None:
     cfg = protocol.decode(wire.recv(REQ_FD), protocol.WorkerConfig)
     if cfg.cpu is not None:
@@ -104,46 +155,69 @@ def main() -> None:
         ns = _namespaces(is_root)
     else:  # the harness asked for the fallback (tests of it)
         ns = {"mount": False, "network": False, "ipc": False, "uts": False, "pid": False, "user": False}
-    if ns["pid"]:
-        _become_namespace_init()
-    else:
-        jail.set_child_subreaper()  # survives the exec: orphans of the candidate come to us
     iso = {
+        "sandbox": cfg.sandbox.value,
+        "mode": "root: a uid per worker" if is_root else "unprivileged: a user namespace per worker",
         "network": "isolated (empty network namespace)" if ns["network"] else "NOT isolated",
         "pid_namespace": ns["pid"], "mount_namespace": ns["mount"], "ipc_namespace": ns["ipc"],
         "uts_namespace": ns["uts"], "user_namespace": ns["user"],
     }
+    _harden(cfg, ns, is_root, iso)
+    if ns["pid"]:
+        _become_namespace_init()
+    else:
+        jail.set_child_subreaper()  # survives the exec: orphans of the candidate come to us
     private_root = _filesystem(cfg, ns, iso)
     jail.set_no_new_privs()
-    if not ns["network"]:
-        try:
-            jail.install_socket_filter()
+    try:
+        jail.install_candidate_filter(restrict_sockets=not ns["network"])
+        iso["syscall_filter"] = ("installed (seccomp): no mounts, namespaces, setns, ptrace, process_vm_*, "
+                                 "keyrings, bpf, perf, userfaultfd, io_uring")
+        if not ns["network"]:
             iso["network"] = "NOT isolated by a namespace; seccomp filter: socket() only for AF_UNIX"
-        except OSError as exc:
-            iso["network"] = f"NOT isolated (no network namespace, seccomp filter failed: {exc})"
+    except OSError as exc:
+        iso["syscall_filter"] = f"NOT installed ({exc})"
     drop = is_root
     if drop and not private_root and not all(map(_world_readable, cfg.sys_path)):
         # Without our own root the interpreter's folder must be readable by the dropped
         # uid, or every import of a not yet loaded module would fail (wrong verdicts).
         drop = False
         iso["uid_drop_skipped"] = "the interpreter's folders are not readable by other users"
+    missing = _missing(ns, is_root, private_root, iso, drop)
+    iso["complete"], iso["missing"] = not missing, missing
+    if missing and cfg.sandbox is not protocol.SandboxMode.WEAK:
+        raise SandboxUnavailable("the full sandbox is unavailable: " + "; ".join(missing) + "; " + UNAVAILABLE_HINT)
     uid = cfg.uid_base + worker_pid if drop else os.getuid()
     iso["uid_drop"] = drop
     iso["candidate_uid"] = f"{cfg.uid_base}+worker pid" if drop else f"{outer_uid} (the harness's own)"
+    # Without a uid drop the candidate shares the server's uid: the server makes itself
+    # undumpable (untraceable, its /proc files closed to the candidate), each test process
+    # dumpable again so that the server can still read its CPU time in /proc.
+    own_uid = not drop and ns["user"]
     serve = protocol.ServerConfig(
         limits=cfg.limits, sys_path=cfg.sys_path, uid=uid, gid=uid if drop else os.getgid(), drop=drop,
         pid_namespace=ns["pid"], ipc_namespace=ns["ipc"], private_root=private_root, isolation=iso,
-        scratch_base=cfg.scratch_base)
-    for fd in (REQ_FD, RESP_FD):
+        scratch_base=cfg.scratch_base, user_namespace=ns["user"], shares_uid=own_uid, oom_fd=cfg.oom_fd)
+    iso["memory_bound"] = cfg.memory_bound
+    for fd in (REQ_FD, RESP_FD) + ((cfg.oom_fd,) if cfg.oom_fd is not None else ()):
         os.set_inheritable(fd, True)
     server = os.path.join(HERE, "server.py")
     os.execv(sys.executable, [sys.executable, "-s", "-S", server, str(REQ_FD), str(RESP_FD),
                               protocol.encode(serve).decode("ascii")])
 
 
+class SandboxUnavailable(Exception):
+    """The full sandbox cannot be built here and weak isolation was not asked for."""
+
+
 if __name__ == "__main__":
     try:
         main()
+    except SandboxUnavailable as exc:
+        try:
+            wire.send(RESP_FD, protocol.encode(protocol.SetupFailed(protocol.clean_text(str(exc)), unavailable=True)))
+        finally:
+            os._exit(1)
     except BaseException as exc:  # noqa: BLE001 - tell the harness why, then die
         try:
             error = protocol.clean_text(f"worker setup failed: {type(exc).__name__}: {exc}")

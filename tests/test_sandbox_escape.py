@@ -1,0 +1,129 @@
+"""Second round of attacks through the real Executor: forging the worker's channels, namespaces
+and mounts of the candidate's own, keyrings and other secrets, memory outside RLIMIT_AS.
+
+Run as root and (tests/test_sandbox_unprivileged.py) again as an ordinary user."""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import uuid
+
+import pytest
+
+import sandbox
+from hostile.helpers import program, run_stdio
+from sandbox import ExecutionRequest, Executor, Limits, RunStatus, SandboxMode
+
+AS_ROOT = os.geteuid() == 0
+MEMORY_MB = 256
+
+
+@pytest.fixture(scope="module")
+def ex():
+    with Executor(Limits(timeout_s=2, memory_mb=MEMORY_MB, wall_timeout_s=6), workers=2) as executor:
+        yield executor
+
+
+def only(run):
+    assert len(run.runs) == 1
+    return run.runs[0]
+
+
+def test_isolation_is_full_without_weak_mode(ex):
+    assert ex.sandbox.mode == SandboxMode.FULL and ex.sandbox.complete, ex.sandbox.missing
+    iso = ex.isolation
+    assert iso["pid_namespace"] and iso["mount_namespace"] and iso["network"].startswith("isolated")
+    assert iso["syscall_filter"].startswith("installed") and iso["session_keyring"].startswith("fresh")
+    if AS_ROOT:
+        assert iso["uid_drop"] is True
+    else:
+        assert iso["user_namespace"] is True and iso["nested_user_namespaces"].startswith("forbidden")
+
+
+# ---- forging results -------------------------------------------------------------------------
+
+def test_worker_channels_are_out_of_reach_and_forgery_changes_no_other_verdict(ex):
+    honest = "print(int(input()) * 2)\n"
+    futures = [ex.submit(ExecutionRequest(code, sandbox.TestKind.STDIO, ("21",)))
+               for code in (program("forge_worker_channels"), honest, honest)]
+    forger, *others = [only(f.result(timeout=120)) for f in futures]
+    assert forger.status == RunStatus.OK and json.loads(forger.output) == []
+    assert [(r.status, r.output) for r in others] == [(RunStatus.OK, "42\n")] * 2
+    assert only(run_stdio(ex, honest, "5")).output == "10\n"
+
+
+def test_forged_setup_failure_is_the_programs_own_runtime_error(ex):
+    run = only(run_stdio(ex, program("forge_setup_failure")))
+    assert run.status == RunStatus.RUNTIME_ERROR
+
+
+def test_no_namespaces_or_mounts_of_its_own(ex):
+    run = only(run_stdio(ex, program("escape_namespaces")))
+    assert run.status == RunStatus.OK and json.loads(run.output) == []
+
+
+# ---- secrets ---------------------------------------------------------------------------------
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+_NR_ADD_KEY, _NR_KEYCTL = (248, 250) if os.uname().machine == "x86_64" else (217, 219)
+
+
+def _add_key(ring: int, description: str, payload: bytes) -> int:
+    key = _libc.syscall(_NR_ADD_KEY, b"user", description.encode(), payload, len(payload), ring)
+    if key < 0:
+        pytest.skip(f"cannot add a key here: {os.strerror(ctypes.get_errno())}")
+    _libc.syscall(_NR_KEYCTL, 5, key, 0x3F3F0000)  # KEYCTL_SETPERM: all for possessor and user
+    return key
+
+
+def test_keyrings_of_the_harness_are_out_of_reach():
+    secret = f"keysecret-{uuid.uuid4().hex}"
+    keys = [_add_key(ring, f"{name}-{secret}", secret.encode()) for ring, name in ((-3, "session"), (-4, "user"))]
+    try:
+        with Executor(Limits(timeout_s=2), workers=1) as ex2:
+            run = only(run_stdio(ex2, program("read_keyrings")))
+    finally:
+        for key in keys:
+            _libc.syscall(_NR_KEYCTL, 3, key)  # KEYCTL_REVOKE
+    assert run.status == RunStatus.OK
+    assert secret not in run.output
+
+
+def test_dataset_and_run_folder_paths_and_environment_are_not_readable(tmp_path, monkeypatch):
+    secret = f"secret-{uuid.uuid4().hex}"
+    run_folder = tmp_path / f"run-{secret}"
+    run_folder.mkdir()
+    monkeypatch.chdir(run_folder)
+    monkeypatch.setenv("APPS_EVAL_TEST_SECRET", secret)
+    dataset = open(tmp_path / f"problems-{secret}.jsonl", "w")
+    try:
+        with Executor(Limits(timeout_s=2), workers=1) as ex2:
+            run = only(run_stdio(ex2, program("read_worker_secrets")))
+    finally:
+        dataset.close()
+    assert run.status == RunStatus.OK
+    assert secret not in run.output
+
+
+# ---- memory that adds up -----------------------------------------------------------------------
+
+def test_system_v_shared_memory_counts_against_the_memory_limit(ex):
+    """Detached segments outlive every mapping RLIMIT_AS sees; the IPC namespace's limit binds."""
+    run = only(run_stdio(ex, program("memory_outside_rlimit_as"), f"shm {4 * MEMORY_MB}"))
+    held = int(run.output.split()[-1]) if run.output.split() else 0
+    iso = ex.isolation
+    if not (iso["memory_bound"].startswith("memory cgroup") or iso["shared_memory"].startswith("System V")):
+        pytest.skip(f"neither a memory cgroup nor shm_rmid_forced here: {iso['shared_memory']}")
+    assert run.status == RunStatus.MEMORY_LIMIT or held <= MEMORY_MB + 16, (run, held)
+
+
+@pytest.mark.parametrize("kind", ["memfd", "tmp", "devshm", "processes"])
+def test_memory_outside_rlimit_as_is_bounded(ex, kind):
+    run = only(run_stdio(ex, program("memory_outside_rlimit_as"), f"{kind} {4 * MEMORY_MB}"))
+    held = int(run.output.split()[-1]) if run.output.split() else 0
+    if not ex.isolation["memory_bound"].startswith("memory cgroup"):
+        pytest.skip(f"no memory cgroup here ({ex.isolation['memory_bound']}): only RLIMIT_AS per process")
+    assert run.status == RunStatus.MEMORY_LIMIT or held <= MEMORY_MB + 64, (run, held)
+    assert only(run_stdio(ex, "print('next')\n")).output == "next\n"
