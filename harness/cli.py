@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Sequence
 
 from data.problem import DataError, ProblemFormatError
-from sandbox.records import Limits
+from sandbox.records import Limits, SandboxMode
+from sandbox import SandboxUnavailable
 
 from harness.config import DEFAULT_STOP, ConfigError, DataConfig, ExecutionConfig, GenerationConfig
 
@@ -76,7 +77,13 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
 def _add_execution_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("execution")
     g.add_argument("--workers", metavar="N", type=_positive_int, default=None, help="parallel programs (default: number of cores; never more than the programs to judge)")
-    g.add_argument("--timeout", metavar="SECONDS", type=_timeout_seconds, default=4.0, help="wall-clock seconds per test")
+    g.add_argument("--timeout", metavar="SECONDS", type=_timeout_seconds, default=4.0,
+                   help="CPU seconds per test, of the program's whole process tree (threads and children included)")
+    g.add_argument("--wall-timeout", metavar="SECONDS", type=_timeout_seconds, default=None,
+                   help="wall-clock seconds per test, for programs that sleep or block (default: 5 x --timeout)")
+    g.add_argument("--sandbox", choices=[m.value for m in SandboxMode], default=SandboxMode.FULL.value,
+                   help="full (default): refuse to run where candidates cannot be fully isolated; weak: judge with"
+                        " whatever isolation this machine allows (recorded in config.json and every report)")
     g.add_argument("--memory-mb", metavar="MIB", type=_positive_int, default=2048, help="address-space limit per program, MiB")
     g.add_argument("--max-output-kb", metavar="KIB", type=_positive_int, default=4096, help="stdout cap per test, KiB")
 
@@ -215,10 +222,11 @@ def data_config(args: argparse.Namespace) -> DataConfig:
 def execution_config(args: argparse.Namespace) -> ExecutionConfig:
     workers = args.workers or len(os.sched_getaffinity(0))
     try:
-        limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb, max_output_bytes=args.max_output_kb * 1024)
+        limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb, max_output_bytes=args.max_output_kb * 1024,
+                        wall_timeout_s=args.wall_timeout)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    return ExecutionConfig(limits=limits, workers=workers)
+    return ExecutionConfig(limits=limits, workers=workers, sandbox=SandboxMode(args.sandbox))
 
 
 def generation_config(args: argparse.Namespace) -> GenerationConfig:
@@ -368,6 +376,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _dispatch(args)
     except DataError as exc:
         print(_error_line(exc), file=sys.stderr)
+        return 1
+    except SandboxUnavailable as exc:
+        print(f"apps-eval: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not add a traceback

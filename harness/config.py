@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from data.problem import DataError
-from sandbox.records import Limits
+from sandbox.records import Limits, SandboxMode
 
 DEFAULT_STOP = ("\nQUESTION", "\nANSWER", "\n---")
 
@@ -31,9 +31,12 @@ class DataConfig:
 class ExecutionConfig:
     limits: Limits = field(default_factory=Limits)
     workers: int = 1
+    sandbox: SandboxMode = SandboxMode.FULL  # WEAK: judge with whatever isolation this machine allows
 
     def to_json(self) -> dict[str, Any]:
-        return {"limits": asdict(self.limits) | {"cpu_s": self.limits.effective_cpu_s}, "workers": self.workers}
+        limits = asdict(self.limits) | {"cpu_s": self.limits.effective_cpu_s,
+                                        "wall_timeout_s": self.limits.effective_wall_s}
+        return {"limits": limits, "workers": self.workers, "sandbox": self.sandbox.value}
 
 
 @dataclass(frozen=True, slots=True)

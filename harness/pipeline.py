@@ -134,8 +134,8 @@ def _judge(out: Path, dataset: Dataset, execution: ExecutionConfig, batches: Ite
     writer = _ResultWriter(out, total, len(done))
     workers = max(1, min(execution.workers, total - len(done)))  # an idle worker is only a cost
     try:
-        with Executor(execution.limits, workers) as executor:
-            update_config(out, isolation=executor.isolation)
+        with Executor(execution.limits, workers, execution.sandbox) as executor:
+            update_config(out, isolation=executor.isolation, sandbox=executor.sandbox.to_json())
             evaluation = Evaluation(executor, dataset.by_id(), writer)
             try:
                 for batch in batches:

@@ -64,11 +64,13 @@ class SandboxSummary:
 
     def line(self) -> str:
         """One line for a report."""
-        if self.complete:
-            text = f"full sandbox ({self.how})"
+        if self.mode is SandboxMode.FULL:
+            text = f"full ({self.how})"
+        elif self.complete:
+            text = f"WEAK mode asked for (--sandbox weak); every protection held anyway ({self.how})"
         else:
-            text = f"WEAK sandbox (--sandbox weak; missing: {'; '.join(self.missing)})"
-        return text + (f"; memory: {self.memory_bound}" if self.memory_bound else "")
+            text = f"WEAK (--sandbox weak); missing: {'; '.join(self.missing)}"
+        return text + (f"; memory bound: {self.memory_bound}" if self.memory_bound else "")
 
 
 @dataclass(frozen=True, slots=True)

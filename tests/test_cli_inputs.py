@@ -57,7 +57,8 @@ def test_help_shows_defaults_examples_and_the_accepted_program_files():
     done = cli("evaluate", "--help")
     assert done.returncode == 0
     text = " ".join(done.stdout.split())
-    for expected in ("--timeout SECONDS wall-clock seconds per test (default: 4.0)", "(default: 2048)",
+    for expected in ("--timeout SECONDS CPU seconds per test, of the program's whole process tree (threads and children"
+                     " included) (default: 4.0)", "--sandbox {full,weak}", "(default: 2048)",
                      "examples:", "apps-eval evaluate --solutions", "bigcode-evaluation-harness", "EvalPlus",
                      "--skip-bad-rows", "-v, --verbose"):
         assert expected in text

@@ -21,7 +21,7 @@ from sandbox import ExecutionRequest, Executor, Limits, RunStatus
 AS_ROOT = os.geteuid() == 0
 
 
-WALL_S = 3.0
+WALL_S = 5.0
 
 
 @pytest.fixture(scope="module")

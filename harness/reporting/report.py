@@ -13,6 +13,7 @@ from typing import Any, Sequence
 from harness.reporting.metrics import DIFFICULTIES, ProblemScore, problem_scores, summarize
 from harness.records import BucketSummary, SampleResult
 from harness.storage import RunFolder
+from sandbox.records import SandboxSummary
 from harness.reporting.tables import csv_text, fmt_ci, fmt_pct, frac, md_code, md_table, one_line, tex_document, tex_table
 from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_SEED, Interval, bucket_intervals
 from harness.reporting.validity import Invalid, ValidityMask, apply_mask, exclusion_note
@@ -109,6 +110,16 @@ def summary_mismatches(computed: dict[str, BucketSummary], stored: dict[str, Any
     return out
 
 
+def sandbox_line(record: Any) -> str:
+    """The run's isolation in one line: full, or WEAK with what was missing."""
+    if not isinstance(record, dict):
+        return "not recorded (a run from before sandbox modes, or no program was judged)"
+    try:
+        return SandboxSummary.from_json(record).line()
+    except (KeyError, TypeError, ValueError):
+        return f"unreadable record in config.json: {str(record)[:200]}"
+
+
 def _count(value: Any) -> Any:
     return len(value) if isinstance(value, (list, dict, tuple)) else value
 
@@ -130,6 +141,7 @@ def run_settings(run: RunFolder, overall: BucketSummary) -> dict[str, Any]:
         },
         "limits": execution.get("limits"),
         "isolation": execution.get("isolation"),
+        "sandbox": sandbox_line(cfg.get("sandbox")),
         "comparator": cfg.get("comparator"),
         "excluded_problems": len(run_notes.get("excluded_problems") or {}),
         "truncated_prompts": run_notes.get("truncated_prompts", 0),
@@ -159,6 +171,7 @@ def settings_lines(s: dict[str, Any]) -> list[str]:
         f"Dataset: {data.get('spec')} (split {data.get('split')}), fingerprint {fingerprint}, "
         f"{data.get('problems')} problems, {data.get('skipped') or 0} skipped.",
         f"Limits: {_kv(s['limits'])}; isolation: {s['isolation']}.",
+        f"Sandbox: {s['sandbox']}.",
         f"Comparator: {comparator or 'unknown'}.",
         f"Excluded problems: {s['excluded_problems']}; harness-error samples: {s['harness_errors']}; "
         f"truncated prompts: {s['truncated_prompts']}.",
