@@ -16,7 +16,15 @@ import time
 
 V1_ROOT = "/sys/fs/cgroup"
 V2_MOUNTS = ("/sys/fs/cgroup/unified", "/sys/fs/cgroup")
-WORKER_OVERHEAD_MB = 96  # the worker's own interpreter and the test process's copy of it
+# The group holds the worker too (its test processes are its forks: moving each into a group of
+# its own costs up to milliseconds per fork in cgroup v1), and the worker briefly needs memory
+# in proportion to the program and the records it handles. Hence a bound of twice the
+# per-process limit plus room for the worker: still one bound for everything a program holds.
+WORKER_OVERHEAD_MB = 128
+
+
+def group_limit_mb(memory_mb: int) -> int:
+    return 2 * memory_mb + WORKER_OVERHEAD_MB
 EXTRA_PROCESSES = 8  # the worker's own processes
 
 
@@ -28,7 +36,7 @@ class WorkerCgroup:
 
     def describe(self, memory_mb: int) -> str:
         where = ", ".join(self.dirs)
-        return (f"memory cgroup v{self.version}: {memory_mb + WORKER_OVERHEAD_MB} MB for the worker and"
+        return (f"memory cgroup v{self.version}: {group_limit_mb(memory_mb)} MB for the worker and"
                 f" all a program starts (files in its tmpfs, memfds and shared memory included); {where}")
 
     def add(self, pid: int) -> None:
@@ -84,7 +92,7 @@ def _make_v1(name: str, memory_mb: int, processes: int) -> WorkerCgroup:
             os.mkdir(folder, 0o755)
             dirs.append(folder)
         memory, pids = dirs[0], dirs[1]
-        limit = str((memory_mb + WORKER_OVERHEAD_MB) << 20)
+        limit = str(group_limit_mb(memory_mb) << 20)
         _write(memory, "memory.limit_in_bytes", limit)
         _write(memory, "memory.memsw.limit_in_bytes", limit, required=False)  # no swap to spill into
         _write(pids, "pids.max", str(processes + EXTRA_PROCESSES))
@@ -112,7 +120,7 @@ def _make_v2(name: str, memory_mb: int, processes: int) -> WorkerCgroup:
     os.mkdir(folder, 0o755)
     group = WorkerCgroup(2, [folder], os.path.join(folder, "memory.events"))
     try:
-        _write(folder, "memory.max", str((memory_mb + WORKER_OVERHEAD_MB) << 20))
+        _write(folder, "memory.max", str(group_limit_mb(memory_mb) << 20))
         _write(folder, "memory.swap.max", "0", required=False)
         _write(folder, "pids.max", str(processes + EXTRA_PROCESSES))
     except OSError:
