@@ -8,7 +8,7 @@ from typing import Callable, Iterable, Mapping
 
 from data.problem import Problem
 from sandbox import ExecutionRequest, Executor, ProgramRun, TestRun, RunStatus
-from sandbox.judge import judge, program_verdict
+from sandbox.judge import TestJudge, apps_rerun, program_verdict
 from sandbox.records import Judgement, TestVerdict, Verdict
 
 from harness.records import Candidate, FailureDetail, SampleResult
@@ -99,14 +99,19 @@ class Evaluation:
         )
         with self._lock:
             self._pending += 1
-        future = self._executor.submit(request)
-        future.add_done_callback(lambda fut: self._finish(problem, candidate, fut))
+        test_judge = TestJudge(problem.tests)  # judged as they arrive: no outputs are kept
+        future = self._executor.submit(request, on_run=test_judge)
+        future.add_done_callback(lambda fut: self._finish(problem, candidate, request, fut, test_judge))
 
     def submit_all(self, candidates: Iterable[Candidate]) -> None:
         for candidate in candidates:
             self.submit(candidate)
 
-    def _finish(self, problem: Problem, candidate: Candidate, future: "Future[ProgramRun]") -> None:
+    def _finish(self, problem: Problem, candidate: Candidate, request: ExecutionRequest,
+                future: "Future[ProgramRun]", test_judge: TestJudge,
+                default: "tuple[ProgramRun, TestJudge] | None" = None) -> None:
+        """Record a judged program; a program whose run in the original APPS environment could
+        differ (sandbox.judge.apps_rerun) is run there first, for its APPS verdict."""
         try:
             if self._stopped or future.cancelled():
                 return  # interrupted: nothing to record or report, the work is redone on resume
@@ -115,8 +120,22 @@ class Evaluation:
             except Exception as exc:  # the executor failed, not the candidate
                 log.warning("harness error on %s sample %d: %s", problem.problem_id, candidate.sample_index, exc)
                 run = harness_failure_run(problem, f"executor failure: {exc!r}"[:300])
-            wall = sum(r.wall_s for r in run.runs)
-            result = sample_result(problem, candidate, judge(problem.tests, run), wall)
+            if default is None:
+                rerun = apps_rerun(request, run)
+                if rerun is not None:
+                    apps_judge = TestJudge(problem.tests, default=False)
+                    with self._lock:
+                        self._pending += 1
+                    self._executor.submit(rerun, on_run=apps_judge).add_done_callback(
+                        lambda fut: self._finish(problem, candidate, rerun, fut, apps_judge, (run, test_judge)))
+                    return
+                judgement = test_judge.judgement(run)
+                default_run = run
+            else:
+                default_run, default_judge = default
+                judgement = default_judge.judgement(default_run, apps=test_judge, apps_run=run)
+            wall = sum(r.wall_s for r in default_run.runs)
+            result = sample_result(problem, candidate, judgement, wall)
             with self._lock:
                 if not self._stopped:
                     self._on_result(result)

@@ -38,8 +38,8 @@ _STOP = object()
 class _Job:
     """One submitted request; its tests finish in pieces, in any order."""
 
-    def __init__(self, request: ExecutionRequest, future: Future) -> None:
-        self.request, self.future = request, future
+    def __init__(self, request: ExecutionRequest, future: Future, on_run=None) -> None:
+        self.request, self.future, self.on_run = request, future, on_run
         self.runs: list = [None] * len(request.inputs)
         self.left, self.wrapped = len(request.inputs), False
         self.slowest_s = 0.0  # the longest test so far: sizes pieces
@@ -69,6 +69,8 @@ class _Job:
             return max(1, min(2 * last, int(PIECE_TARGET_S / max(self.slowest_s, 1e-6))))
 
     def finish(self, chunk: "_Chunk", runs: list, wrapped: bool) -> None:
+        if self.on_run is not None:
+            runs = [self._reduce(run) for run in runs]
         with self.lock:
             self.runs[chunk.start:chunk.start + len(runs)] = runs
             self.wrapped |= wrapped
@@ -77,6 +79,13 @@ class _Job:
             done = self.left <= 0
         if done:
             self.future.set_result(ProgramRun(runs=tuple(self.runs), wrapped=self.wrapped))
+
+
+    def _reduce(self, run: TestRun) -> TestRun:
+        try:
+            return self.on_run(run)
+        except Exception as exc:  # noqa: BLE001 - the caller's hook failed, not the candidate
+            return TestRun(run.index, RunStatus.HARNESS_ERROR, wall_s=run.wall_s, detail=f"on_run failed: {exc!r}"[:300])
 
 
 class _Chunk:
@@ -144,10 +153,14 @@ class Executor:
             t.start()
 
     # ---- public API ----------------------------------------------------------------------
-    def submit(self, request: ExecutionRequest) -> "Future[ProgramRun]":
-        """Queue a program; thread-safe. The future's result is a ProgramRun."""
+    def submit(self, request: ExecutionRequest, on_run=None) -> "Future[ProgramRun]":
+        """Queue a program; thread-safe. The future's result is a ProgramRun.
+
+        `on_run(TestRun) -> TestRun`, when given, sees each test's run as soon as its piece is
+        back, and what it returns is kept instead (sandbox.judge.TestJudge judges it and drops
+        the output: memory then stays bounded however many tests produce big outputs)."""
         future: Future = Future()
-        job = _Job(request, future)
+        job = _Job(request, future, on_run)
         with self._lock:
             if self._closed:
                 raise RuntimeError("Executor is closed")

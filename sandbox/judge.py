@@ -1,13 +1,16 @@
 """Turns one execution (a ProgramRun) into verdicts under both comparison rules. Pure."""
 from __future__ import annotations
 
+import dataclasses
+import re
 from typing import Callable, Sequence
 
 from .compare import (ReturnValueError, apps_stdout_equal, apps_value_equal, first_difference, stdout_equal,
                       value_equal)
-from .records import Judgement, ProgramRun, RunStatus, TestCase, TestKind, TestRun, TestVerdict, Verdict
+from .records import (ExecutionRequest, Judgement, ProgramRun, RunStatus, TestCase, TestKind, TestRun, TestVerdict,
+                      Verdict)
 
-__all__ = ["judge", "program_verdict", "GOT_LIMIT"]
+__all__ = ["judge", "program_verdict", "apps_rerun", "TestJudge", "GOT_LIMIT"]
 
 GOT_LIMIT = 500  # characters of a failing test's output kept in TestVerdict.got
 _DETAIL_LIMIT = 300
@@ -24,32 +27,108 @@ _STATUS_VERDICT = {
 Comparator = Callable[[str, str], bool]
 _DEFAULT: dict[TestKind, Comparator] = {TestKind.STDIO: stdout_equal, TestKind.CALL: value_equal}
 _APPS: dict[TestKind, Comparator] = {TestKind.STDIO: apps_stdout_equal, TestKind.CALL: apps_value_equal}
+_RULES = {"default": (_DEFAULT, True), "apps": (_APPS, False)}  # name: (comparators, describe stdout diffs)
 
 
-def judge(tests: Sequence[TestCase], run: ProgramRun) -> Judgement:
+_USES_OPEN = re.compile(r"\bopen\s*\(")
+_RERUN_ERRORS = ("NameError", "ImportError", "ModuleNotFoundError")
+
+
+def apps_rerun(request: ExecutionRequest, run: ProgramRun) -> "ExecutionRequest | None":
+    """The request to run again in the original APPS environment, or None when its run there
+    cannot differ from `run`.
+
+    The original prepends an import header (math, collections, typing's List...) to every
+    program, replaces `open` with a mock returning the test input, and loads the program as
+    a module first (its header, the import lines of a stdin program, all of a call-based
+    one), counting an error there as a compile error (-2). That changes the outcome only of
+    a program that calls `open`, failed on an undefined name or an import, or (call-based)
+    failed every test the same way; only those run a second time, with `apps_environment`
+    (their APPS verdict comes from that run).
+    """
+    if request.apps_environment:
+        return None
+    errors = [r.detail for r in run.runs if r.status is RunStatus.RUNTIME_ERROR]
+    load_error = request.kind is TestKind.CALL and errors and len(errors) == len(run.runs) and len(set(errors)) == 1
+    if not (load_error or any(e.startswith(_RERUN_ERRORS) for e in errors) or _USES_OPEN.search(request.program)):
+        return None
+    return dataclasses.replace(request, apps_environment=True)
+
+
+def judge(tests: Sequence[TestCase], run: ProgramRun, apps_run: "ProgramRun | None" = None) -> Judgement:
     """Judge every test under the default and the APPS-compatible rule, from the same run.
+
+    With `apps_run` (the same program run again in the APPS environment, see apps_rerun),
+    the APPS-compatible verdicts come from that run instead.
 
     `run.runs[k].index` is the position of the input in the ExecutionRequest, which is built
     from `tests` in order; a verdict carries the TestCase's own `index`. A test without
     exactly one TestRun at its position gets HARNESS_ERROR in both modes: a missing result
     is never a silent pass or fail.
     """
+    default = _judge_all(tests, run, _DEFAULT, stdio_diff=True)
+    apps = _judge_all(tests, run if apps_run is None else apps_run, _APPS, stdio_diff=False)
+    return Judgement(default=default, apps=apps, wrapped=run.wrapped)
+
+
+class TestJudge:
+    """Judges each test the moment its run arrives, so that outputs need not be kept.
+
+    Pass it as `Executor.submit(request, on_run=test_judge)`: every TestRun is judged (under
+    the default rule, the APPS rule, or both) and stored with its output clipped to GOT_LIMIT;
+    the harness's memory then does not grow with tests x output size. `judgement()` gives the
+    verdicts of the finished ProgramRun, exactly as `judge` would have from the full outputs.
+    """
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, tests: Sequence[TestCase], *, default: bool = True, apps: bool = True) -> None:
+        self._tests = tuple(tests)
+        self._rules = tuple(name for name, wanted in (("default", default), ("apps", apps)) if wanted)
+        self._verdicts: dict = {}  # (rule, position) -> TestVerdict; distinct keys per thread
+
+    def __call__(self, test_run: TestRun) -> TestRun:
+        if 0 <= test_run.index < len(self._tests):
+            test = self._tests[test_run.index]
+            for name in self._rules:
+                rules, stdio_diff = _RULES[name]
+                self._verdicts[name, test_run.index] = _judge_one(test, test_run, rules[test.kind],
+                                                                  stdio_diff=stdio_diff)
+        if len(test_run.output) <= GOT_LIMIT:
+            return test_run
+        return dataclasses.replace(test_run, output=_clip(test_run.output, GOT_LIMIT))
+
+    def judgement(self, run: ProgramRun, apps: "TestJudge | None" = None, apps_run: "ProgramRun | None" = None
+                  ) -> Judgement:
+        """Default verdicts from `run` as judged here; APPS ones from `apps_run` as `apps` judged
+        it, when given (see apps_rerun), else from `run`."""
+        apps_judge, apps_run = (apps, apps_run) if apps_run is not None else (self, run)
+        default = _judge_all(self._tests, run, _DEFAULT, stdio_diff=True, known=self._known("default"))
+        apps_verdicts = _judge_all(self._tests, apps_run, _APPS, stdio_diff=False,
+                                   known=apps_judge._known("apps"))
+        return Judgement(default=default, apps=apps_verdicts, wrapped=run.wrapped)
+
+    def _known(self, name: str) -> dict:
+        return {position: verdict for (rule, position), verdict in self._verdicts.items() if rule == name}
+
+
+def _judge_all(tests: Sequence[TestCase], run: ProgramRun, rules: dict, *, stdio_diff: bool,
+               known: "dict | None" = None) -> tuple:
     by_position: dict[int, list[TestRun]] = {}
     for test_run in run.runs:
         by_position.setdefault(test_run.index, []).append(test_run)
-    default: list[TestVerdict] = []
-    apps: list[TestVerdict] = []
+    verdicts: list[TestVerdict] = []
     for position, test in enumerate(tests):
         found = by_position.get(position, [])
         if len(found) != 1:
             problem = "no result" if not found else f"{len(found)} results"
-            missing = TestVerdict(test.index, Verdict.HARNESS_ERROR, detail=f"{problem} for test {position}")
-            default.append(missing)
-            apps.append(missing)
+            verdicts.append(TestVerdict(test.index, Verdict.HARNESS_ERROR, detail=f"{problem} for test {position}"))
             continue
-        default.append(_judge_one(test, found[0], _DEFAULT[test.kind], stdio_diff=True))
-        apps.append(_judge_one(test, found[0], _APPS[test.kind], stdio_diff=False))
-    return Judgement(default=tuple(default), apps=tuple(apps), wrapped=run.wrapped)
+        if known is not None and position in known:
+            verdicts.append(known[position])
+        else:
+            verdicts.append(_judge_one(test, found[0], rules[test.kind], stdio_diff=stdio_diff))
+    return tuple(verdicts)
 
 
 def program_verdict(verdicts: Sequence[TestVerdict]) -> Verdict:

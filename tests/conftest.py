@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DIR = REPO_ROOT.parent / "shared"
+# ../shared next to the checkout; APPS_EVAL_SHARED_DIR points elsewhere (e.g. from a git worktree).
+SHARED_DIR = Path(os.environ.get("APPS_EVAL_SHARED_DIR") or REPO_ROOT.parent / "shared")
 APPS_REAL = SHARED_DIR / "apps-real"
 
 # Tests never touch a model or dataset hub.

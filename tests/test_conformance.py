@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.judge import judge, program_verdict
+from sandbox.judge import apps_rerun, judge, program_verdict
 from sandbox.records import Judgement, ProgramRun, RunStatus, Verdict
 from sandbox.records import ExecutionRequest as Request, Limits, TestCase as Case, TestKind as Kind
 
@@ -129,14 +129,18 @@ def _sha1(code: str) -> str:
     return hashlib.sha1(code.encode("utf-8")).hexdigest()[:12]
 
 
-def execute(programs: list[Program], problems: dict[str, RealProblem], executor) -> list[ProgramRun]:
-    futures = []
+def execute(programs: list[Program], problems: dict[str, RealProblem], executor):
+    """(default run, APPS-environment run or None) per program, as harness/evaluation.py runs them."""
+    requests = []
     for program in programs:
         problem = problems[program.problem_id]
         kind = Kind.CALL if problem.fn_name else Kind.STDIO
         inputs = tuple(test.input for test in problem.tests)
-        futures.append(executor.submit(Request(program.code, kind, inputs, problem.fn_name)))
-    return [future.result() for future in futures]
+        requests.append(Request(program.code, kind, inputs, problem.fn_name))
+    runs = [future.result() for future in [executor.submit(request) for request in requests]]
+    reruns = [apps_rerun(request, run) for request, run in zip(requests, runs)]
+    apps_futures = [executor.submit(rerun) if rerun else None for rerun in reruns]
+    return [(run, future.result() if future else None) for run, future in zip(runs, apps_futures)]
 
 
 def encode(judgement: Judgement) -> Any:
@@ -194,9 +198,10 @@ def _is_global_timeout(original: Any) -> bool:
 def compare_all(programs, problems, runs):
     """Rows (program, ours, agree, cause, judgement) for every program."""
     rows = []
-    for program, run in zip(programs, runs):
+    for program, (default_run, apps_run) in zip(programs, runs):
         tests = problems[program.problem_id].tests
-        judgement = judge(tests, run)
+        judgement = judge(tests, default_run, apps_run)
+        run = apps_run or default_run  # what the APPS verdicts, and so any disagreement, come from
         ours = encode(judgement)
         agree = agrees(ours, program.original, len(tests))
         call_based = problems[program.problem_id].fn_name is not None
@@ -243,10 +248,12 @@ def conformance_rows(apps_real_dir):
         runs = execute(programs, problems, executor)
     wall_s = time.monotonic() - started
     rows = compare_all(programs, problems, runs)
-    timeouts = [r for run in runs for r in run.runs if r.status == RunStatus.TIMEOUT]
+    timeouts = [r for run, _ in runs for r in run.runs if r.status == RunStatus.TIMEOUT]
+    reruns = sum(apps_run is not None for _, apps_run in runs)
     text = report(rows) + (
         f"\nexecution of {len(programs)} programs, 2 workers: {wall_s:.1f} s wall, of which "
-        f"{len(timeouts)} timed-out tests account for {sum(r.wall_s for r in timeouts):.1f} s of worker time"
+        f"{len(timeouts)} timed-out tests account for {sum(r.wall_s for r in timeouts):.1f} s of worker time; "
+        f"{reruns} programs ran a second time in the APPS environment (sandbox.judge.apps_rerun)"
     )
     path = Path(tempfile.gettempdir()) / REPORT_NAME
     path.write_text(text + "\n", encoding="utf-8")

@@ -148,3 +148,19 @@ def tv(verdict):
 )
 def test_program_verdict_is_passed_only_when_all_pass_else_first_failure(sequence, expected):
     assert program_verdict([tv(v) for v in sequence]) is expected
+
+
+def test_judging_as_runs_arrive_gives_the_same_verdicts_and_keeps_no_outputs():
+    from sandbox.judge import GOT_LIMIT, TestJudge
+
+    tests = [Case(0, Kind.STDIO, "", "1 2\n"), Case(1, Kind.STDIO, "", "x" * 5000), Case(2, Kind.STDIO, "", "3")]
+    runs = (ok(0, "2 1\n"), ok(1, "x" * 5000), Run(2, RunStatus.TIMEOUT, "3"))
+    test_judge = TestJudge(tests)
+    kept = ProgramRun(tuple(test_judge(r) for r in runs))
+    assert test_judge.judgement(kept) == judge(tests, ProgramRun(runs))
+    assert all(len(r.output) <= GOT_LIMIT for r in kept.runs)
+    apps_only = TestJudge(tests, default=False)
+    rerun = ProgramRun(tuple(apps_only(r) for r in (ok(0, "1 2"), ok(1, "y"), ok(2, "3"))))
+    mixed = test_judge.judgement(kept, apps=apps_only, apps_run=rerun)
+    assert verdicts(mixed) == [Verdict.WRONG_ANSWER, Verdict.PASSED, Verdict.TIMEOUT]
+    assert verdicts(mixed, "apps") == [Verdict.PASSED, Verdict.WRONG_ANSWER, Verdict.PASSED]

@@ -228,3 +228,21 @@ def test_resuming_with_different_limits_is_refused(reference_run):
     proc = cli("evaluate", "--solutions", "--out", str(out), "--timeout", "2")
     assert proc.returncode == 1
     assert "different execution.limits" in proc.stderr
+
+
+def test_apps_verdict_runs_programs_in_the_originals_environment(tmp_path):
+    """The original prepends imports (math's sqrt, ...) and mocks open() to return the test input:
+    programs relying on either fail under the default verdict and pass under apps_verdict."""
+    reopen = ("lines = iter(open('input.txt').read().split('\\n'))\n"
+              "n = int(next(lines))\nvalues = list(map(int, next(lines).split())) if n > 0 else []\n"
+              "open('output.txt', 'w').write('ignored')\nprint(sum(values))\n")
+    unimported = "assert sqrt(4) == 2 and deque\nn = int(input())\n" \
+                 "values = list(map(int, input().split())) if n > 0 else []\nprint(sum(values))\n"
+    gens = tmp_path / "gens.jsonl"
+    gens.write_text("".join(json.dumps({"problem_id": "sample-001", "sample_index": i, "code": code}) + "\n"
+                            for i, code in enumerate([reopen, unimported])))
+    out = tmp_path / "run"
+    assert main(["evaluate", "--generations", str(gens), "--out", str(out), "--timeout", "2"]) == 0
+    rows = sorted(read_jsonl(out / "results.jsonl"), key=lambda r: r["sample_index"])
+    assert [(r["verdict"], r["apps_verdict"]) for r in rows] == [("runtime_error", "passed")] * 2
+    assert [r["first_failure"]["detail"].split(":")[0] for r in rows] == ["FileNotFoundError", "NameError"]

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from hostile.helpers import program, run_call, run_stdio
-from sandbox import Executor, Limits, RunStatus, Verdict, judge
+from sandbox import ExecutionRequest, Executor, Limits, RunStatus, Verdict, judge
+from sandbox.judge import GOT_LIMIT, TestJudge
 from sandbox.records import TestCase as Case, TestKind as Kind
 
 TIMEOUT_S = 2.0
@@ -178,3 +179,17 @@ def test_an_output_at_the_cap_is_judged_in_a_fraction_of_a_second(ex):
         judge([Case(0, Kind.STDIO, "", expected)], run)
         # Generous for a loaded CI machine: before, the same took 9 s (default) and 22 s (APPS).
         assert time.process_time() - started < 5
+
+
+def test_harness_memory_does_not_grow_with_tests_times_output_size(ex):
+    """Tests of 4 MB output each, judged as they arrive (TestJudge): only clipped outputs are
+    kept, so what the harness holds per program is bounded whatever the number of tests."""
+    code = "import sys\nn = int(input())\nsys.stdout.write(f'{n}\\n' * (1 << 21))\n"
+    tests = [Case(i, Kind.STDIO, str(i), f"{i}\n" * (1 << 21) if i % 2 else "x") for i in range(8)]
+    test_judge = TestJudge(tests)
+    run = ex.submit(ExecutionRequest(code, Kind.STDIO, tuple(t.input for t in tests)), on_run=test_judge).result()
+    judged = test_judge.judgement(run)
+    assert [v.verdict for v in judged.default] == [Verdict.WRONG_ANSWER, Verdict.PASSED] * 4
+    assert [v.verdict for v in judged.apps] == [Verdict.WRONG_ANSWER, Verdict.PASSED] * 4
+    assert [r.status for r in run.runs] == [RunStatus.OK] * 8
+    assert sum(len(r.output) for r in run.runs) <= 8 * GOT_LIMIT  # 32 MB if the outputs were kept

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from hostile.helpers import run_call, run_stdio
-from sandbox import Executor, Limits, RunStatus
+from sandbox import ExecutionRequest, Executor, Limits, RunStatus, TestKind
 
 
 @pytest.fixture(scope="module")
@@ -245,3 +245,27 @@ def test_call_state_does_not_leak_between_tests(ex):
     code = "calls = []\ndef f(x):\n    calls.append(x)\n    return len(calls)\n"
     run = run_call(ex, code, "f", "[1]", "[2]", "[3]")
     assert [r.output for r in run.runs] == ["1", "1", "1"]
+
+
+def _apps(ex, code, kind, inputs, fn_name=None):
+    return ex.submit(ExecutionRequest(code, kind, inputs, fn_name, apps_environment=True)).result(timeout=120)
+
+
+def test_apps_environment_is_the_originals_header_open_mock_and_module_load():
+    from sandbox.judge import apps_rerun
+
+    with Executor(Limits(timeout_s=4), workers=1) as ex:
+        reopen = "print(open('input.txt').read().split()[1])\nopen('out.txt', 'w').write('swallowed')\n"
+        assert [(r.status, r.output) for r in _apps(ex, reopen, TestKind.STDIO, ("a b", "c d")).runs] == \
+            [(RunStatus.OK, "b\n"), (RunStatus.OK, "d\n")]
+        header = "class Solution:\n    def f(self, x: List[int]) -> int:\n        return gcd(*x) + len(deque(x))\n"
+        assert _apps(ex, header, TestKind.CALL, ("[[4, 6]]",), "f").runs[0].output == "4"
+        load = _apps(ex, "from fractions import gcd\nprint(gcd(2, 4))\n", TestKind.STDIO, ("", "")).runs
+        assert [r.status for r in load] == [RunStatus.COMPILE_ERROR] * 2 and "ImportError" in load[0].detail
+        # The default run is unchanged, and only programs whose outcome could differ run again.
+        request = ExecutionRequest(reopen, TestKind.STDIO, ("a b",))
+        default = ex.submit(request).result(timeout=120)
+        assert default.runs[0].status == RunStatus.RUNTIME_ERROR and "FileNotFoundError" in default.runs[0].detail
+        assert apps_rerun(request, default).apps_environment
+        plain = ExecutionRequest("print(input())\n", TestKind.STDIO, ("x",))
+        assert apps_rerun(plain, ex.submit(plain).result(timeout=120)) is None

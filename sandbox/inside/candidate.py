@@ -73,12 +73,17 @@ def install_site_builtins() -> None:
 
 
 class Prepared:
-    """A compiled program, or the reason it does not compile."""
+    """A compiled program, or the reason it does not compile.
 
-    __slots__ = ("code", "header", "wrapped", "error")
+    In the APPS environment (`apps`), what the original executes when it loads the program
+    as a module counts as loading: its header, and for a stdin program the import lines it
+    hoists to module level (`loader`). An error there is the original's -2 (COMPILE_ERROR)."""
 
-    def __init__(self, code=None, header=None, wrapped=False, error=""):
+    __slots__ = ("code", "header", "wrapped", "error", "apps", "loader")
+
+    def __init__(self, code=None, header=None, wrapped=False, error="", apps=False, loader=None):
         self.code, self.header, self.wrapped, self.error = code, header, wrapped, error
+        self.apps, self.loader = apps, loader
 
 
 def _syntax_detail(exc: SyntaxError) -> str:
@@ -93,7 +98,9 @@ def truncate(text: str, limit: int = DETAIL_CHARS) -> str:
 def prepare(program: str, stdio: bool, apps_environment: bool = False) -> Prepared:
     try:
         code = compile(program, "<solution>", "exec", dont_inherit=True)
-        return Prepared(code, _apps_header(program) if apps_environment else None)
+        if not apps_environment:
+            return Prepared(code)
+        return Prepared(code, _apps_header(program), apps=True, loader=_hoisted_imports(program) if stdio else None)
     except SyntaxError as exc:
         if not (stdio and exc.msg.startswith(_WRAPPER_ONLY_ERRORS)):
             return Prepared(error=_syntax_detail(exc))
@@ -105,6 +112,23 @@ def prepare(program: str, stdio: bool, apps_environment: bool = False) -> Prepar
     except (SyntaxError, ValueError, RecursionError):
         return Prepared(error=_syntax_detail(first_error))
     return Prepared(code, _apps_header(program), wrapped=True)
+
+
+def _hoisted_imports(program: str):
+    """The lines the original moves out of its `def code():` wrapper: those starting with
+    `import ` or `from ` (None when there are none, or they do not compile on their own)."""
+    lines = [line for line in program.split("\n") if line.startswith(("import ", "from "))]
+    if not lines:
+        return None
+    try:
+        return compile("\n".join(lines), "<solution>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+
+
+def _load_failure(exc: BaseException) -> TestRecord:
+    return TestRecord(RecordKind.COMPILE_ERROR, detail=truncate(f"loading the program failed (APPS environment): "
+                                                                f"{_exception_line(exc)}"))
 
 
 def uses_numpy_alias(program: str) -> bool:
@@ -238,6 +262,11 @@ def run_stdio(prepared: Prepared, open_returns: str | None = None) -> tuple[int,
     try:
         if prepared.header is not None:
             exec(prepared.header, module.__dict__)
+        if prepared.loader is not None:
+            try:
+                exec(prepared.loader, module.__dict__)
+            except Exception as exc:  # noqa: BLE001 - the original could not load the module
+                return _wind_down(0, module), _load_failure(exc)
         exec(prepared.code, module.__dict__)
     except SystemExit as exc:
         code = _exit_code(exc)
@@ -298,9 +327,14 @@ def run_call(prepared: Prepared, fn_name: str, args_json: str, max_chars: int) -
 def _call(module: types.ModuleType, prepared: Prepared, fn_name: str, args_json: str,
           max_chars: int) -> tuple[int, TestRecord]:
     try:
-        if prepared.header is not None:
-            exec(prepared.header, module.__dict__)
-        exec(prepared.code, module.__dict__)
+        try:
+            if prepared.header is not None:
+                exec(prepared.header, module.__dict__)
+            exec(prepared.code, module.__dict__)
+        except Exception as exc:  # noqa: BLE001
+            if prepared.apps:  # the original could not load the module
+                return 0, _load_failure(exc)
+            raise
         fn = _find_function(module.__dict__, fn_name)
         if fn is None:
             return 0, TestRecord(RecordKind.MISSING, detail=f"no function or Solution method named {fn_name!r}")

@@ -39,6 +39,8 @@ class ProtocolError(ValueError):
 class TestKind(str, enum.Enum):
     """How a program receives a test: on stdin, or as arguments of a call."""
 
+    __test__ = False  # not a pytest class
+
     STDIO = "stdio"
     CALL = "call"
 
@@ -126,6 +128,7 @@ class TestRun:
     `output` is the captured stdout (STDIO) or the JSON text of the return value (CALL).
     """
 
+    __test__ = False  # not a pytest class
     index: int
     status: RunStatus
     output: str = ""
@@ -237,6 +240,8 @@ class WorkerFailed:
 class TestRecord:
     """Test process -> worker, through a file the candidate can also write: trust nothing in it
     beyond what it says about the candidate's own test."""
+
+    __test__ = False  # not a pytest class
 
     kind: RecordKind
     exit_code: int = 0
