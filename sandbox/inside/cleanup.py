@@ -58,12 +58,8 @@ def remove_tree(parent_fd: int, name: str) -> None:
     candidate runs any more (no one renames folders under it). Raises CleanupFailed.
     """
     try:
-        os.unlink(name, dir_fd=parent_fd)
-        return
-    except FileNotFoundError:
-        return
-    except (IsADirectoryError, PermissionError):
-        pass  # a directory (EISDIR on Linux; EPERM elsewhere)
+        if _unlinked(parent_fd, name):
+            return
     except OSError as exc:
         raise CleanupFailed(exc.errno, f"cannot remove {name!r}: {exc.strerror}") from None
     path, fd = [name], -1  # names from parent_fd down to the directory `fd` is open on
@@ -101,18 +97,25 @@ def _empty_out(fd: int) -> "str | None":
     with os.scandir(fd) as it:
         names = [entry.name for entry in it]
     for name in names:
-        try:
-            os.unlink(name, dir_fd=fd)
+        if _unlinked(fd, name):
             continue
-        except FileNotFoundError:
-            continue
-        except (IsADirectoryError, PermissionError):
-            pass
         try:
             os.rmdir(name, dir_fd=fd)
         except OSError:
             return name
     return None
+
+
+def _unlinked(dir_fd: int, name: str) -> bool:
+    """Unlink a non-directory (or find it gone): True; False for a directory (EISDIR on
+    Linux, EPERM elsewhere, or a file we may not unlink: opening it as a folder tells)."""
+    try:
+        os.unlink(name, dir_fd=dir_fd)
+        return True
+    except FileNotFoundError:
+        return True
+    except (IsADirectoryError, PermissionError):
+        return False
 
 
 def _open_dir(parent_fd: int, name: str) -> int:
