@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from data.errors import InputError
 from sandbox.records import TestCase, TestKind
 
 
@@ -13,8 +14,8 @@ class Difficulty(str, enum.Enum):
     COMPETITION = "competition"
 
 
-class DataError(ValueError):
-    """Bad input data (file, line or row). str(error) is one line naming the offending item."""
+class DataError(InputError):
+    """A dataset that cannot be read: the message names the file, line or row."""
 
 
 class ProblemFormatError(DataError):

@@ -8,7 +8,7 @@ Keyword arguments are the command line's options with "-" written "_" (`timeout=
 `n_samples=5`, `difficulty=["interview"]`), checked by the same rules and with the same
 defaults; `run` and `generate` also take a model and tokenizer you already loaded. Results
 go to a run folder exactly as with the command line (`out=`: the same folder resumes).
-Errors are `data.DataError`s (one-line messages); nothing is printed except progress bars
+Mistakes in the arguments are `data.errors.InputError`s (one-line messages); nothing is printed except progress bars
 and log records (configure `logging` to see those).
 """
 from __future__ import annotations

@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from data.problem import DataError, ProblemFormatError
+from data.problem import ProblemFormatError
 from sandbox.records import Limits, SandboxMode
 from sandbox import SandboxUnavailable
 
-from harness.config import DEFAULT_STOP, ConfigError, DataConfig, ExecutionConfig, GenerationConfig
+from harness.config import DEFAULT_STOP, DataConfig, ExecutionConfig, GenerationConfig
+from harness.errors import ConfigError, InputError
 
 log = logging.getLogger("apps-eval")
 
@@ -127,6 +128,8 @@ EXAMPLES = {
   apps-eval evaluate --solutions --max-solutions 5 --out runs/refs   # the dataset's reference solutions
   apps-eval evaluate --generations programs.jsonl --out runs/mine     # any accepted programs file (below)
   apps-eval evaluate --run runs/gen --timeout 10                      # the programs of a `generate` run
+  apps-eval evaluate --run runs/a --out runs/a-t10 --timeout 10       # same programs, new limits, new folder
+  apps-eval evaluate --run runs/a --rejudge --timeout 10              # in place; old results kept
 
 programs files (--generations; the shape is detected from the content):
   apps-eval JSONL: {"problem_id", "sample_index"?, "code"} per line, or a JSON array of such rows;
@@ -140,7 +143,8 @@ programs files (--generations; the shape is detected from the content):
   apps-eval report runs/mine --valid-only runs/refs   # only problems whose reference solutions pass""",
     "compare": """examples:
   apps-eval compare runs/a runs/b --details
-  apps-eval compare runs/a runs/b --format png --output delta.png""",
+  apps-eval compare runs/a runs/b --format png --output delta.png
+  apps-eval compare --label Base=runs/a --label Tuned=runs/b --label Big=runs/c --table runs --format tex""",
 }
 
 
@@ -200,16 +204,25 @@ def build_parser() -> argparse.ArgumentParser:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--solutions", action="store_true", help="judge the dataset's own reference solutions")
     src.add_argument("--generations", metavar="FILE", type=Path, help="a programs file (accepted shapes below)")
-    src.add_argument("--run", metavar="DIR", type=Path, help="a run folder made by `generate`")
+    src.add_argument("--run", metavar="DIR", type=Path, help="a run folder holding generations.jsonl (made by generate or run); "
+                     "its recorded dataset and model are kept; judged in place unless --out is given")
     p.add_argument("--max-solutions", metavar="K", type=_positive_int, default=None, help="with --solutions: first K per problem")
+    p.add_argument("--rejudge", action="store_true", help="with --run: judge every program again in place (e.g. new limits); "
+                   "the previous results.jsonl is kept as results.previous-N.jsonl")
+    p.add_argument("--only-given-problems", action="store_true", help="with --generations: score only the problems the file "
+                   "has programs for (default: selected problems without a program count as unsolved)")
     _add_data_options(p), _add_execution_options(p), _add_out(p)
 
     p = _command(sub, "report", "result tables of a run")
     p.add_argument("run_dir", type=Path)
     _add_report_options(p)
 
-    p = _command(sub, "compare", "side-by-side tables of runs with deltas and paired tests")
-    p.add_argument("run_dirs", type=Path, nargs="+")
+    p = _command(sub, "compare", "side-by-side tables of runs with deltas and paired tests (the first run is the baseline)")
+    p.add_argument("run_dirs", type=Path, nargs="*", help="run folders (at least two in all, with those given by --label)")
+    p.add_argument("--label", action="append", default=[], metavar="NAME=DIR",
+                   help="name the run in DIR (added to the runs if not listed); repeatable")
+    p.add_argument("--table", default="full", choices=["full", "runs"],
+                   help="full: every table; runs: only the main table, one row per run")
     _add_report_options(p)
     return parser
 
@@ -290,10 +303,35 @@ def report_content(args: argparse.Namespace) -> str | bytes:
         return render_report(load_run(args.run_dir), args.format, valid_mask=mask, details=args.details)
     from harness.reporting.comparison import render_comparison
 
-    if len(args.run_dirs) < 2:
+    dirs, labels = compare_runs(args.run_dirs, args.label)
+    runs = [load_run(d) for d in dirs]
+    try:
+        return render_comparison(runs, args.format, valid_mask=mask, details=args.details, labels=labels, table=args.table)
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise ConfigError(str(exc)) from None
+
+
+def compare_runs(run_dirs: Sequence[Path], label_args: Sequence[str]) -> tuple[list[Path], list[str | None]]:
+    """The run folders of `compare` in order, with their --label names (None: the folder name)."""
+    dirs = list(run_dirs)
+    names: dict[Path, str] = {}
+    for spec in label_args:
+        name, sep, folder = spec.partition("=")
+        if not sep or not name.strip() or not folder:
+            raise ConfigError(f"--label {spec!r}: expected NAME=DIR")
+        path = Path(folder)
+        key = next((d for d in dirs if d.resolve() == path.resolve()), None)
+        if key is None:
+            dirs.append(path)
+            key = path
+        if key in names:
+            raise ConfigError(f"--label {spec!r}: {folder} already has the label {names[key]!r}")
+        names[key] = name.strip()
+    if len(dirs) < 2:
         raise ConfigError("compare needs at least two run folders")
-    runs = [load_run(d) for d in args.run_dirs]
-    return render_comparison(runs, args.format, valid_mask=mask, details=args.details)
+    return dirs, [names.get(d) for d in dirs]
 
 
 def _report(args: argparse.Namespace) -> None:
@@ -301,39 +339,45 @@ def _report(args: argparse.Namespace) -> None:
 
 
 
-def _dispatch(args: argparse.Namespace) -> None:
+def _dispatch(args: argparse.Namespace, argv: tuple[str, ...]) -> None:
     if args.command in ("report", "compare"):
         return _report(args)
-    out = execute(args)
+    out = execute(args, command_line=argv)
     if args.command != "generate":
         _show_run(out)
     return None
 
 
-def execute(args: argparse.Namespace, loaded: object = None) -> Path:
+def execute(args: argparse.Namespace, loaded: object = None, command_line: Sequence[str] = ()) -> Path:
     """Run `generate`, `run` or `evaluate` as parsed; returns the run folder. `loaded`: a
-    LoadedModel the caller already has (the Python API) for the commands that generate."""
+    LoadedModel the caller already has (the Python API) for the commands that generate;
+    `command_line`: the CLI arguments, recorded in the run."""
     from harness import pipeline
 
     data_cfg = data_config(args)
     if args.command == "generate":
         gen = generation_config(args)
         out = args.out or default_out("generate", data_cfg, gen)
-        count = pipeline.generate(data_cfg, gen, out, loaded)
+        count = pipeline.generate(data_cfg, gen, out, loaded, command_line=command_line)
         log.info("%d programs in %s", count, out / "generations.jsonl")
         return out
     execution = execution_config(args)
     if args.command == "run":
         gen = generation_config(args)
         out = args.out or default_out("run", data_cfg, gen, execution.limits)
-        pipeline.run(data_cfg, gen, execution, out, loaded)
+        pipeline.run(data_cfg, gen, execution, out, loaded, command_line=command_line)
     elif args.run is not None:
         out = args.out or args.run
-        pipeline.evaluate_run_folder(args.run, data_cfg, execution, out)
+        given = data_cfg if data_cfg != DataConfig() else None  # None: the dataset DIR recorded
+        pipeline.evaluate_run_folder(args.run, execution, out, data_cfg=given, rejudge=args.rejudge, command_line=command_line)
     else:
+        if args.rejudge:
+            raise ConfigError("--rejudge needs --run DIR")
+        if args.only_given_problems and not args.generations:
+            raise ConfigError("--only-given-problems needs --generations FILE")
         source = pipeline.ProgramSource(args.solutions, args.max_solutions, args.generations)
-        out = args.out or default_out("evaluate", data_cfg, source, execution.limits)
-        pipeline.evaluate(data_cfg, execution, source, out)
+        out = args.out or default_out("evaluate", data_cfg, source, execution.limits, *([True] if args.only_given_problems else []))
+        pipeline.evaluate(data_cfg, execution, source, out, only_given_problems=args.only_given_problems, command_line=command_line)
     return out
 
 
@@ -362,7 +406,7 @@ def configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
 
 
-def _error_line(exc: DataError) -> str:
+def _error_line(exc: InputError) -> str:
     line = f"apps-eval: error: {_one_line(exc)}"
     if isinstance(exc, ProblemFormatError):
         line += " (fix the row, or pass --skip-bad-rows to leave such rows out, listed in the run)"
@@ -370,11 +414,12 @@ def _error_line(exc: DataError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = tuple(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose)
     try:
-        _dispatch(args)
-    except DataError as exc:
+        _dispatch(args, argv)
+    except InputError as exc:
         print(_error_line(exc), file=sys.stderr)
         return 1
     except SandboxUnavailable as exc:

@@ -1,17 +1,13 @@
-"""Run settings: built from the command line in one place, validated across fields, recorded."""
+"""Run settings: built from the command line in one place, validated across fields (recorded by run_record.py)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
-from data.problem import DataError
 from sandbox.records import Limits, SandboxMode
 
+from harness.errors import ConfigError
+
 DEFAULT_STOP = ("\nQUESTION", "\nANSWER", "\n---")
-
-
-class ConfigError(DataError):
-    """A bad option value or combination; the message names the option."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,20 +19,12 @@ class DataConfig:
     problem_ids: tuple[str, ...] = ()
     skip_bad_rows: bool = False  # rows that cannot become a problem are listed as skipped, not fatal
 
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "spec": self.spec or "sample"}
-
 
 @dataclass(frozen=True, slots=True)
 class ExecutionConfig:
     limits: Limits = field(default_factory=Limits)
     workers: int = 1
     sandbox: SandboxMode = SandboxMode.FULL  # WEAK: judge with whatever isolation this machine allows
-
-    def to_json(self) -> dict[str, Any]:
-        limits = asdict(self.limits) | {"cpu_s": self.limits.effective_cpu_s,
-                                        "wall_timeout_s": self.limits.effective_wall_s}
-        return {"limits": limits, "workers": self.workers, "sandbox": self.sandbox.value}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +65,3 @@ class GenerationConfig:
     @property
     def greedy(self) -> bool:
         return self.temperature == 0
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)

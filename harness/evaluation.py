@@ -43,7 +43,7 @@ def sample_result(problem: Problem, candidate: Candidate, judgement: Judgement, 
     return SampleResult(
         problem_id=problem.problem_id,
         sample_index=candidate.sample_index,
-        difficulty=problem.difficulty.value,
+        difficulty=problem.difficulty,
         verdict=program_verdict(default),
         apps_verdict=program_verdict(apps),
         tests_passed=sum(v.verdict is Verdict.PASSED for v in default),

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
@@ -14,12 +15,16 @@ from data import Dataset, load_dataset, problem_order
 from data.problem import Problem
 from sandbox import Executor, Verdict
 
-from harness.config import ConfigError, DataConfig, ExecutionConfig, GenerationConfig
+from harness.config import DataConfig, ExecutionConfig, GenerationConfig
+from harness.errors import ConfigError, RunFolderError
 from harness.evaluation import Evaluation
 from harness.program_files import read_programs_file
 from harness.reporting.metrics import summarize
 from harness.records import Candidate, RunSummary, SampleResult
-from harness.run_folder import COMPARATORS, open_run_folder, update_config
+from harness.run_folder import OpenRunFolder, open_run_folder, refusal
+from harness.run_record import (
+    Command, DatasetRecord, IsolationRecord, ModelRecord, ProgramSource as SourceKind, ProgramsRecord, RunRecord,
+)
 from harness.storage import (
     CONFIG_FILE,
     GENERATIONS_FILE,
@@ -27,9 +32,8 @@ from harness.storage import (
     SUMMARY_FILE,
     VALIDITY_FILE,
     JsonlAppender,
-    RunFolderError,
     read_candidates,
-    read_json,
+    read_record,
     read_results,
     write_json_atomic,
 )
@@ -42,28 +46,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class ProgramSource:
-    """Where `evaluate` takes its programs from: exactly one of the three."""
+    """Where `evaluate` takes its programs from: the reference solutions or a generations file."""
 
     solutions: bool = False
     max_solutions: int | None = None
     generations: Path | None = None
 
-    @property
-    def name(self) -> str:
-        return "solutions" if self.solutions else "generations-file"
-
-
-def _dataset_record(cfg: DataConfig, dataset: Dataset) -> dict:
-    return {
-        **cfg.to_json(),
-        "fingerprint": dataset.fingerprint,
-        "problems": len(dataset.problems),
-        "skipped": {s.problem_id: s.reason for s in dataset.skipped},
-    }
-
-
-def _execution_record(cfg: ExecutionConfig) -> dict:
-    return cfg.to_json()
+    def record(self, only_given_problems: bool = False, file_format: str | None = None) -> ProgramsRecord:
+        if self.solutions:
+            return ProgramsRecord(SourceKind.SOLUTIONS, max_solutions=self.max_solutions)
+        return ProgramsRecord(SourceKind.GENERATIONS_FILE, path=str(self.generations), format=file_format,
+                              only_given_problems=only_given_problems)
 
 
 def _load(cfg: DataConfig) -> Dataset:
@@ -112,6 +105,20 @@ def _select_candidates(candidates: list[Candidate], dataset: Dataset, cfg: DataC
     return kept
 
 
+def _missing_problems(dataset: Dataset, candidates: Sequence[Candidate], only_given: bool, path: Path) -> dict[str, str]:
+    """Selected problems without any program: scored as unsolved (problem_id -> difficulty), unless only_given."""
+    given = {c.problem_id for c in candidates}
+    missing = {p.problem_id: p.difficulty.value for p in dataset.problems if p.problem_id not in given}
+    if not missing:
+        return {}
+    if only_given:
+        log.warning("%d selected problems have no program in %s; left out (--only-given-problems)", len(missing), path)
+        return {}
+    log.warning("%d selected problems have no program in %s; they count as unsolved (see summary.json run.missing_problems; "
+                "--only-given-problems leaves them out)", len(missing), path)
+    return missing
+
+
 class _ResultWriter:
     """Appends results and advances the progress bar; called under the evaluation lock."""
 
@@ -128,14 +135,15 @@ class _ResultWriter:
         self.appender.close()
 
 
-def _judge(out: Path, dataset: Dataset, execution: ExecutionConfig, batches: Iterable[Sequence[Candidate]], total: int) -> None:
+def _judge(folder: OpenRunFolder, dataset: Dataset, execution: ExecutionConfig, batches: Iterable[Sequence[Candidate]], total: int) -> None:
     """Judge everything not already in results.jsonl; batches may still be arriving (run)."""
+    out = folder.path
     done = {r.key for r in read_results(out / RESULTS_FILE) if r.verdict is not Verdict.HARNESS_ERROR}
     writer = _ResultWriter(out, total, len(done))
     workers = max(1, min(execution.workers, total - len(done)))  # an idle worker is only a cost
     try:
         with Executor(execution.limits, workers, execution.sandbox) as executor:
-            update_config(out, isolation=executor.isolation, sandbox=executor.sandbox.to_json())
+            folder.set_isolation(IsolationRecord.from_sandbox(executor.isolation), executor.sandbox)
             evaluation = Evaluation(executor, dataset.by_id(), writer)
             try:
                 for batch in batches:
@@ -148,20 +156,26 @@ def _judge(out: Path, dataset: Dataset, execution: ExecutionConfig, batches: Ite
         writer.close()
 
 
-def _finish(out: Path, dataset: Dataset, keys: set[tuple[str, int]], truncated: int = 0) -> RunSummary:
+def _finish(folder: OpenRunFolder, dataset: Dataset, keys: set[tuple[str, int]], truncated: int = 0,
+            missing: dict[str, str] | None = None) -> RunSummary:
+    out = folder.path
     results = [r for r in read_results(out / RESULTS_FILE) if r.key in keys]
-    missing = len(keys) - len(results)
-    if missing:
-        raise RunFolderError(f"{out / RESULTS_FILE}: {missing} programs have no result; rerun to resume")
+    unjudged = len(keys) - len(results)
+    if unjudged:
+        raise RunFolderError(f"{out / RESULTS_FILE}: {unjudged} programs have no result; rerun to resume")
     excluded = {s.problem_id: s.reason for s in dataset.skipped}
-    summary = summarize(sorted(results, key=lambda r: r.key), excluded, truncated)
+    summary = summarize(sorted(results, key=lambda r: r.key), excluded, truncated, missing=missing or {},
+                        only_given_problems=folder.record.programs.only_given_problems)
     write_json_atomic(out / SUMMARY_FILE, summary.to_json())
+    folder.finish()
     return summary
 
 
-def evaluate(data_cfg: DataConfig, execution: ExecutionConfig, source: ProgramSource, out: Path) -> RunSummary:
+def evaluate(data_cfg: DataConfig, execution: ExecutionConfig, source: ProgramSource, out: Path,
+             *, only_given_problems: bool = False, command_line: Sequence[str] = ()) -> RunSummary:
     dataset = _load(data_cfg)
     programs_format = None
+    missing: dict[str, str] = {}
     if source.solutions:
         candidates = reference_candidates(dataset, source.max_solutions)
     else:
@@ -171,23 +185,16 @@ def evaluate(data_cfg: DataConfig, execution: ExecutionConfig, source: ProgramSo
         log.info("programs file %s: %s format, %d programs", source.generations, programs_format, len(programs.rows))
         order = functools.partial(problem_order, data_cfg.spec, split=data_cfg.split)  # read for positional files only
         candidates = _select_candidates(programs.candidates(order), dataset, data_cfg, source.generations)
+        missing = _missing_problems(dataset, candidates, only_given_problems, source.generations)
     if not candidates:
         raise ConfigError("no programs to judge in the selected problems")
-    record = {
-        "command": "evaluate",
-        "source": source.name,
-        "programs": str(source.generations) if source.generations else None,
-        "programs_format": programs_format,
-        "dataset": _dataset_record(data_cfg, dataset),
-        "generation": None,
-        "execution": _execution_record(execution),
-        "comparator": COMPARATORS,
-    }
-    open_run_folder(out, record)
-    _judge(out, dataset, execution, [candidates], len(candidates))
-    summary = _finish(out, dataset, {(c.problem_id, c.sample_index) for c in candidates})
-    if source.solutions:
-        _write_validity(out, dataset)
+    record = RunRecord(Command.EVALUATE, source.record(only_given_problems, programs_format), DatasetRecord.of(data_cfg, dataset),
+                       command_line=tuple(command_line)).with_execution(execution)
+    with open_run_folder(out, record) as folder:
+        _judge(folder, dataset, execution, [candidates], len(candidates))
+        summary = _finish(folder, dataset, {(c.problem_id, c.sample_index) for c in candidates}, missing=missing)
+        if source.solutions:
+            _write_validity(out, dataset)
     return summary
 
 
@@ -195,19 +202,12 @@ def _write_validity(out: Path, dataset: Dataset) -> None:
     from harness.reporting.validity import validity_from_results, write_validity
 
     results = read_results(out / RESULTS_FILE)
-    mask = validity_from_results(results, {s.problem_id: s.reason for s in dataset.skipped})
+    mask = validity_from_results(results, {s.problem_id: s.reason for s in dataset.skipped}, dataset.fingerprint)
     write_validity(out / VALIDITY_FILE, mask)
 
 
-def _generation_record(gen: GenerationConfig) -> dict:
-    from harness.generation.prompting import template_text
-
-    return {**gen.to_json(), "template_text": template_text(gen.template)}
-
-
-def _generate_batches(
-    out: Path, problems: Sequence[Problem], gen: GenerationConfig, preloaded: "LoadedModel | None" = None
-) -> Iterator[list[Candidate]]:
+def _generate_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: GenerationConfig,
+                      preloaded: "LoadedModel | None" = None) -> Iterator[list[Candidate]]:
     """Generate what generations.jsonl lacks, appending each batch as it finishes.
 
     Yields every candidate of the run: first those already on file, then new batches.
@@ -215,7 +215,7 @@ def _generate_batches(
     from harness.generation.generator import Generator
     from harness.generation.model_loading import load_model
 
-    path = out / GENERATIONS_FILE
+    path = folder.path / GENERATIONS_FILE
     existing = read_candidates(path, repair=True) if path.exists() else []
     wanted = {(p.problem_id, i) for p in problems for i in range(gen.n_samples)}
     existing = [c for c in existing if (c.problem_id, c.sample_index) in wanted]
@@ -225,7 +225,7 @@ def _generate_batches(
     if done >= wanted:
         return
     loaded = preloaded or load_model(gen)
-    update_config(out, model=loaded.resolved)
+    folder.set_model(ModelRecord.from_resolved(loaded.resolved))
     with JsonlAppender(path) as appender:
         for batch in Generator(loaded, gen).generate(problems, done):
             for cand in batch:
@@ -233,62 +233,119 @@ def _generate_batches(
             yield batch
 
 
-def _open_generation_run(command: str, data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig | None, out: Path) -> Dataset:
+def _open_generation_run(command: Command, data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig | None,
+                         out: Path, command_line: Sequence[str]) -> tuple[Dataset, OpenRunFolder]:
     dataset = _load(data_cfg)
-    record = {
-        "command": command,
-        "source": "generated",
-        "dataset": _dataset_record(data_cfg, dataset),
-        "generation": _generation_record(gen),
-        "execution": _execution_record(execution) if execution else None,
-        "comparator": COMPARATORS if execution else None,
-    }
-    open_run_folder(out, record)
-    return dataset
+    record = RunRecord.for_generation(command, DatasetRecord.of(data_cfg, dataset), gen, execution, tuple(command_line))
+    return dataset, open_run_folder(out, record)
 
 
-def generate(data_cfg: DataConfig, gen: GenerationConfig, out: Path, loaded: "LoadedModel | None" = None) -> int:
+def generate(data_cfg: DataConfig, gen: GenerationConfig, out: Path, loaded: "LoadedModel | None" = None,
+             *, command_line: Sequence[str] = ()) -> int:
     """`loaded`: a model the caller already loaded (the Python API), instead of loading gen.model."""
-    dataset = _open_generation_run("generate", data_cfg, gen, None, out)
-    return sum(len(batch) for batch in _generate_batches(out, dataset.problems, gen, loaded))
+    dataset, folder = _open_generation_run(Command.GENERATE, data_cfg, gen, None, out, command_line)
+    with folder:
+        count = sum(len(batch) for batch in _generate_batches(folder, dataset.problems, gen, loaded))
+        folder.finish()
+    return count
 
 
-def run(
-    data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig, out: Path, loaded: "LoadedModel | None" = None
-) -> RunSummary:
+def run(data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig, out: Path,
+        loaded: "LoadedModel | None" = None, *, command_line: Sequence[str] = ()) -> RunSummary:
     """Generate and judge at once: each finished batch goes to the executor while the next is generated.
 
     `loaded`: a model the caller already loaded (the Python API), instead of loading gen.model."""
-    dataset = _open_generation_run("run", data_cfg, gen, execution, out)
+    dataset, folder = _open_generation_run(Command.RUN, data_cfg, gen, execution, out, command_line)
     total = len(dataset.problems) * gen.n_samples
     seen: list[Candidate] = []
 
     def batches() -> Iterator[list[Candidate]]:
-        for batch in _generate_batches(out, dataset.problems, gen, loaded):
+        for batch in _generate_batches(folder, dataset.problems, gen, loaded):
             seen.extend(batch)
             yield batch
 
-    _judge(out, dataset, execution, batches(), total)
-    truncated = sum(c.prompt_truncated for c in seen)
-    return _finish(out, dataset, {(c.problem_id, c.sample_index) for c in seen}, truncated)
+    with folder:
+        _judge(folder, dataset, execution, batches(), total)
+        truncated = sum(c.prompt_truncated for c in seen)
+        return _finish(folder, dataset, {(c.problem_id, c.sample_index) for c in seen}, truncated)
 
 
-def evaluate_run_folder(run_dir: Path, data_cfg: DataConfig, execution: ExecutionConfig, out: Path) -> RunSummary:
-    """`evaluate --run DIR`: judge the generations.jsonl of an earlier `generate`, by default in DIR itself."""
+PREVIOUS_RESULTS = "results.previous-{n}.jsonl"
+
+
+def _keep_previous_results(out: Path) -> Path | None:
+    """--rejudge: move results.jsonl aside (results.previous-N.jsonl, N = 1, 2, ...) and return where."""
+    current = out / RESULTS_FILE
+    if not current.exists():
+        return None
+    n = 1
+    while (out / PREVIOUS_RESULTS.format(n=n)).exists():
+        n += 1
+    kept = out / PREVIOUS_RESULTS.format(n=n)
+    os.rename(current, kept)
+    return kept
+
+
+def _run_folder_dataset(run_dir: Path, stored: RunRecord, data_cfg: DataConfig | None) -> tuple[Dataset, DataConfig]:
+    """The problems DIR's programs were generated for: from DIR's record unless dataset options were given."""
+    cfg = data_cfg if data_cfg is not None else stored.dataset.data_config()
+    dataset = _load(cfg)
+    if dataset.fingerprint != stored.dataset.fingerprint:
+        raise ConfigError(
+            f"{run_dir}: its programs were generated for another problem set (fingerprint {stored.dataset.fingerprint[:12]} "
+            f"of {stored.dataset.spec}, now {dataset.fingerprint[:12]}); leave out --dataset and the filters to use the recorded ones"
+        )
+    return dataset, cfg
+
+
+def evaluate_run_folder(run_dir: Path, execution: ExecutionConfig, out: Path | None = None, *,
+                        data_cfg: DataConfig | None = None, rejudge: bool = False, command_line: Sequence[str] = ()) -> RunSummary:
+    """`evaluate --run DIR`: judge the generations.jsonl of an earlier run folder.
+
+    With out = DIR (the default) it completes DIR's judging; `rejudge` judges everything
+    again in place (new limits allowed), keeping the previous results file. Another `out`
+    gets a new run folder that keeps DIR's dataset, model, template and decoding record.
+    """
     path = run_dir / GENERATIONS_FILE
     if not path.is_file():
         raise RunFolderError(f"{run_dir}: no {GENERATIONS_FILE} in this run folder")
-    if out.resolve() != run_dir.resolve():
-        return evaluate(data_cfg, execution, ProgramSource(generations=path), out)
-    dataset = _load(data_cfg)
-    stored = read_json(out / CONFIG_FILE)
-    if (stored.get("dataset") or {}).get("fingerprint") != dataset.fingerprint:
-        raise ConfigError(f"{run_dir}: its programs were generated for another problem set; pass the same --dataset and filters")
-    if stored.get("execution") is None:
-        update_config(out, execution=_execution_record(execution), comparator=COMPARATORS)
+    stored = read_record(run_dir / CONFIG_FILE)
+    out = out or run_dir
+    in_place = out.resolve() == run_dir.resolve()
+    if rejudge and not in_place:
+        raise ConfigError("--rejudge re-judges the --run folder in place; leave out --out (or give the same folder)")
+    dataset, cfg = _run_folder_dataset(run_dir, stored, data_cfg)
+    candidates = _select_candidates(read_candidates(path, repair=in_place), dataset, cfg, path)
+    if in_place:
+        folder = open_run_folder(out, replace(stored, command_line=tuple(command_line)), check=False)
+        try:
+            _prepare_in_place(folder, execution, rejudge)
+        except BaseException:
+            folder.close()
+            raise
     else:
-        open_run_folder(out, {**stored, "execution": _execution_record(execution), "comparator": COMPARATORS})
-    candidates = _select_candidates(read_candidates(path, repair=True), dataset, data_cfg, path)
-    _judge(out, dataset, execution, [candidates], len(candidates))
-    truncated = sum(c.prompt_truncated for c in candidates)
-    return _finish(out, dataset, {(c.problem_id, c.sample_index) for c in candidates}, truncated)
+        record = RunRecord(
+            Command.EVALUATE, ProgramsRecord(SourceKind.GENERATED, path=str(path), from_run=str(run_dir)),
+            stored.dataset, generation=stored.generation, model=stored.model, command_line=tuple(command_line),
+        ).with_execution(execution)
+        folder = open_run_folder(out, record)
+    with folder:
+        _judge(folder, dataset, execution, [candidates], len(candidates))
+        truncated = sum(c.prompt_truncated for c in candidates)
+        missing = _missing_problems(dataset, candidates, False, path)
+        return _finish(folder, dataset, {(c.problem_id, c.sample_index) for c in candidates}, truncated, missing)
+
+
+def _prepare_in_place(folder: OpenRunFolder, execution: ExecutionConfig, rejudge: bool) -> None:
+    stored = folder.record
+    if rejudge:
+        kept = _keep_previous_results(folder.path)
+        if kept is not None:
+            log.info("previous results kept in %s", kept)
+        folder.set_execution(execution)
+    elif stored.execution is None:
+        folder.set_execution(execution)
+    else:
+        why = refusal(folder.path, stored, stored.with_execution(execution))
+        if why is not None:
+            raise ConfigError(why.replace("use another --out", "use --rejudge to judge again in place, or another --out"))

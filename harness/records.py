@@ -4,7 +4,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sandbox.records import TestVerdict, Verdict
+from data.problem import Difficulty
+from sandbox.records import Verdict
+
+from harness.record_codec import RecordError, decode
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +48,7 @@ class SampleResult:
 
     problem_id: str
     sample_index: int
-    difficulty: str
+    difficulty: Difficulty
     verdict: Verdict
     apps_verdict: Verdict
     tests_passed: int
@@ -63,6 +66,7 @@ class SampleResult:
 
     def to_json(self) -> dict[str, Any]:
         row = asdict(self)
+        row["difficulty"] = self.difficulty.value
         row["verdict"] = self.verdict.value
         row["apps_verdict"] = self.apps_verdict.value
         row["tests"] = [v.value for v in self.tests]
@@ -77,7 +81,7 @@ class SampleResult:
         return cls(
             problem_id=str(row["problem_id"]),
             sample_index=int(row["sample_index"]),
-            difficulty=str(row["difficulty"]),
+            difficulty=Difficulty(row["difficulty"]),
             verdict=Verdict(row["verdict"]),
             apps_verdict=Verdict(row["apps_verdict"]),
             tests_passed=int(row["tests_passed"]),
@@ -110,15 +114,41 @@ class BucketSummary:
         return asdict(self)
 
 
+SUMMARY_RUN_KEY = "run"
+
+
 @dataclass(frozen=True, slots=True)
 class RunSummary:
-    """summary.json: keys overall/introductory/interview/competition, plus run-level notes."""
+    """summary.json: keys overall/introductory/interview/competition, plus run-level notes under "run"."""
 
     buckets: dict[str, BucketSummary]
     excluded_problems: dict[str, str] = field(default_factory=dict)  # problem_id -> reason
     truncated_prompts: int = 0
+    # Selected problems that had no program (counted as unsolved): problem_id -> difficulty.
+    missing_problems: dict[str, str] = field(default_factory=dict)
+    only_given_problems: bool = False  # missing problems were left out instead (--only-given-problems)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {name: b.to_json() for name, b in self.buckets.items()}
-        out["run"] = {"excluded_problems": self.excluded_problems, "truncated_prompts": self.truncated_prompts}
+        out[SUMMARY_RUN_KEY] = {
+            "excluded_problems": self.excluded_problems, "truncated_prompts": self.truncated_prompts,
+            "missing_problems": self.missing_problems, "only_given_problems": self.only_given_problems,
+        }
         return out
+
+    @classmethod
+    def from_json(cls, obj: Any) -> "RunSummary":
+        """Raises RecordError naming the bad field."""
+        if not isinstance(obj, dict):
+            raise RecordError(f"summary: expected an object, got {type(obj).__name__}")
+        notes = decode(_SummaryNotes, obj.get(SUMMARY_RUN_KEY, {}), SUMMARY_RUN_KEY)
+        buckets = {name: decode(BucketSummary, value, name) for name, value in obj.items() if name != SUMMARY_RUN_KEY}
+        return cls(buckets, notes.excluded_problems, notes.truncated_prompts, notes.missing_problems, notes.only_given_problems)
+
+
+@dataclass(frozen=True, slots=True)
+class _SummaryNotes:
+    excluded_problems: dict[str, str] = field(default_factory=dict)
+    truncated_prompts: int = 0
+    missing_problems: dict[str, str] = field(default_factory=dict)
+    only_given_problems: bool = False

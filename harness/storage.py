@@ -7,20 +7,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from data.problem import DataError
 from sandbox.records import Verdict
 
-from harness.records import Candidate, SampleResult
+from harness.errors import RunFolderError
+from harness.record_codec import RecordError
+from harness.records import Candidate, RunSummary, SampleResult
+from harness.run_record import RunRecord
 
 CONFIG_FILE = "config.json"
 GENERATIONS_FILE = "generations.jsonl"
 RESULTS_FILE = "results.jsonl"
 SUMMARY_FILE = "summary.json"
 VALIDITY_FILE = "validity.json"
-
-
-class RunFolderError(DataError):
-    """A run folder that cannot be read or resumed; the message names the file."""
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
@@ -155,14 +153,29 @@ def candidates_from_rows(rows: Iterable[tuple[str, dict[str, Any]]]) -> list[Can
     return out
 
 
+def read_record(path: Path) -> RunRecord:
+    """config.json as a RunRecord; one-line RunFolderError naming the file otherwise."""
+    try:
+        return RunRecord.from_json(read_json(path))
+    except RecordError as exc:
+        raise RunFolderError(f"{path}: {exc}") from None
+
+
+def read_summary(path: Path) -> RunSummary:
+    try:
+        return RunSummary.from_json(read_json(path))
+    except RecordError as exc:
+        raise RunFolderError(f"{path}: {exc}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class RunFolder:
-    """What report/compare read back from a run folder."""
+    """What report/compare read back from a finished run folder."""
 
     path: Path
-    config: dict[str, Any]
+    record: RunRecord
     results: list[SampleResult]
-    summary: dict[str, Any]
+    summary: RunSummary
 
 
 def load_run(path: Path) -> RunFolder:
@@ -172,4 +185,4 @@ def load_run(path: Path) -> RunFolder:
     for name in (CONFIG_FILE, RESULTS_FILE, SUMMARY_FILE):
         if not (path / name).is_file():
             raise RunFolderError(f"{path}: not a finished run folder (no {name})")
-    return RunFolder(path, read_json(path / CONFIG_FILE), read_results(path / RESULTS_FILE), read_json(path / SUMMARY_FILE))
+    return RunFolder(path, read_record(path / CONFIG_FILE), read_results(path / RESULTS_FILE), read_summary(path / SUMMARY_FILE))

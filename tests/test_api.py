@@ -30,23 +30,25 @@ def test_the_readme_example_runs_against_a_local_checkpoint(tmp_path):
     assert "strict_accuracy" in csv_header
     refs = [json.loads(line) for line in (tmp_path / "runs" / "refs" / "results.jsonl").read_text().splitlines()]
     assert len(refs) == 4 and {r["verdict"] for r in refs} == {"passed"}
-    config = json.loads((tmp_path / "runs" / "mine" / "config.json").read_text())
-    assert config["model"]["source"] == "in-memory"
-    assert config["model"]["model"] == "./my-checkpoint"
-    assert config["generation"]["max_new_tokens"] == 32
+    from harness.storage import read_record
+
+    record = read_record(tmp_path / "runs" / "mine" / "config.json")
+    assert record.model.source == "in-memory"
+    assert record.model.name == "./my-checkpoint"
+    assert record.generation.decoding.max_new_tokens == 32
 
 
 def test_options_are_checked_by_the_command_line_rules(tmp_path):
-    from data import DataError
+    from data.errors import InputError
     from harness import evaluate
 
-    with pytest.raises(DataError, match=r"timeout=inf.*seconds"):
+    with pytest.raises(InputError, match=r"timeout=inf.*seconds"):
         evaluate(solutions=True, timeout=float("inf"), out=tmp_path / "a")
-    with pytest.raises(DataError, match=r"workers=0"):
+    with pytest.raises(InputError, match=r"workers=0"):
         evaluate(solutions=True, workers=0, out=tmp_path / "a")
     with pytest.raises(TypeError, match=r"unknown option\(s\) tiemout; valid: .*timeout"):
         evaluate(solutions=True, tiemout=3)
-    with pytest.raises(DataError, match="exactly one of solutions=True, generations=FILE, run=DIR"):
+    with pytest.raises(InputError, match="exactly one of solutions=True, generations=FILE, run=DIR"):
         evaluate(limit=2)
     assert not (tmp_path / "a").exists()
 

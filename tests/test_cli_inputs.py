@@ -10,6 +10,7 @@ from importlib import metadata
 import pytest
 
 from conftest import REPO_ROOT
+from harness.storage import read_record
 
 RUN_EVAL = str(REPO_ROOT / "run_eval.py")
 
@@ -72,9 +73,9 @@ def test_five_hundred_workers_are_capped_to_the_programs(tmp_path):
     done = cli("evaluate", "--solutions", "--problems", "sample-001,sample-002", "--max-solutions", "1",
                "--workers", "500", "--out", out)
     assert done.returncode == 0, done.stderr
-    config = json.loads((out / "config.json").read_text())
-    assert config["execution"]["workers"] == 500  # what was asked, recorded
-    assert config["isolation"]["workers"] == 2  # what ran: one per program
+    record = read_record(out / "config.json")
+    assert record.execution.workers == 500  # what was asked, recorded
+    assert record.isolation.workers == 2  # what ran: one per program
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert sorted(r["verdict"] for r in rows) == ["passed", "passed"]
 
@@ -171,8 +172,7 @@ def test_a_bad_dataset_row_is_named_by_id_and_line_and_can_be_skipped(tmp_path):
     assert set(excluded) == {rows[1]["problem_id"], f"{dataset}:3"}
     assert "legendary" in excluded[rows[1]["problem_id"]] and "invalid JSON" in excluded[f"{dataset}:3"]
     assert summary["overall"]["problems"] == 2
-    config = json.loads((out / "config.json").read_text())
-    assert config["dataset"]["skip_bad_rows"] is True
+    assert read_record(out / "config.json").dataset.skip_bad_rows is True
 
 
 def test_a_dataset_line_that_is_not_utf8_is_named_by_line(tmp_path):
@@ -205,7 +205,7 @@ def test_a_cached_hub_model_loads_from_the_cache_when_the_hub_is_unreachable(tmp
     done = cli("generate", "--model", "someone/tiny", "--limit", "1", "--max-new-tokens", "8", "--out", out, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Retrying" not in done.stderr
-    config = json.loads((out / "config.json").read_text())
-    assert config["model"]["source"] == "hub-cache" and config["model"]["model"] == "someone/tiny"
-    assert config["model"]["commit_hash"] == commit
+    model = read_record(out / "config.json").model
+    assert model.source == "hub-cache" and model.name == "someone/tiny"
+    assert model.commit_hash == commit
     assert (out / "generations.jsonl").read_text().count("\n") == 1

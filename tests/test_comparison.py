@@ -1,6 +1,6 @@
 """render_comparison, the paired tests and the comparability warnings, on runs with known answers."""
-import copy
 import csv
+from dataclasses import replace
 import io
 import json
 
@@ -10,7 +10,9 @@ from harness.reporting.comparison import comparability_warnings, render_comparis
 from harness.reporting.metrics import ProblemScore
 from harness.reporting.significance import bootstrap_p_value, compare_scores, mcnemar_exact, paired_bootstrap
 from sandbox.records import Verdict as V
-from test_report import CONFIG, KNOWN, sample, write_run
+from harness.run_record import Comparators, TemplateRecord
+from pipeline_runs import generated_record, write_run
+from test_report import KNOWN, sample
 
 # 10 interview problems, one sample each: the baseline solves p0 only, the other run p0..p6.
 IDS = [f"p{i}" for i in range(10)]
@@ -98,9 +100,10 @@ def test_csv_and_json_carry_the_same_numbers(pair):
     assert data["runs"][1]["buckets"]["overall"]["strict_accuracy"] == pytest.approx(0.7)
 
 
-def test_tex_has_two_booktabs_tables(pair):
+def test_tex_has_three_booktabs_tables(pair):
+    # one row per run, then by difficulty, then the paired tests
     lines = render_comparison(pair, "tex").splitlines()
-    assert lines.count(r"\toprule") == 2 and lines.count(r"\bottomrule") == 2
+    assert lines.count(r"\toprule") == 3 and lines.count(r"\bottomrule") == 3
     assert any(line.startswith(r"better vs base & overall & 10 & +60.00 [") and line.endswith(r"& 0 & 6 & 0.03125 \\") for line in lines)
 
 
@@ -120,37 +123,41 @@ def test_comparing_a_run_with_itself_shows_no_difference(tmp_path):
 
 
 def variant(**changes):
-    config = copy.deepcopy(CONFIG)
-    for dotted, value in changes.items():
-        record = config
-        *parents, key = dotted.split("__")
-        for part in parents:
-            record = record[part]
-        record[key] = value
-    return config
+    """The real record with some settings changed: changes are sub-record name -> {field: value}."""
+    record = generated_record()
+    for part, fields in changes.items():
+        if part == "limits":
+            record = replace(record, execution=replace(record.execution, limits=replace(record.execution.limits, **fields)))
+        elif part == "decoding":
+            record = replace(record, generation=replace(record.generation, decoding=replace(record.generation.decoding, **fields)))
+        elif part == "generation":
+            record = replace(record, generation=replace(record.generation, **fields))
+        else:
+            record = replace(record, **{part: replace(getattr(record, part), **fields)})
+    return record
 
 
 @pytest.mark.parametrize(
     "changes, expected",
     [
-        ({"generation__template": "chat"}, 'prompt templates differ (template "apps" vs "chat")'),
-        ({"dataset__fingerprint": "ffff"}, 'dataset fingerprints differ ("0123456789abcdef0123" vs "ffff")'),
-        ({"execution__limits__timeout_s": 10.0}, "limits differ (timeout_s 4.0 vs 10.0)"),
-        ({"comparator": {"default": "exact", "apps": "apps chain"}}, 'comparators differ (default "tokens" vs "exact")'),
-        ({"generation__temperature": 0.2, "generation__stop": []}, 'decoding settings differ (temperature 0.8 vs 0.2; stop ["\\nQUESTION"] vs [])'),
-        ({"generation__n_samples": 5}, "decoding settings differ (n_samples 2 vs 5)"),
+        ({"generation": {"template": TemplateRecord("apps", "Q: {question}")}}, 'prompt templates differ (name "custom" vs "apps"; text '),
+        ({"dataset": {"fingerprint": "ffff"}}, 'dataset fingerprints differ ("'),
+        ({"limits": {"timeout_s": 10.0}}, "limits differ (timeout_s 2.0 vs 10.0)"),
+        ({"comparators": {"default": "exact"}}, f'comparators differ (default "{Comparators().default}" vs "exact")'),
+        ({"decoding": {"temperature": 0.2, "stop": ()}}, 'decoding settings differ (temperature 0.8 vs 0.2; stop ["\\nQUESTION", "\\nANSWER", "\\n---"] vs [])'),
+        ({"decoding": {"n_samples": 5}}, "decoding settings differ (n_samples 2 vs 5)"),
     ],
 )
 def test_mismatched_settings_are_warned_about(tmp_path, changes, expected):
-    runs = [write_run(tmp_path / "a", KNOWN), write_run(tmp_path / "b", KNOWN, config=variant(**changes))]
+    runs = [write_run(tmp_path / "a", KNOWN), write_run(tmp_path / "b", KNOWN, record=variant(**changes))]
     warnings = comparability_warnings(runs)
-    assert warnings == [f"b vs a: {expected}; the numbers are not comparable"]
-    assert f"- Warning: b vs a: {expected}" in render_comparison(runs, "md")
+    assert len(warnings) == 1 and warnings[0].startswith(f"b vs a: {expected}") and warnings[0].endswith("; the numbers are not comparable")
+    assert "- Warning: b vs a: " in render_comparison(runs, "md")
 
 
 def test_a_different_seed_or_model_is_what_a_comparison_is_for(tmp_path):
-    other = variant(generation__seed=1, generation__model="org/other")
-    assert comparability_warnings([write_run(tmp_path / "a", KNOWN), write_run(tmp_path / "b", KNOWN, config=other)]) == []
+    other = variant(decoding={"seed": 1}, model={"name": "org/other"})
+    assert comparability_warnings([write_run(tmp_path / "a", KNOWN), write_run(tmp_path / "b", KNOWN, record=other)]) == []
 
 
 def test_problem_sets_that_differ_are_counted(tmp_path):

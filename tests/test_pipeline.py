@@ -11,6 +11,8 @@ import pytest
 
 from conftest import REPO_ROOT
 from harness.cli import main
+from harness.run_record import ProgramSource
+from harness.storage import read_record
 
 SAMPLE_WRONG = REPO_ROOT / "data" / "sample" / "wrong_programs.jsonl"
 
@@ -55,11 +57,11 @@ def test_results_rows_follow_the_interface(reference_run):
     for key in ("problem_id", "sample_index", "difficulty", "verdict", "apps_verdict", "tests_passed", "tests_total", "tests", "apps_tests"):
         assert key in row
     assert len(row["tests"]) == row["tests_total"]
-    config = json.loads((out / "config.json").read_text())
-    assert config["source"] == "solutions"
-    assert len(config["dataset"]["fingerprint"]) == 64
-    assert config["execution"]["limits"]["timeout_s"] == 4.0
-    assert "isolation" in config
+    record = read_record(out / "config.json")
+    assert record.programs.source is ProgramSource.SOLUTIONS
+    assert len(record.dataset.fingerprint) == 64
+    assert record.execution.limits.timeout_s == 4.0
+    assert record.isolation is not None and record.isolation.pid_namespace
     assert (out / "validity.json").is_file()
 
 
@@ -227,7 +229,10 @@ def test_resuming_with_different_limits_is_refused(reference_run):
     out, _ = reference_run
     proc = cli("evaluate", "--solutions", "--out", str(out), "--timeout", "2")
     assert proc.returncode == 1
-    assert "different execution.limits" in proc.stderr
+    # every differing key, both values in full, on one line
+    assert "execution.limits.timeout_s: 4.0 in the folder, 2.0 now" in proc.stderr
+    assert "execution.limits.cpu_s: 5 in the folder, 3 now" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()[-1]) > 0 and "Traceback" not in proc.stderr
 
 
 def test_apps_verdict_runs_programs_in_the_originals_environment(tmp_path):

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import REPO_ROOT
 from harness.cli import main
+from harness.storage import read_record
 
 SAMPLE = REPO_ROOT / "data" / "sample" / "apps_sample.jsonl"
 ROWS = [json.loads(line) for line in SAMPLE.read_text().splitlines()]
@@ -33,7 +34,7 @@ def results(out):
 
 
 def recorded_format(out):
-    return json.loads((out / "config.json").read_text())["programs_format"]
+    return read_record(out / "config.json").programs.format
 
 
 def test_apps_repository_index_file_maps_positions_to_problems(tmp_path):

@@ -2,6 +2,7 @@
 import json
 
 from harness.cli import main
+from harness.storage import read_record
 from tiny_model import tiny_models
 
 
@@ -23,9 +24,9 @@ def test_run_generates_judges_summarizes_and_resumes(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["overall"]["samples"] == 3
     assert summary["run"]["truncated_prompts"] == sum(bool(g.get("prompt_truncated")) for g in generations)
-    config = json.loads((out / "config.json").read_text())
-    assert config["generation"]["template_text"].endswith("ANSWER:\n")
-    assert config["model"]["model"]
+    record = read_record(out / "config.json")
+    assert record.generation.template.name == "apps" and record.generation.template.text.endswith("ANSWER:\n")
+    assert record.model.name and record.model.dtype == "float32" and record.model.device == "cpu"
     before = ((out / "generations.jsonl").read_text(), (out / "results.jsonl").read_text())
     assert main(args) == 0
     assert ((out / "generations.jsonl").read_text(), (out / "results.jsonl").read_text()) == before

@@ -11,6 +11,8 @@ import sys
 import pytest
 
 from conftest import REPO_ROOT
+from harness.storage import read_record
+from sandbox.records import SandboxMode
 
 RUN_EVAL = str(REPO_ROOT / "run_eval.py")
 
@@ -38,10 +40,10 @@ def test_full_sandbox_is_the_default_and_in_the_report(tmp_path):
     out = tmp_path / "full"
     done = cli("evaluate", "--solutions", "--problems", "sample-001", "--out", out)
     assert done.returncode == 0, done.stderr
-    config = json.loads((out / "config.json").read_text())
-    assert config["execution"]["sandbox"] == "full"
-    assert config["sandbox"]["mode"] == "full" and config["sandbox"]["complete"] is True
-    assert config["execution"]["limits"]["wall_timeout_s"] == 5 * config["execution"]["limits"]["timeout_s"]
+    record = read_record(out / "config.json")
+    assert record.execution.sandbox is SandboxMode.FULL
+    assert record.sandbox.mode is SandboxMode.FULL and record.sandbox.complete is True
+    assert record.execution.limits.wall_timeout_s == 5 * record.execution.limits.timeout_s
     report = cli("report", out)
     assert report.returncode == 0 and "Sandbox: full (" in report.stdout
 
@@ -59,8 +61,8 @@ def test_without_user_namespaces_full_is_refused_in_one_line_and_weak_is_recorde
     weak = cli("evaluate", "--solutions", "--problems", "sample-001", "--sandbox", "weak", "--out", out,
                prefix=NO_USER_NAMESPACES)
     assert weak.returncode == 0, weak.stderr
-    config = json.loads((out / "config.json").read_text())
-    assert config["execution"]["sandbox"] == "weak"
-    assert config["sandbox"]["complete"] is False and config["sandbox"]["missing"]
+    record = read_record(out / "config.json")
+    assert record.execution.sandbox is SandboxMode.WEAK
+    assert record.sandbox.complete is False and record.sandbox.missing
     report = cli("report", out)
     assert report.returncode == 0 and "Sandbox: WEAK (--sandbox weak); missing: user namespace refused" in report.stdout

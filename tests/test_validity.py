@@ -9,7 +9,8 @@ from harness.reporting.validity import (
     Invalid, ValidityMask, apply_mask, exclusion_note, load_mask, read_validity, validity_from_results, write_validity,
 )
 from sandbox.records import Verdict as V
-from test_report import KNOWN, sample, write_run
+from pipeline_runs import write_run
+from test_report import KNOWN, sample
 
 
 def ref(pid, index, verdict, apps=None):
@@ -28,7 +29,7 @@ SKIPPED = {"empty": "no tests"}
 
 @pytest.fixture
 def mask():
-    return validity_from_results(REFERENCE_RUN, SKIPPED)
+    return validity_from_results(REFERENCE_RUN, SKIPPED, "f" * 64)
 
 
 def test_each_rule_marks_its_problem_with_a_reason(mask):
@@ -45,7 +46,7 @@ def test_each_rule_marks_its_problem_with_a_reason(mask):
 
 
 def test_a_skipped_problem_stays_invalid_even_with_results():
-    mask = validity_from_results([ref("empty", 0, V.PASSED)], {"empty": "no tests"})
+    mask = validity_from_results([ref("empty", 0, V.PASSED)], {"empty": "no tests"}, "f" * 64)
     assert mask.valid == frozenset() and mask.invalid["empty"].reason == "skipped"
 
 
@@ -64,9 +65,9 @@ def test_json_round_trip_and_counts(mask, tmp_path):
     [
         ("{not json", "not valid JSON"),
         ('{"valid": []}', "not a validity mask"),
-        ('{"format": "apps-eval-validity/1", "valid": "x", "invalid": {}}', "must be a list"),
-        ('{"format": "apps-eval-validity/1", "valid": [], "invalid": {"p": {"reason": "odd"}}}', "problem p"),
-        ('{"format": "apps-eval-validity/1", "valid": ["p"], "invalid": {"p": {"reason": "skipped"}}}', "both valid and invalid"),
+        ('{"format": "apps-eval-validity/2", "dataset_fingerprint": "ab", "valid": "x", "invalid": {}}', "must be a list"),
+        ('{"format": "apps-eval-validity/2", "dataset_fingerprint": "ab", "valid": [], "invalid": {"p": {"reason": "odd"}}}', "problem p"),
+        ('{"format": "apps-eval-validity/2", "dataset_fingerprint": "ab", "valid": ["p"], "invalid": {"p": {"reason": "skipped"}}}', "both valid and invalid"),
     ],
 )
 def test_a_bad_mask_file_is_a_one_line_error_naming_it(tmp_path, content, message):
@@ -86,18 +87,20 @@ def test_missing_mask_is_an_error(tmp_path):
 
 def test_apply_mask_keeps_valid_problems_and_explains_the_rest(mask):
     results = REFERENCE_RUN + [ref("new", 0, V.PASSED)]
-    kept, excluded = apply_mask(results, mask)
+    kept, missing, excluded = apply_mask(results, mask, {"broken-2": "interview", "good-2": "interview"})
+    assert missing == {}  # neither is a valid problem of the mask
     assert {r.problem_id for r in kept} == {"good", "flaky-harness"}
     assert {pid: i.reason for pid, i in excluded.items()} == {
-        "broken": "all_references_fail", "new": "not_in_mask", "quirky": "verdicts_disagree", "unknown": "harness_error"}
+        "broken": "all_references_fail", "new": "not_in_mask", "quirky": "verdicts_disagree", "unknown": "harness_error",
+        "broken-2": "not_in_mask", "good-2": "not_in_mask"}
     assert exclusion_note(excluded) == (
-        "4 problems excluded by the validity mask (harness_error 1, all_references_fail 1, verdicts_disagree 1, not_in_mask 1)")
-    assert apply_mask(results, None) == (results, {})
+        "6 problems excluded by the validity mask (harness_error 1, all_references_fail 1, verdicts_disagree 1, not_in_mask 3)")
+    assert apply_mask(results, None) == (results, {}, {})
 
 
 def test_report_valid_only_from_a_run_folder(tmp_path):
     run = write_run(tmp_path / "run", KNOWN)
-    masked = ValidityMask(frozenset({"inter-1", "inter-2"}), {"intro-1": Invalid("verdicts_disagree", "")})
+    masked = ValidityMask(frozenset({"inter-1", "inter-2"}), {"intro-1": Invalid("verdicts_disagree", "")}, run.record.dataset.fingerprint)
     (tmp_path / "refs").mkdir()
     write_validity(tmp_path / "refs" / VALIDITY_FILE, masked)
     data = json.loads(render_report(run, "json", valid_mask=load_mask(tmp_path / "refs")))

@@ -11,16 +11,17 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from harness.reporting.report import (
-    ROWS, VERDICT_COLUMNS, VERDICT_LEGEND, RunReport, build_report, csv_metric_fields, metric_cells, metric_headers,
+    ROWS, VERDICT_COLUMNS, VERDICT_LEGEND, RunReport, build_report, ci_note, csv_metric_fields, metric_cells, metric_headers,
     max_k, report_json, settings_lines, table_ks, verdict_cells,
 )
+from harness.record_codec import encode
+from harness.run_record import RunRecord
 from harness.reporting.significance import PairedBootstrap, PairedComparison, compare_scores
 from harness.storage import RunFolder
-from harness.reporting.tables import csv_text, frac, md_table, tex_document, tex_table
+from harness.reporting.tables import csv_text, fmt_pct, frac, md_table, md_text, tex_document, tex_table
 from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_SEED
 from harness.reporting.validity import ValidityMask, exclusion_note
 
-DECODING = ("temperature", "top_p", "n_samples", "num_beams", "max_new_tokens", "stop")
 DELTA_METRICS = {"strict_accuracy": "strict", "test_pass_rate": "test pass", "apps_strict_accuracy": "APPS strict", "apps_test_pass_rate": "APPS test pass"}
 METHOD_NOTES = (
     "Δ columns: percentage points against the baseline, each run scored on its own problems.",
@@ -32,16 +33,20 @@ METHOD_NOTES = (
 )
 
 
-def run_labels(runs: Sequence[RunFolder]) -> list[str]:
-    """Folder names; where two runs share a name, their full paths."""
-    names = [r.path.name for r in runs]
-    return [str(r.path) if names.count(n) > 1 else n for r, n in zip(runs, names)]
-
-
-def _get(record: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        record = record.get(part) if isinstance(record, dict) else None
-    return record
+def run_labels(runs: Sequence[RunFolder], given: Sequence[str | None] | None = None) -> list[str]:
+    """The given labels (--label NAME=DIR), else folder names; where two runs share a name, their full paths."""
+    given = list(given or [None] * len(runs))
+    names = [g or r.path.name for r, g in zip(runs, given)]
+    labels = [str(r.path) if g is None and names.count(n) > 1 else n for r, n, g in zip(runs, names, given)]
+    chosen = [g for g in given if g is not None]
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"two runs have the same label {min(g for g in chosen if chosen.count(g) > 1)!r}; give each its own --label")
+    seen: dict[str, int] = {}
+    for i, label in enumerate(labels):  # the same folder twice: number the repeats
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            labels[i] = f"{label} ({seen[label]})"
+    return labels
 
 
 def _difference(a: Any, b: Any) -> str:
@@ -51,24 +56,29 @@ def _difference(a: Any, b: Any) -> str:
     return f"{json.dumps(a)} vs {json.dumps(b)}"
 
 
-CHECKS: dict[str, Callable[[dict[str, Any]], Any]] = {
-    "dataset fingerprints": lambda c: _get(c, "dataset.fingerprint"),
-    "program sources": lambda c: c.get("source"),
-    "prompt templates": lambda c: {"template": _get(c, "generation.template"), "template_text": _get(c, "generation.template_text")},
-    "decoding settings": lambda c: {k: (c.get("generation") or {}).get(k) for k in DECODING},
-    "limits": lambda c: _get(c, "execution.limits"),
-    "comparators": lambda c: c.get("comparator"),
+def _decoding(r: RunRecord) -> dict[str, Any] | None:
+    """Decoding settings that change what is sampled (the seed does not change the distribution)."""
+    return None if r.generation is None else {k: v for k, v in encode(r.generation.decoding).items() if k != "seed"}
+
+
+CHECKS: dict[str, Callable[[RunRecord], Any]] = {
+    "dataset fingerprints": lambda r: r.dataset.fingerprint,
+    "program sources": lambda r: r.programs.source.value,
+    "prompt templates": lambda r: None if r.generation is None else encode(r.generation.template),
+    "decoding settings": _decoding,
+    "limits": lambda r: None if r.execution is None else encode(r.execution.limits),
+    "comparators": lambda r: encode(r.comparators),
 }
 
 
-def comparability_warnings(runs: Sequence[RunFolder]) -> list[str]:
+def comparability_warnings(runs: Sequence[RunFolder], labels: Sequence[str] | None = None) -> list[str]:
     """Why each run's numbers are not directly comparable with the baseline's (empty when they are)."""
-    labels = run_labels(runs)
+    labels = list(labels or run_labels(runs))
     base, out = runs[0], []
     base_ids = {r.problem_id for r in base.results}
     for run, label in zip(runs[1:], labels[1:]):
         for what, get in CHECKS.items():
-            theirs, ours = get(base.config), get(run.config)
+            theirs, ours = get(base.record), get(run.record)
             if theirs != ours:
                 out.append(f"{label} vs {labels[0]}: {what} differ ({_difference(theirs, ours)}); the numbers are not comparable")
         ids = {r.problem_id for r in run.results}
@@ -89,10 +99,11 @@ class Comparison:
     warnings: list[str]
 
 
-def build_comparison(runs: Sequence[RunFolder], valid_mask: ValidityMask | None = None, *, n_boot: int = DEFAULT_BOOT, seed: int = DEFAULT_SEED) -> Comparison:
+def build_comparison(runs: Sequence[RunFolder], valid_mask: ValidityMask | None = None, *, labels: Sequence[str | None] | None = None,
+                     n_boot: int = DEFAULT_BOOT, seed: int = DEFAULT_SEED) -> Comparison:
     if len(runs) < 2:
         raise ValueError("a comparison needs at least two runs")
-    labels = run_labels(runs)
+    labels = run_labels(runs, labels)
     reports = [build_report(run, valid_mask, label=label, n_boot=n_boot, seed=seed) for run, label in zip(runs, labels)]
     base = reports[0].scores
     paired = []
@@ -102,7 +113,7 @@ def build_comparison(runs: Sequence[RunFolder], valid_mask: ValidityMask | None 
             mine = base if bucket == "overall" else [s for s in base if s.difficulty == bucket]
             by_bucket[bucket] = compare_scores(mine, other.scores, bucket=bucket, n_boot=n_boot, seed=seed)
         paired.append(by_bucket)
-    return Comparison(labels, reports, paired, comparability_warnings(runs))
+    return Comparison(labels, reports, paired, comparability_warnings(runs, labels))
 
 
 def solved_only(a: RunReport, b: RunReport) -> tuple[list[str], list[str]]:
@@ -133,6 +144,44 @@ def results_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
             deltas = [None if i == 0 else _pp(_delta(getattr(b, m), getattr(base, m))) for m in DELTA_METRICS]
             rows.append([label, bucket, str(b.problems), str(b.samples), *metric_cells(b, r.intervals[bucket], ks), *deltas, *verdict_cells(b)])
     return headers, rows
+
+
+RUN_BUCKET_METRICS = {"strict_accuracy": "strict %", "test_pass_rate": "test pass %"}
+
+
+def runs_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
+    """The paper's main table: one row per run, overall metrics with CIs, strict accuracy per difficulty."""
+    ks = [k for k in table_ks(max_k([r.buckets["overall"] for r in c.reports])) if k in (1, 5, 10, 100)]
+    level = c.reports[0].level
+    headers = ["Run", "Model", "Problems", "Samples", *metric_headers(ks, level)]
+    headers += [f"{d} strict %" for d in ROWS[:-1]] + ["Δ strict pp", "p strict (paired)", "HE"]
+    rows = []
+    for i, (r, label) in enumerate(zip(c.reports, c.labels)):
+        b = r.buckets["overall"]
+        paired = None if i == 0 else c.paired[i - 1]["overall"].strict
+        rows.append([label, r.settings.model_label(), str(b.problems), str(b.samples), *metric_cells(b, r.intervals["overall"], ks),
+                     *(fmt_pct(r.buckets[d].strict_accuracy) for d in ROWS[:-1]),
+                     None if i == 0 else _pp(_delta(b.strict_accuracy, c.reports[0].buckets["overall"].strict_accuracy)),
+                     None if paired is None else _p(paired.p_value), str(b.harness_errors)])
+    return headers, rows
+
+
+def runs_csv_rows(c: Comparison) -> list[dict[str, Any]]:
+    ks = range(1, max_k([r.buckets["overall"] for r in c.reports]) + 1)
+    out = []
+    for i, (r, label) in enumerate(zip(c.reports, c.labels)):
+        b = r.buckets["overall"]
+        row = {"run": label} | r.settings.columns() | csv_metric_fields(b, r.intervals["overall"], ks)
+        row |= {f"{d}_strict_accuracy_frac": frac(r.buckets[d].strict_accuracy) for d in ROWS[:-1]}
+        base = c.reports[0].buckets["overall"]
+        row |= {f"delta_{m}_frac": None if i == 0 else frac(_delta(getattr(b, m), getattr(base, m))) for m in DELTA_METRICS}
+        out.append(row | _paired_fields(None if i == 0 else c.paired[i - 1]["overall"]))
+    return out
+
+
+def _md_rows(rows: list[list[str | None]]) -> list[list[str | None]]:
+    """Run labels and model names are user text: literal in Markdown."""
+    return [[md_text(row[0]) if row[0] else row[0], *row[1:]] for row in rows]
 
 
 def _test_cell(t: PairedBootstrap | None) -> str | None:
@@ -171,16 +220,20 @@ def notes(c: Comparison, details: bool) -> list[str]:
 
 
 def _md(c: Comparison, details: bool) -> str:
-    parts = [f"## apps-eval comparison (baseline: {c.labels[0]})", md_table(*results_table(c)),
-             "### Paired tests", md_table(*paired_table(c)), "**Notes**\n\n" + "\n".join(f"- {n}" for n in notes(c, details))]
+    h0, rows0 = runs_table(c)
+    h1, rows1 = results_table(c)
+    parts = [f"## apps-eval comparison (baseline: {md_text(c.labels[0])})", md_table(h0, [[md_text(row[0]), md_text(row[1]), *row[2:]] for row in rows0], text_columns=2),
+             "### By difficulty", md_table(h1, _md_rows(rows1)),
+             "### Paired tests", md_table(paired_table(c)[0], _md_rows(paired_table(c)[1])), "**Notes**\n\n" + "\n".join(f"- {md_text(n)}" for n in notes(c, details))]
     return "\n\n".join(parts) + "\n"
 
 
 def _tex(c: Comparison, details: bool) -> str:
+    h0, rows0 = runs_table(c)
     h1, rows1 = results_table(c)
     n = len(c.reports)
     h2, rows2 = paired_table(c)
-    tables = [tex_table(h1, rows1, rule_before=range(n, len(rows1), n)), tex_table(h2, rows2, rule_before=range(len(ROWS), len(rows2), len(ROWS)))]
+    tables = [tex_table(h0, rows0, text_columns=2), tex_table(h1, rows1, rule_before=range(n, len(rows1), n)), tex_table(h2, rows2, rule_before=range(len(ROWS), len(rows2), len(ROWS)))]
     return tex_document(f"apps-eval comparison, baseline {c.labels[0]}", tables, notes(c, details))
 
 
@@ -218,6 +271,7 @@ def comparison_json(c: Comparison, details: bool) -> dict[str, Any]:
     out["deltas"] = {label: {bucket: {m: _delta(getattr(r.buckets[bucket], m), getattr(c.reports[0].buckets[bucket], m)) for m in DELTA_METRICS}
                              for bucket in ROWS} for label, r in zip(c.labels[1:], c.reports[1:])}
     out["paired"] = {label: {bucket: _paired_fields(t) for bucket, t in by.items()} for label, by in zip(c.labels[1:], c.paired)}
+    out["runs_table"] = runs_csv_rows(c)
     out["methods"] = list(METHOD_NOTES)
     out["warnings"] = c.warnings
     if details:
@@ -234,8 +288,46 @@ def _png(c: Comparison, details: bool) -> bytes:
 RENDERERS = {"md": _md, "tex": _tex, "csv": _csv, "json": lambda c, d: json.dumps(comparison_json(c, d), indent=2) + "\n", "png": _png}
 
 
-def render_comparison(runs: Sequence[RunFolder], fmt: str, *, valid_mask: ValidityMask | None = None, details: bool = False) -> str | bytes:
-    """Side-by-side tables of runs[0] (the baseline) and the others; bytes for png."""
+def _runs_md(c: Comparison) -> str:
+    h, rows = runs_table(c)
+    table = md_table(h, [[md_text(row[0]), md_text(row[1]), *row[2:]] for row in rows], text_columns=2)
+    notes = [f"Baseline: {c.labels[0]}.", *(f"{r.label}: " + " ".join(settings_lines(r.settings)) for r in c.reports),
+             ci_note(c.reports[0].level, c.reports[0].n_boot, c.reports[0].seed), *(f"Warning: {w}" for w in c.warnings)]
+    return "\n\n".join([table, "\n".join(f"- {md_text(n)}" for n in notes)]) + "\n"
+
+
+def _runs_tex(c: Comparison) -> str:
+    h, rows = runs_table(c)
+    notes = [f"Baseline: {c.labels[0]}.", *(f"{r.label}: " + " ".join(settings_lines(r.settings)) for r in c.reports),
+             ci_note(c.reports[0].level, c.reports[0].n_boot, c.reports[0].seed), *(f"Warning: {w}" for w in c.warnings)]
+    return tex_document(f"apps-eval: {len(c.reports)} runs, baseline {c.labels[0]}", [tex_table(h, rows, text_columns=2)], notes)
+
+
+def _runs_csv(c: Comparison) -> str:
+    rows = runs_csv_rows(c)
+    return csv_text(list(rows[0]), [list(row.values()) for row in rows])
+
+
+def _runs_json(c: Comparison) -> str:
+    return json.dumps({"baseline": c.labels[0], "unit": "fraction", "runs": runs_csv_rows(c),
+                       "settings": {label: r.settings.to_json() for label, r in zip(c.labels, c.reports)},
+                       "warnings": c.warnings}, indent=2) + "\n"
+
+
+RUNS_RENDERERS: dict[str, Callable[[Comparison], str | bytes]] = {
+    "md": _runs_md, "tex": _runs_tex, "csv": _runs_csv, "json": _runs_json, "png": lambda c: _png(c, False)}
+TABLES = ("full", "runs")
+
+
+def render_comparison(runs: Sequence[RunFolder], fmt: str, *, valid_mask: ValidityMask | None = None, details: bool = False,
+                      labels: Sequence[str | None] | None = None, table: str = "full") -> str | bytes:
+    """Side-by-side tables of runs[0] (the baseline) and the others; bytes for png.
+
+    table="runs": only the main table, one row per run (for a paper), in any format.
+    """
     if fmt not in RENDERERS:
         raise ValueError(f"unknown comparison format {fmt!r}; choose one of {', '.join(RENDERERS)}")
-    return RENDERERS[fmt](build_comparison(runs, valid_mask), details)
+    if table not in TABLES:
+        raise ValueError(f"unknown comparison table {table!r}; choose one of {', '.join(TABLES)}")
+    comparison = build_comparison(runs, valid_mask, labels=labels)
+    return RUNS_RENDERERS[fmt](comparison) if table == "runs" else RENDERERS[fmt](comparison, details)

@@ -2,14 +2,17 @@
 
 Samples whose verdict is `harness_error` are the harness's fault: they are left out
 of every rate and counted separately, so they never count against the model silently.
+A selected problem that was given no program at all (a partial generations file) is
+*missing*: it scores 0 in every rate, like a problem whose every sample fails.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from math import comb
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
+from data.problem import Difficulty
 from sandbox.records import Verdict
 
 from harness.records import BucketSummary, RunSummary, SampleResult
@@ -32,8 +35,8 @@ class ProblemScore:
     """One problem's samples reduced to the numbers every metric is built from."""
 
     problem_id: str
-    difficulty: str
-    samples: int  # judged samples, harness errors excluded
+    difficulty: Difficulty
+    samples: int  # judged samples, harness errors excluded; 0 for a missing problem
     correct: int  # samples passing every test (default comparison)
     apps_correct: int
     test_pass: float  # mean over samples of the fraction of tests passed
@@ -42,19 +45,30 @@ class ProblemScore:
 
     @property
     def strict(self) -> float:
-        return self.correct / self.samples
+        return self.correct / self.samples if self.samples else 0.0
 
     @property
     def apps_strict(self) -> float:
-        return self.apps_correct / self.samples
+        return self.apps_correct / self.samples if self.samples else 0.0
+
+    def pass_at(self, k: int) -> float:
+        return pass_at_k(self.samples, self.correct, k) if self.samples else 0.0
+
+
+def missing_score(problem_id: str, difficulty: str) -> ProblemScore:
+    """A selected problem without any program: unsolved, no test passed."""
+    return ProblemScore(problem_id, Difficulty(difficulty), 0, 0, 0, 0.0, 0.0, 0)
 
 
 def _fraction(passed: int, total: int) -> float:
     return passed / total if total else 0.0
 
 
-def problem_scores(results: Iterable[SampleResult]) -> list[ProblemScore]:
-    """Group results by problem (sorted by id); problems with only harness errors are dropped."""
+def problem_scores(results: Iterable[SampleResult], missing: Mapping[str, str] | None = None) -> list[ProblemScore]:
+    """Group results by problem (sorted by id); problems with only harness errors are dropped.
+
+    `missing` (problem_id -> difficulty): problems given no program, scored 0 (see missing_score).
+    """
     grouped: dict[str, list[SampleResult]] = defaultdict(list)
     for result in results:
         grouped[result.problem_id].append(result)
@@ -77,7 +91,8 @@ def problem_scores(results: Iterable[SampleResult]) -> list[ProblemScore]:
                 harness_errors=len(rows) - n,
             )
         )
-    return scores
+    scores += [missing_score(pid, d) for pid, d in (missing or {}).items() if pid not in grouped]
+    return sorted(scores, key=lambda s: s.problem_id)
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -86,13 +101,13 @@ def _mean(values: Sequence[float]) -> float | None:
 
 def bucket_summary(scores: Sequence[ProblemScore], results: Sequence[SampleResult]) -> BucketSummary:
     """Metrics over one set of problems; pass@k for every k up to the smallest n."""
-    max_k = min((s.samples for s in scores), default=0)
+    max_k = min((s.samples for s in scores if s.samples), default=0)
     return BucketSummary(
         problems=len(scores),
         samples=sum(s.samples for s in scores),
         strict_accuracy=_mean([s.strict for s in scores]),
         test_pass_rate=_mean([s.test_pass for s in scores]),
-        pass_at_k={str(k): sum(pass_at_k(s.samples, s.correct, k) for s in scores) / len(scores) for k in range(1, max_k + 1)},
+        pass_at_k={str(k): sum(s.pass_at(k) for s in scores) / len(scores) for k in range(1, max_k + 1)},
         apps_strict_accuracy=_mean([s.apps_strict for s in scores]),
         apps_test_pass_rate=_mean([s.apps_test_pass for s in scores]),
         verdicts=dict(sorted(Counter(r.verdict.value for r in results).items())),
@@ -105,9 +120,13 @@ def summarize(
     results: Sequence[SampleResult],
     excluded_problems: dict[str, str] | None = None,
     truncated_prompts: int = 0,
+    *,
+    missing: Mapping[str, str] | None = None,
+    only_given_problems: bool = False,
 ) -> RunSummary:
-    """summary.json: overall and per-difficulty buckets."""
-    scores = problem_scores(results)
+    """summary.json: overall and per-difficulty buckets; `missing` problems score 0 (problem_id -> difficulty)."""
+    missing = dict(sorted((missing or {}).items()))
+    scores = problem_scores(results, missing)
     excluded = dict(excluded_problems or {})
     judged_ids = {s.problem_id for s in scores}
     for result in results:
@@ -119,4 +138,5 @@ def summarize(
             [s for s in scores if s.difficulty == difficulty],
             [r for r in results if r.difficulty == difficulty],
         )
-    return RunSummary(buckets=buckets, excluded_problems=dict(sorted(excluded.items())), truncated_prompts=truncated_prompts)
+    return RunSummary(buckets=buckets, excluded_problems=dict(sorted(excluded.items())), truncated_prompts=truncated_prompts,
+                      missing_problems=missing, only_given_problems=only_given_problems)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
@@ -62,8 +63,20 @@ def _group_labels(report: "RunReport") -> list[str]:
 
 
 def model_name(report: "RunReport") -> str:
-    s = report.settings
-    return s.get("model") or {"solutions": "reference solutions"}.get(s.get("source"), report.label)
+    return report.settings.model_label()
+
+
+def plain(text: str) -> str:
+    """User text drawn literally: matplotlib reads $...$ as math."""
+    return " ".join(text.split()).replace("$", r"\$")
+
+
+def settings_legend(report: "RunReport", width: int = 150) -> str:
+    """The run's settings, wrapped, for the space under the chart."""
+    from harness.reporting.settings import settings_lines
+
+    lines = [textwrap.fill(plain(line), width, subsequent_indent="    ") for line in settings_lines(report.settings)[:-1]]
+    return "\n".join(lines)
 
 
 def report_png(report: "RunReport") -> bytes:
@@ -75,7 +88,8 @@ def report_png(report: "RunReport") -> bytes:
     series = [_metric_series(report, "strict_accuracy", "strict accuracy"), _metric_series(report, "test_pass_rate", "test-pass rate")]
     grouped_bars(ax, _group_labels(report), series, "% (error bars: 95% bootstrap CI)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, frameon=False)
-    ax.set_title(f"{model_name(report)}: {report.label}", fontsize=10)
+    ax.set_title(plain(f"{model_name(report)}: {report.label}"), fontsize=10)
+    fig.text(0.02, -0.08, settings_legend(report), fontsize=6, va="top", ha="left", family="monospace")
     return _figure_png(fig)
 
 
@@ -87,10 +101,10 @@ def comparison_png(reports: Sequence["RunReport"], labels: Sequence[str]) -> byt
     axes = fig.subplots(2, 1)
     groups = [name for name in reports[0].buckets]
     for ax, (metric, title) in zip(axes, (("strict_accuracy", "strict accuracy"), ("test_pass_rate", "test-pass rate"))):
-        series = [_metric_series(r, metric, f"{label} ({model_name(r)})") for r, label in zip(reports, labels)]
+        series = [_metric_series(r, metric, plain(f"{label} ({model_name(r)})")) for r, label in zip(reports, labels)]
         grouped_bars(ax, groups, series, f"{title} %")
         ax.set_title(f"{title} by difficulty (error bars: 95% bootstrap CI)", fontsize=10)
-    fig.suptitle(f"apps-eval comparison, baseline {labels[0]}", fontsize=11)
+    fig.suptitle(plain(f"apps-eval comparison, baseline {labels[0]}"), fontsize=11)
     axes[1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=min(len(reports), 3), fontsize=8, frameon=False)
     fig.tight_layout()
     return _figure_png(fig)

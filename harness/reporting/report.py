@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from harness.reporting.metrics import DIFFICULTIES, ProblemScore, problem_scores, summarize
+from harness.reporting.settings import RunSettings, settings_lines
 from harness.records import BucketSummary, SampleResult
 from harness.storage import RunFolder
-from sandbox.records import SandboxSummary
-from harness.reporting.tables import csv_text, fmt_ci, fmt_pct, frac, md_code, md_table, one_line, tex_document, tex_table
+from harness.reporting.tables import csv_text, fmt_ci, fmt_pct, frac, md_code, md_table, md_text, one_line, tex_document, tex_table
 from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_SEED, Interval, bucket_intervals
 from harness.reporting.validity import Invalid, ValidityMask, apply_mask, exclusion_note
 
@@ -28,7 +28,6 @@ VERDICT_LEGEND = (
     "Verdict counts (samples, default comparison): WA wrong answer, RE runtime error, TLE timeout, "
     "MLE memory limit, OLE output limit, CE compile error, HE harness error (left out of every rate)."
 )
-DECODING_KEYS = ("temperature", "top_p", "n_samples", "num_beams", "max_new_tokens", "seed", "stop")
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class RunReport:
 
     label: str
     path: str
-    settings: dict[str, Any]
+    settings: RunSettings
     buckets: dict[str, BucketSummary]  # in ROWS order
     intervals: dict[str, dict[str, Interval]]
     scores: list[ProblemScore]
@@ -66,15 +65,17 @@ def build_report(
     seed: int = DEFAULT_SEED,
     level: float = DEFAULT_LEVEL,
 ) -> RunReport:
-    results, excluded = apply_mask(run.results, valid_mask)
-    summary = summarize(results)
-    scores = problem_scores(results)
+    if valid_mask is not None:
+        valid_mask.check_dataset(run.record.dataset.fingerprint, str(run.path))
+    results, missing, excluded = apply_mask(run.results, valid_mask, run.summary.missing_problems)
+    summary = summarize(results, missing=missing)
+    scores = problem_scores(results, missing)
     groups = {d: [s for s in scores if s.difficulty == d] for d in DIFFICULTIES} | {"overall": scores}
-    warnings = [] if valid_mask is not None else summary_mismatches(summary.buckets, run.summary)
+    warnings = [] if valid_mask is not None else summary_mismatches(summary.buckets, run.summary.buckets)
     return RunReport(
         label=label or run.path.name,
         path=str(run.path),
-        settings=run_settings(run, summary.buckets["overall"]),
+        settings=RunSettings.of(run.record, run.summary, summary.buckets["overall"].harness_errors),
         buckets={name: summary.buckets[name] for name in ROWS},
         intervals=bucket_intervals(groups, n_boot=n_boot, seed=seed, level=level),
         scores=scores,
@@ -96,86 +97,18 @@ def _close(a: Any, b: Any) -> bool:
     return a == b
 
 
-def summary_mismatches(computed: dict[str, BucketSummary], stored: dict[str, Any]) -> list[str]:
+def summary_mismatches(computed: dict[str, BucketSummary], stored: dict[str, BucketSummary]) -> list[str]:
     """Where summary.json disagrees with the metrics recomputed from results.jsonl."""
     out = []
     for name, bucket in computed.items():
-        saved = stored.get(name)
-        if not isinstance(saved, dict):
+        if name not in stored:
             out.append(f"summary.json has no {name} bucket")
             continue
+        saved = stored[name].to_json()
         bad = [key for key, value in bucket.to_json().items() if key in saved and not _close(value, saved[key])]
         if bad:
             out.append(f"summary.json disagrees with results.jsonl in {name}: {', '.join(bad)}")
     return out
-
-
-def sandbox_line(record: Any) -> str:
-    """The run's isolation in one line: full, or WEAK with what was missing."""
-    if not isinstance(record, dict):
-        return "not recorded (a run from before sandbox modes, or no program was judged)"
-    try:
-        return SandboxSummary.from_json(record).line()
-    except (KeyError, TypeError, ValueError):
-        return f"unreadable record in config.json: {str(record)[:200]}"
-
-
-def _count(value: Any) -> Any:
-    return len(value) if isinstance(value, (list, dict, tuple)) else value
-
-
-def run_settings(run: RunFolder, overall: BucketSummary) -> dict[str, Any]:
-    """The key settings of a run, from config.json and summary.json (missing keys are None)."""
-    cfg = run.config
-    gen, data, execution = cfg.get("generation") or {}, cfg.get("dataset") or {}, cfg.get("execution") or {}
-    run_notes = run.summary.get("run") or {}
-    return {
-        "source": cfg.get("source"),
-        "model": gen.get("model"),
-        "revision": gen.get("revision"),
-        "template": gen.get("template"),
-        "decoding": {k: gen[k] for k in DECODING_KEYS if k in gen} or None,
-        "dataset": {
-            "spec": data.get("spec"), "split": data.get("split"), "fingerprint": data.get("fingerprint"),
-            "problems": _count(data.get("problems")), "skipped": _count(data.get("skipped")),
-        },
-        "limits": execution.get("limits"),
-        "isolation": execution.get("isolation"),
-        "sandbox": sandbox_line(cfg.get("sandbox")),
-        "comparator": cfg.get("comparator"),
-        "excluded_problems": len(run_notes.get("excluded_problems") or {}),
-        "truncated_prompts": run_notes.get("truncated_prompts", 0),
-        "harness_errors": overall.harness_errors,
-    }
-
-
-def _kv(mapping: dict[str, Any] | None) -> str:
-    if not mapping:
-        return "none"
-    return ", ".join(f"{k} {json.dumps(v) if isinstance(v, (list, str)) and k == 'stop' else v}" for k, v in mapping.items())
-
-
-def _program_lines(s: dict[str, Any]) -> list[str]:
-    if s["decoding"] is None and s["model"] is None:  # no generation: reference solutions or a generations file
-        what = {"solutions": "the dataset's reference solutions", "generations-file": "programs read from a file"}.get(s["source"], "unknown")
-        return [f"Programs: {what} (source: {s['source']}); no generation settings."]
-    revision = f" (revision {s['revision']})" if s["revision"] else ""
-    return [f"Model: {s['model']}{revision}; source: {s['source']}; template: {s['template']}.", f"Decoding: {_kv(s['decoding'])}."]
-
-
-def settings_lines(s: dict[str, Any]) -> list[str]:
-    data = s["dataset"]
-    fingerprint = (data.get("fingerprint") or "unknown")[:12]
-    comparator = "; ".join(f"{k}: {v}" for k, v in s["comparator"].items()) if isinstance(s["comparator"], dict) else s["comparator"]
-    return _program_lines(s) + [
-        f"Dataset: {data.get('spec')} (split {data.get('split')}), fingerprint {fingerprint}, "
-        f"{data.get('problems')} problems, {data.get('skipped') or 0} skipped.",
-        f"Limits: {_kv(s['limits'])}; isolation: {s['isolation']}.",
-        f"Sandbox: {s['sandbox']}.",
-        f"Comparator: {comparator or 'unknown'}.",
-        f"Excluded problems: {s['excluded_problems']}; harness-error samples: {s['harness_errors']}; "
-        f"truncated prompts: {s['truncated_prompts']}.",
-    ]
 
 
 def ci_note(level: float, n_boot: int, seed: int) -> str:
@@ -249,7 +182,7 @@ def problem_details(results: Sequence[SampleResult]) -> list[dict[str, Any]]:
             "index": f.index, "verdict": f.verdict.value, "input": one_line(f.input),
             "expected": one_line(f.expected), "got": one_line(f.got), "detail": one_line(f.detail)}
         out.append({
-            "problem_id": pid, "difficulty": best.difficulty, "samples": len(judged), "harness_errors": len(rows) - len(judged),
+            "problem_id": pid, "difficulty": best.difficulty.value, "samples": len(judged), "harness_errors": len(rows) - len(judged),
             "passed": sum(r.verdict.value == "passed" for r in judged), "best_sample": best.sample_index,
             "verdict": best.verdict.value, "tests_passed": best.tests_passed, "tests_total": best.tests_total,
             "failure": failure,
@@ -283,7 +216,8 @@ def summary_table(r: RunReport) -> tuple[list[str], list[list[str | None]]]:
 
 
 def _md(r: RunReport, details: bool) -> str:
-    parts = [f"## apps-eval report: {r.label}", md_table(*summary_table(r)), "**Settings**\n\n" + "\n".join(f"- {n}" for n in r.notes() + [VERDICT_LEGEND])]
+    parts = [f"## apps-eval report: {md_text(r.label)}", md_table(*summary_table(r)),
+             "**Settings**\n\n" + "\n".join(f"- {md_text(n)}" for n in r.notes() + [VERDICT_LEGEND])]
     if details:
         rows = [row[:6] + [md_code(c) for c in row[6:9]] + row[9:] for row in detail_rows(problem_details(r.results))]
         parts.append("### Per-problem detail\n\n" + md_table(DETAIL_HEADERS, rows, text_columns=len(DETAIL_HEADERS)))
@@ -304,13 +238,14 @@ def _csv(r: RunReport, details: bool) -> str:
         rows = [d | {f"failure_{k}": v for k, v in (d["failure"] or {}).items()} for d in problem_details(r.results)]
         return csv_text(DETAIL_CSV, [[row.get(h) for h in DETAIL_CSV] for row in rows])
     ks = range(1, max_k(list(r.buckets.values())) + 1)
-    fields = [{"difficulty": name} | csv_metric_fields(b, r.intervals[name], ks) for name, b in r.buckets.items()]
+    settings = r.settings.columns()
+    fields = [{"difficulty": name} | csv_metric_fields(b, r.intervals[name], ks) | settings for name, b in r.buckets.items()]
     return csv_text(list(fields[0]), [list(f.values()) for f in fields])
 
 
 def report_json(r: RunReport, details: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "run": r.label, "path": r.path, "unit": "fraction", "settings": r.settings,
+        "run": r.label, "path": r.path, "unit": "fraction", "settings": r.settings.to_json(),
         "buckets": {name: b.to_json() | {"ci": {k: list(v) for k, v in r.intervals[name].items()}} for name, b in r.buckets.items()},
         "bootstrap": {"method": "percentile", "level": r.level, "n_boot": r.n_boot, "seed": r.seed, "overall": "stratified by difficulty"},
         "valid_only": None, "warnings": r.warnings,

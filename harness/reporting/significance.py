@@ -118,7 +118,7 @@ def compare_scores(
     strata = [a.difficulty for a, _ in pairs]
     strict, test_pass = paired_bootstrap(diffs, strata, n_boot=n_boot, seed=(seed, zlib.crc32(bucket.encode())), level=level)
     mcnemar = None
-    if all(a.samples == 1 and o.samples == 1 for a, o in pairs):
+    if all(a.samples <= 1 and o.samples <= 1 for a, o in pairs):  # 0: a missing problem, unsolved
         b = sum(a.correct == 1 and o.correct == 0 for a, o in pairs)
         c = sum(a.correct == 0 and o.correct == 1 for a, o in pairs)
         mcnemar = McNemar(b, c, mcnemar_exact(b, c))

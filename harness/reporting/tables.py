@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from typing import Any, Sequence
 
 DETAIL_LIMIT = 200  # characters kept of a test's input, expected and actual output
@@ -23,6 +24,14 @@ def fmt_ci(x: float | None, ci: Interval | None) -> str | None:
     return fmt_pct(x) if ci is None else f"{100 * x:.2f} [{100 * ci[0]:.2f}, {100 * ci[1]:.2f}]"
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#$&!{}])")
+
+
+def md_text(text: str) -> str:
+    """User text (a template, a model path, a label) as literal Markdown: one line, punctuation escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
 def md_cell(cell: str | None) -> str:
     return "–" if cell is None else cell.replace("|", "\\|")
 
@@ -36,11 +45,31 @@ def md_table(headers: Sequence[str], rows: Sequence[Sequence[str | None]], *, te
 
 
 _TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-        "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+        "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+        "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}"}
+
+
+# pdflatex reads only ASCII without extra packages: the few non-ASCII characters our own
+# notes use get macros; anything else is spelled out (accents dropped, else U+XXXX).
+_TEX_UNICODE = {"Δ": r"$\Delta$", "−": "-", "·": r"$\cdot$", "≥": r"$\geq$", "≤": r"$\leq$", "±": r"$\pm$",
+                "×": r"$\times$", "…": r"\ldots{}", "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''",
+                "°": r"$^\circ$", "\u00a0": "~"}
+
+
+def _tex_char(ch: str) -> str:
+    if ch in _TEX:
+        return _TEX[ch]
+    if ch.isascii():
+        return ch if ch.isprintable() else " "
+    if ch in _TEX_UNICODE:
+        return _TEX_UNICODE[ch]
+    plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+    return "".join(_TEX.get(c, c) for c in plain if c.isprintable()) or f"[U+{ord(ch):04X}]"
 
 
 def tex_escape(text: str) -> str:
-    return "".join(_TEX.get(ch, ch) for ch in text)
+    """Text for pdflatex: special characters escaped, ASCII only, one line."""
+    return "".join(_tex_char(ch) for ch in " ".join(text.split()))
 
 
 def tex_table(headers: Sequence[str], rows: Sequence[Sequence[str | None]], rule_before: Sequence[int] = (), text_columns: int = 1) -> list[str]:

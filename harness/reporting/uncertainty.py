@@ -16,7 +16,7 @@ from __future__ import annotations
 import zlib
 from typing import TYPE_CHECKING, Hashable, Iterator, Mapping, Sequence
 
-from harness.reporting.metrics import ProblemScore, pass_at_k
+from harness.reporting.metrics import ProblemScore
 
 if TYPE_CHECKING:
     import numpy as np
@@ -105,7 +105,7 @@ def metric_columns(scores: Sequence[ProblemScore], max_k: int) -> dict[str, list
         "apps_test_pass_rate": [s.apps_test_pass for s in scores],
     }
     for k in range(1, max_k + 1):
-        columns[f"pass@{k}"] = [pass_at_k(s.samples, s.correct, k) for s in scores]
+        columns[f"pass@{k}"] = [s.pass_at(k) for s in scores]
     return columns
 
 
@@ -120,7 +120,7 @@ def score_intervals(
     """CI of every metric of one bucket; {} when the bucket has no problems."""
     if not scores:
         return {}
-    columns = metric_columns(scores, min(s.samples for s in scores))
+    columns = metric_columns(scores, min((s.samples for s in scores if s.samples), default=0))
     strata = [s.difficulty for s in scores] if stratify else None
     rows = list(zip(*columns.values()))
     bounds = percentile_interval(bootstrap_means(rows, strata, n_boot=n_boot, seed=seed), level)

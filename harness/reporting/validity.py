@@ -8,7 +8,8 @@ A problem is invalid, for the first of these reasons that applies:
                                program verdicts differ (the problem's tests depend on comparison quirks).
 Reference solutions that ended in a harness error are ignored by the last two rules.
 Every other problem with a judged reference solution is valid. When a mask filters a
-run, problems the mask does not know are excluded as ``not_in_mask``.
+run, problems the mask does not know are excluded as ``not_in_mask``. The mask carries
+the fingerprint of the problems it was made on; it filters only runs on the same ones.
 """
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from typing import Any, Mapping, Sequence
 from sandbox.records import Verdict
 
 from harness.records import SampleResult
-from harness.storage import VALIDITY_FILE, RunFolderError, read_json, write_json_atomic
+from harness.errors import ConfigError, RunFolderError
+from harness.storage import VALIDITY_FILE, read_json, write_json_atomic
 
-FORMAT = "apps-eval-validity/1"
+FORMAT = "apps-eval-validity/2"  # /2: with the dataset fingerprint
 SKIPPED = "skipped"
 HARNESS_ERROR = "harness_error"
 ALL_FAIL = "all_references_fail"
@@ -41,6 +43,7 @@ class Invalid:
 class ValidityMask:
     valid: frozenset[str]
     invalid: Mapping[str, Invalid] = field(default_factory=dict)
+    dataset_fingerprint: str = ""  # of the problems the reference solutions were judged on
 
     def is_valid(self, problem_id: str) -> bool:
         return problem_id in self.valid
@@ -57,6 +60,7 @@ class ValidityMask:
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
+            "dataset_fingerprint": self.dataset_fingerprint,
             "valid": sorted(self.valid),
             "invalid": {pid: {"reason": i.reason, "detail": i.detail} for pid, i in sorted(self.invalid.items())},
             "counts": {"valid": len(self.valid), "invalid": len(self.invalid), **self.reason_counts()},
@@ -66,7 +70,11 @@ class ValidityMask:
     def from_json(cls, obj: Any) -> "ValidityMask":
         """Raises ValueError naming what is wrong."""
         if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-            raise ValueError(f"not a validity mask (expected \"format\": \"{FORMAT}\")")
+            raise ValueError(f"not a validity mask of this version (expected \"format\": \"{FORMAT}\"; "
+                             "make it again with evaluate --solutions)")
+        fingerprint = obj.get("dataset_fingerprint")
+        if not isinstance(fingerprint, str) or not fingerprint:
+            raise ValueError("\"dataset_fingerprint\" must be a non-empty string")
         valid, invalid = obj.get("valid"), obj.get("invalid")
         if not isinstance(valid, list) or not isinstance(invalid, dict):
             raise ValueError("\"valid\" must be a list and \"invalid\" an object")
@@ -78,7 +86,15 @@ class ValidityMask:
         overlap = set(map(str, valid)) & entries.keys()
         if overlap:
             raise ValueError(f"problem {min(overlap)} is listed both valid and invalid")
-        return cls(frozenset(map(str, valid)), entries)
+        return cls(frozenset(map(str, valid)), entries, fingerprint)
+
+    def check_dataset(self, fingerprint: str, run: str) -> None:
+        """Raises ConfigError unless the run was made on the problems this mask was made on."""
+        if fingerprint != self.dataset_fingerprint:
+            raise ConfigError(
+                f"{run}: the validity mask was made on other problems (dataset fingerprint {self.dataset_fingerprint[:12]}, "
+                f"the run's {fingerprint[:12]}); make the mask with evaluate --solutions and the run's --dataset and filters"
+            )
 
 
 def _judge_problem(rows: Sequence[SampleResult]) -> Invalid | None:
@@ -95,7 +111,7 @@ def _judge_problem(rows: Sequence[SampleResult]) -> Invalid | None:
     return None
 
 
-def validity_from_results(results: Sequence[SampleResult], skipped: Mapping[str, str]) -> ValidityMask:
+def validity_from_results(results: Sequence[SampleResult], skipped: Mapping[str, str], dataset_fingerprint: str) -> ValidityMask:
     """The mask of a run of the dataset's own reference solutions; skipped maps problem_id -> reason."""
     grouped: dict[str, list[SampleResult]] = defaultdict(list)
     for result in results:
@@ -110,7 +126,7 @@ def validity_from_results(results: Sequence[SampleResult], skipped: Mapping[str,
             valid.add(pid)
         else:
             invalid[pid] = verdict
-    return ValidityMask(frozenset(valid), dict(sorted(invalid.items())))
+    return ValidityMask(frozenset(valid), dict(sorted(invalid.items())), dataset_fingerprint)
 
 
 def write_validity(path: Path, mask: ValidityMask) -> None:
@@ -138,16 +154,19 @@ def load_mask(spec: str | Path) -> ValidityMask:
     return read_validity(path)
 
 
-def apply_mask(results: Sequence[SampleResult], mask: ValidityMask | None) -> tuple[list[SampleResult], dict[str, Invalid]]:
-    """The results of valid problems, and the run's excluded problems with their reasons."""
+def apply_mask(results: Sequence[SampleResult], mask: ValidityMask | None,
+               missing: Mapping[str, str] | None = None) -> tuple[list[SampleResult], dict[str, str], dict[str, Invalid]]:
+    """The results and missing problems (id -> difficulty) of valid problems, and the excluded ones with their reasons."""
+    missing = dict(missing or {})
     if mask is None:
-        return list(results), {}
+        return list(results), missing, {}
     excluded = {}
-    for pid in sorted({r.problem_id for r in results}):
+    for pid in sorted({r.problem_id for r in results} | missing.keys()):
         why = mask.why_excluded(pid)
         if why is not None:
             excluded[pid] = why
-    return [r for r in results if r.problem_id not in excluded], excluded
+    kept_missing = {pid: d for pid, d in missing.items() if pid not in excluded}
+    return [r for r in results if r.problem_id not in excluded], kept_missing, excluded
 
 
 def exclusion_note(excluded: Mapping[str, Invalid]) -> str:
