@@ -2,7 +2,8 @@
 
 Input, stdout, stderr and the result record live in memfds, so the test process never
 blocks on a pipe and nothing it writes is buffered here beyond a capped read. The
-wall-clock limit is enforced from here, outside the candidate; RLIMIT_CPU backs it. When
+time limits are enforced from here, outside the candidate: the CPU time of the test's whole
+process tree, and a larger wall-clock limit; RLIMIT_CPU per process backs them. When
 the program's tests here are done (or its process died), every other process in the namespace
 is killed and reaped, and the scratch directory (and anything else written to /tmp or
 /dev/shm) is removed.
