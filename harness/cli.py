@@ -16,7 +16,7 @@ from data.problem import ProblemFormatError
 from sandbox.records import Limits, SandboxMode
 from sandbox import SandboxUnavailable
 
-from harness.config import DEFAULT_STOP, DataConfig, ExecutionConfig, GenerationConfig
+from harness.config import DEFAULT_STOP, ClusterConfig, DataConfig, ExecutionConfig, GenerationConfig
 from harness.errors import ConfigError, InputError
 
 log = logging.getLogger("apps-eval")
@@ -87,6 +87,21 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
                         " whatever isolation this machine allows (recorded in config.json and every report)")
     g.add_argument("--memory-mb", metavar="MIB", type=_positive_int, default=2048, help="address-space limit per program, MiB")
     g.add_argument("--max-output-kb", metavar="KIB", type=_positive_int, default=4096, help="stdout cap per test, KiB")
+    _add_cluster_options(p, judging=True)
+
+
+def _add_cluster_options(p: argparse.ArgumentParser, judging: bool) -> None:
+    g = p.add_argument_group("cluster")
+    g.add_argument("--executor", default="local", choices=["local", "ray"],
+                   help="local: this machine's sandbox workers; ray: one sandbox per node of a Ray cluster"
+                   + (" (and with `run`, one model replica per GPU)" if judging else " (one model replica per GPU)"))
+    g.add_argument("--ray-address", metavar="HOST:PORT", default=None,
+                   help="the Ray cluster to join (default: start a local one on 127.0.0.1)")
+    if judging:
+        g.add_argument("--ray-workers", metavar="N", type=_positive_int, default=None,
+                       help="sandbox workers per node (default: the node's CPUs)")
+    g.add_argument("--ray-gen-cpus", metavar="N", type=_positive_int, default=None,
+                   help="CPU models: one replica per node with N CPUs, using them (default: one replica per GPU)")
 
 
 def _add_generation_options(p: argparse.ArgumentParser) -> None:
@@ -199,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "generate", "only generation: writes generations.jsonl into --out")
     _add_data_options(p), _add_generation_options(p), _add_out(p)
+    _add_cluster_options(p, judging=False)
 
     p = _command(sub, "evaluate", "judge programs from --generations, --run or the reference --solutions")
     src = p.add_mutually_exclusive_group(required=True)
@@ -239,7 +255,12 @@ def execution_config(args: argparse.Namespace) -> ExecutionConfig:
                         wall_timeout_s=args.wall_timeout)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    return ExecutionConfig(limits=limits, workers=workers, sandbox=SandboxMode(args.sandbox))
+    return ExecutionConfig(limits=limits, workers=workers, sandbox=SandboxMode(args.sandbox), cluster=cluster_config(args))
+
+
+def cluster_config(args: argparse.Namespace) -> ClusterConfig:
+    return ClusterConfig(executor=args.executor, address=args.ray_address,
+                         workers_per_node=getattr(args, "ray_workers", None), gen_cpus=args.ray_gen_cpus)
 
 
 def generation_config(args: argparse.Namespace) -> GenerationConfig:
@@ -358,7 +379,7 @@ def execute(args: argparse.Namespace, loaded: object = None, command_line: Seque
     if args.command == "generate":
         gen = generation_config(args)
         out = args.out or default_out("generate", data_cfg, gen)
-        count = pipeline.generate(data_cfg, gen, out, loaded, command_line=command_line)
+        count = pipeline.generate(data_cfg, gen, out, loaded, command_line=command_line, cluster=cluster_config(args))
         log.info("%d programs in %s", count, out / "generations.jsonl")
         return out
     execution = execution_config(args)

@@ -20,11 +20,35 @@ class DataConfig:
     skip_bad_rows: bool = False  # rows that cannot become a problem are listed as skipped, not fatal
 
 
+EXECUTORS = ("local", "ray")
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterConfig:
+    """Where programs run (and, for `run`/`generate`, where models run): this machine or a Ray cluster."""
+
+    executor: str = "local"  # local | ray
+    address: str | None = None  # a Ray cluster's address; None: start a local Ray instance (127.0.0.1)
+    workers_per_node: int | None = None  # sandbox workers of each node's actor; None: the node's CPUs
+    gen_cpus: int | None = None  # one CPU model replica per node with this many CPUs; None: one per GPU
+
+    def __post_init__(self) -> None:
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"--executor must be one of {', '.join(EXECUTORS)}, got {self.executor!r}")
+        if self.executor != "ray" and (self.address or self.gen_cpus or self.workers_per_node):
+            raise ConfigError("--ray-address, --ray-workers and --ray-gen-cpus need --executor ray")
+
+    @property
+    def ray(self) -> bool:
+        return self.executor == "ray"
+
+
 @dataclass(frozen=True, slots=True)
 class ExecutionConfig:
     limits: Limits = field(default_factory=Limits)
     workers: int = 1
     sandbox: SandboxMode = SandboxMode.FULL  # WEAK: judge with whatever isolation this machine allows
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
 
 
 @dataclass(frozen=True, slots=True)

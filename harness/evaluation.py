@@ -7,10 +7,11 @@ from concurrent.futures import Future
 from typing import Callable, Iterable, Mapping
 
 from data.problem import Problem
-from sandbox import ExecutionRequest, Executor, ProgramRun, TestRun, RunStatus
+from sandbox import ExecutionRequest, ProgramRun, TestRun, RunStatus
 from sandbox.judge import TestJudge, apps_rerun, program_verdict
 from sandbox.records import Judgement, TestVerdict, Verdict
 
+from harness.execution import ExecutorBackend
 from harness.records import Candidate, FailureDetail, SampleResult
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class Evaluation:
 
     def __init__(
         self,
-        executor: Executor,
+        executor: ExecutorBackend,
         problems: Mapping[str, Problem],
         on_result: Callable[[SampleResult], None],
     ) -> None:

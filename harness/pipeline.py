@@ -13,11 +13,13 @@ from tqdm import tqdm
 
 from data import Dataset, load_dataset, problem_order
 from data.problem import Problem
-from sandbox import Executor, Verdict
+from sandbox import Verdict
 
-from harness.config import DataConfig, ExecutionConfig, GenerationConfig
+from harness.config import ClusterConfig, DataConfig, ExecutionConfig, GenerationConfig
 from harness.errors import ConfigError, RunFolderError
 from harness.evaluation import Evaluation
+from harness.execution import ExecutorBackend, LazyBackend, open_backend
+from harness.execution.records import ExecutorRecord
 from harness.program_files import read_programs_file
 from harness.reporting.metrics import summarize
 from harness.records import Candidate, RunSummary, SampleResult
@@ -142,8 +144,7 @@ def _judge(folder: OpenRunFolder, dataset: Dataset, execution: ExecutionConfig, 
     writer = _ResultWriter(out, total, len(done))
     workers = max(1, min(execution.workers, total - len(done)))  # an idle worker is only a cost
     try:
-        with Executor(execution.limits, workers, execution.sandbox) as executor:
-            folder.set_isolation(IsolationRecord.from_sandbox(executor.isolation), executor.sandbox)
+        with LazyBackend(lambda: open_backend(execution, workers), lambda b: _record_backend(folder, b)) as executor:
             evaluation = Evaluation(executor, dataset.by_id(), writer)
             try:
                 for batch in batches:
@@ -154,6 +155,12 @@ def _judge(folder: OpenRunFolder, dataset: Dataset, execution: ExecutionConfig, 
                 raise
     finally:
         writer.close()
+
+
+def _record_backend(folder: OpenRunFolder, backend: ExecutorBackend) -> None:
+    """The record learns the isolation (and, on a cluster, which nodes ran): when the backend is up, and at its close."""
+    folder.set_isolation(IsolationRecord.from_sandbox(backend.isolation), backend.sandbox)
+    folder.set_executor(backend.record() if hasattr(backend, "record") else ExecutorRecord("local"))
 
 
 def _finish(folder: OpenRunFolder, dataset: Dataset, keys: set[tuple[str, int]], truncated: int = 0,
@@ -207,14 +214,12 @@ def _write_validity(out: Path, dataset: Dataset) -> None:
 
 
 def _generate_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: GenerationConfig,
-                      preloaded: "LoadedModel | None" = None) -> Iterator[list[Candidate]]:
+                      preloaded: "LoadedModel | None" = None, cluster: ClusterConfig | None = None
+                      ) -> Iterator[list[Candidate]]:
     """Generate what generations.jsonl lacks, appending each batch as it finishes.
 
     Yields every candidate of the run: first those already on file, then new batches.
     """
-    from harness.generation.generator import Generator
-    from harness.generation.model_loading import load_model
-
     path = folder.path / GENERATIONS_FILE
     existing = read_candidates(path, repair=True) if path.exists() else []
     wanted = {(p.problem_id, i) for p in problems for i in range(gen.n_samples)}
@@ -224,13 +229,30 @@ def _generate_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: G
     done = {(c.problem_id, c.sample_index) for c in existing}
     if done >= wanted:
         return
-    loaded = preloaded or load_model(gen)
-    folder.set_model(ModelRecord.from_resolved(loaded.resolved))
     with JsonlAppender(path) as appender:
-        for batch in Generator(loaded, gen).generate(problems, done):
+        for batch in _new_batches(folder, problems, gen, done, preloaded, cluster):
             for cand in batch:
                 appender.append(cand.to_json())
             yield batch
+
+
+def _new_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: GenerationConfig, done: set,
+                 preloaded: "LoadedModel | None", cluster: ClusterConfig | None) -> Iterator[list[Candidate]]:
+    """The batches not in `done`: from one local model, or from model replicas on a Ray cluster."""
+    def record_model(resolved: dict) -> None:
+        folder.set_model(ModelRecord.from_resolved(resolved))
+
+    if cluster is not None and cluster.ray and preloaded is None:
+        from harness.execution.ray_generation import generate_on_ray
+
+        yield from generate_on_ray(gen, problems, done, cluster, record_model)
+        return
+    from harness.generation.generator import Generator
+    from harness.generation.model_loading import load_model
+
+    loaded = preloaded or load_model(gen)
+    record_model(loaded.resolved)
+    yield from Generator(loaded, gen).generate(problems, done)
 
 
 def _open_generation_run(command: Command, data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig | None,
@@ -241,11 +263,12 @@ def _open_generation_run(command: Command, data_cfg: DataConfig, gen: Generation
 
 
 def generate(data_cfg: DataConfig, gen: GenerationConfig, out: Path, loaded: "LoadedModel | None" = None,
-             *, command_line: Sequence[str] = ()) -> int:
-    """`loaded`: a model the caller already loaded (the Python API), instead of loading gen.model."""
+             *, command_line: Sequence[str] = (), cluster: ClusterConfig | None = None) -> int:
+    """`loaded`: a model the caller already loaded (the Python API), instead of loading gen.model.
+    `cluster`: with executor ray, model replicas on a Ray cluster generate (data-parallel)."""
     dataset, folder = _open_generation_run(Command.GENERATE, data_cfg, gen, None, out, command_line)
     with folder:
-        count = sum(len(batch) for batch in _generate_batches(folder, dataset.problems, gen, loaded))
+        count = sum(len(batch) for batch in _generate_batches(folder, dataset.problems, gen, loaded, cluster))
         folder.finish()
     return count
 
@@ -260,7 +283,7 @@ def run(data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig,
     seen: list[Candidate] = []
 
     def batches() -> Iterator[list[Candidate]]:
-        for batch in _generate_batches(folder, dataset.problems, gen, loaded):
+        for batch in _generate_batches(folder, dataset.problems, gen, loaded, execution.cluster):
             seen.extend(batch)
             yield batch
 

@@ -16,6 +16,7 @@ from typing import Any
 from sandbox.records import SandboxSummary
 
 from harness.config import ExecutionConfig
+from harness.execution.records import ExecutorRecord
 from harness.errors import ConfigError, RunFolderBusy, RunFolderError
 from harness.run_record import IsolationRecord, ModelRecord, RunRecord
 from harness.storage import CONFIG_FILE, GENERATIONS_FILE, RESULTS_FILE, read_json, read_record, write_json_atomic
@@ -95,6 +96,9 @@ class OpenRunFolder:
 
     def set_isolation(self, isolation: IsolationRecord, sandbox: SandboxSummary | None = None) -> None:
         self._save(self.record.with_isolation(isolation, sandbox))
+
+    def set_executor(self, executor: ExecutorRecord) -> None:
+        self._save(self.record.with_executor(executor))
 
     def set_execution(self, execution: ExecutionConfig) -> None:
         """New limits (judging the programs of a `generate` folder, or re-judging them)."""

@@ -21,6 +21,7 @@ from data import Dataset
 from sandbox.records import Limits, SandboxMode, SandboxSummary
 
 from harness.config import DataConfig, ExecutionConfig, GenerationConfig
+from harness.execution.records import ExecutorRecord
 from harness.record_codec import RecordError, decode, encode
 
 SCHEMA = "apps-eval-run/1"
@@ -171,10 +172,11 @@ class ExecutionRecord:
     limits: LimitsRecord
     workers: int  # as asked for; IsolationRecord.workers says how many ran
     sandbox: SandboxMode = SandboxMode.FULL  # as asked for (--sandbox); RunRecord.sandbox says what held
+    executor: str = "local"  # as asked for (--executor); RunRecord.executor says which nodes ran
 
     @classmethod
     def of(cls, cfg: ExecutionConfig) -> "ExecutionRecord":
-        return cls(LimitsRecord.of(cfg.limits), cfg.workers, cfg.sandbox)
+        return cls(LimitsRecord.of(cfg.limits), cfg.workers, cfg.sandbox, cfg.cluster.executor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +282,7 @@ class RunRecord:
     comparators: Comparators | None = None
     isolation: IsolationRecord | None = None
     sandbox: SandboxSummary | None = None  # the sandbox's own short account: mode, complete, what was missing
+    executor: ExecutorRecord | None = None  # the backend that judged: local, or ray with each node and its isolation
     versions: dict[str, str] = field(default_factory=installed_versions)
     command_line: tuple[str, ...] = ()  # the CLI's arguments (empty when called through the API)
     timings: Timings = field(default_factory=lambda: Timings(started_at=utc_now()))
@@ -302,6 +305,9 @@ class RunRecord:
 
     def with_isolation(self, isolation: IsolationRecord, sandbox: SandboxSummary | None = None) -> "RunRecord":
         return replace(self, isolation=isolation, sandbox=sandbox)
+
+    def with_executor(self, executor: ExecutorRecord) -> "RunRecord":
+        return replace(self, executor=executor)
 
     def finished(self) -> "RunRecord":
         return replace(self, timings=replace(self.timings, finished_at=utc_now()))

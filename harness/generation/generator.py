@@ -80,11 +80,17 @@ class Generator:
         per_batch = max(1, self.cfg.batch_size // self.cfg.num_beams)
         return [units[i:i + per_batch] for i in range(0, len(units), per_batch)]
 
-    def generate(self, problems: Sequence[Problem], done: set[tuple[str, int]] = frozenset()) -> Iterator[list[Candidate]]:
-        """Yield the Candidates of each finished batch, skipping the (problem_id, sample_index) pairs in done."""
+    def generate(
+        self, problems: Sequence[Problem], done: set[tuple[str, int]] = frozenset(), shard: tuple[int, int] = (0, 1)
+    ) -> Iterator[list[Candidate]]:
+        """Yield the Candidates of each finished batch, skipping the (problem_id, sample_index) pairs in done.
+
+        shard (rank, count): only the plan's batches rank, rank + count, ... (data-parallel replicas:
+        every batch is the one a single process runs, so the programs are the same)."""
         from tqdm.auto import tqdm
 
-        batches = [[u for u in batch if _missing(u, done)] for batch in self.plan(problems)]
+        rank, count = shard
+        batches = [[u for u in batch if _missing(u, done)] for batch in self.plan(problems)[rank::count]]
         total = sum(len([s for s in u.samples if (u.problem_id, s) not in done]) for b in batches for u in b)
         new_tokens, started = 0, time.perf_counter()
         with tqdm(total=total, unit="sample", desc="generating", disable=self._bar_disabled()) as bar:
