@@ -11,8 +11,12 @@ class RunFolderError(InputError):
     """A run folder that cannot be read, resumed or written; the message names the file."""
 
 
+class ProgramsFileError(InputError):
+    """A programs file (evaluate --generations) that cannot be read; the message names the file and line."""
+
+
 class RunFolderBusy(RunFolderError):
     """Another command is writing to the run folder; the message names it (pid, command line)."""
 
 
-__all__ = ["ConfigError", "DataError", "InputError", "RunFolderBusy", "RunFolderError"]
+__all__ = ["ConfigError", "DataError", "InputError", "ProgramsFileError", "RunFolderBusy", "RunFolderError"]

@@ -23,7 +23,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 from harness.generation.extract import extract_program
 from harness.records import Candidate
-from harness.storage import RunFolderError, candidates_from_rows
+from harness.errors import ProgramsFileError
+from harness.storage import candidates_from_rows
 
 
 class ProgramsFormat(str, enum.Enum):
@@ -44,10 +45,6 @@ FORMATS = (
     'the APPS repository\'s {"<index>": [code, ...]}; bigcode-evaluation-harness\'s [[code, ...], ...]; '
     'EvalPlus-style JSONL {"task_id", "solution" or "completion"}'
 )
-
-
-class ProgramsFileError(RunFolderError):
-    """A programs file that cannot be read; the message names the file (and line)."""
 
 
 @dataclass(frozen=True, slots=True)
