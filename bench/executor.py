@@ -1,6 +1,7 @@
 """Benchmark: the isolated executor against the pure cost of running the same programs.
 
     .venv/bin/python bench/executor.py [--workers 2] [--problems PATH] [--max-solutions 10]
+    .venv/bin/python bench/executor.py --executor ray   # the Ray backend against the local executor
 
 Runs the first N reference solutions of every problem in ../shared/apps-real/problems.jsonl
 through sandbox.Executor, then measures the "pure execution limit": the same programs run
@@ -61,6 +62,45 @@ def run_executor(programs, workers: int, timeout_s: float) -> dict:
     statuses = collections.Counter(r.status.value for run in runs for r in run.runs)
     return {"startup": started - t0, "wall": done - started, "cpu": cpu, "statuses": dict(statuses),
             "wrapped": sum(run.wrapped for run in runs)}
+
+
+def run_ray(programs, workers: int, timeout_s: float) -> dict:
+    """The same programs through the Ray backend: a local Ray instance on 127.0.0.1 with `workers`
+    CPUs, one sandbox actor with `workers` workers. Cluster and actor start are not counted."""
+    sys.path.insert(0, str(REPO))
+    from harness.execution.ray_backend import RayExecutor
+    from sandbox import ExecutionRequest, Limits, TestKind
+
+    t0 = time.perf_counter()
+    with RayExecutor(Limits(timeout_s=timeout_s), workers=workers) as ex:
+        started, cpu0 = time.perf_counter(), time.process_time()
+        futures = [ex.submit(ExecutionRequest(p, TestKind(kind), tuple(inputs), fn))
+                   for _, _, p, kind, inputs, fn in programs]
+        runs = [f.result() for f in futures]
+        done, driver_cpu = time.perf_counter(), time.process_time() - cpu0
+    statuses = collections.Counter(r.status.value for run in runs for r in run.runs)
+    return {"startup": started - t0, "wall": done - started, "driver_cpu": driver_cpu, "statuses": dict(statuses)}
+
+
+def compare_ray(programs, args) -> int:
+    locals_, rays = [], []
+    for _ in range(args.rounds):
+        locals_.append(run_executor(programs, args.workers, args.timeout))
+        rays.append(run_ray(programs, args.workers, args.timeout))
+    local, ray = min(locals_, key=lambda r: r["wall"]), min(rays, key=lambda r: r["wall"])
+    n = len(programs)
+    local_rounds = ", ".join(f"{r['wall']:.2f}" for r in locals_)
+    ray_rounds = ", ".join(f"{r['wall']:.2f}" for r in rays)
+    print(f"{n} programs, {args.workers} workers (local: one executor; ray: one actor on a local instance)")
+    print(f"local executor wall    {local['wall']:8.3f} s   (rounds: {local_rounds})")
+    print(f"ray backend wall       {ray['wall']:8.3f} s   (rounds: {ray_rounds};"
+          f" cluster + actor start {ray['startup']:.1f} s, not counted)")
+    print(f"ratio ray / local      {ray['wall'] / local['wall']:8.2f}   (target <= 1.3)")
+    print(f"overhead per program   {1000 * (ray['wall'] - local['wall']) / n * args.workers:8.2f} ms of a worker slot")
+    print(f"driver CPU per program {1000 * ray['driver_cpu'] / n:8.2f} ms   (submit, Ray task dispatch, pickling, result fetch)")
+    same = local["statuses"] == ray["statuses"]
+    print(f"statuses equal: {same}; local {local['statuses']}; ray {ray['statuses']}")
+    return 0
 
 
 def _worker_cpu(ex) -> float:
@@ -165,9 +205,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-solutions", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=4.0)
     parser.add_argument("--rounds", type=int, default=1, help="repeat and keep the best figures (noisy machines)")
+    parser.add_argument("--executor", choices=["local", "ray"], default="local",
+                        help="ray: compare the Ray backend (a local instance) with the local executor")
     parser.add_argument("--pure-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     programs = load_programs(args.problems, args.max_solutions)
+    if args.executor == "ray":
+        return compare_ray(programs, args)
     if args.pure_only:
         pure, outcomes = pure_limit(programs, args.timeout)
         print(json.dumps({"pure_s": pure, "outcomes": outcomes}))

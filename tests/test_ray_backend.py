@@ -29,6 +29,7 @@ from harness.config import ClusterConfig, DataConfig, ExecutionConfig, Generatio
 from harness.storage import read_json, read_results  # noqa: E402
 from sandbox import ExecutionRequest, Limits, RunStatus, Verdict  # noqa: E402
 from sandbox.records import TestKind as Kind  # noqa: E402 - not collected as a test class
+from test_pipeline import _alive  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SLOW_ECHO = "import time\ntime.sleep(0.2)\nprint(input())\n"
@@ -71,17 +72,20 @@ def _gone(pids, within_s: float = 30.0) -> list[int]:
     """The pids still alive (not zombies) after waiting up to within_s."""
     deadline = time.monotonic() + within_s
     while True:
-        alive = []
-        for pid in pids:
-            try:
-                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            except OSError:
-                continue
-            if state != "Z":
-                alive.append(pid)
+        alive = sorted(_alive(set(pids)))
         if not alive or time.monotonic() > deadline:
             return alive
         time.sleep(0.2)
+
+
+def _wait_for_rows(out: Path, count: int, within_s: float = 300.0) -> None:
+    """Until results.jsonl has `count` lines (or the time is up)."""
+    deadline = time.monotonic() + within_s
+    path = out / "results.jsonl"
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().count("\n") >= count:
+            return
+        time.sleep(0.05)
 
 
 def _echo_programs(path: Path, problem_ids: list[str], samples: int) -> None:
@@ -167,17 +171,12 @@ def test_node_killed_mid_run_loses_nothing_duplicates_nothing_leaves_no_sandbox(
     victim = next(iter(cluster.worker_nodes))
     killed = threading.Event()
 
-    def kill_node_when_half_done():
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            path = out / "results.jsonl"
-            if path.exists() and path.read_text().count("\n") >= 15:
-                cluster.remove_node(victim, allow_graceful=False)
-                killed.set()
-                return
-            time.sleep(0.05)
+    def kill_node_when_a_third_is_done():
+        _wait_for_rows(out, 15)
+        cluster.remove_node(victim, allow_graceful=False)
+        killed.set()
 
-    thread = threading.Thread(target=kill_node_when_half_done, daemon=True)
+    thread = threading.Thread(target=kill_node_when_a_third_is_done, daemon=True)
     thread.start()
     pipeline.evaluate(DataConfig(spec=str(dataset)), _execution(cluster), pipeline.ProgramSource(generations=programs), out)
     thread.join()
@@ -199,12 +198,7 @@ def test_ray_run_resumes_after_the_driver_is_killed(cluster, tmp_path):
     command = [sys.executable, str(REPO / "run_eval.py"), "evaluate", "--dataset", str(dataset), "--generations",
                str(programs), "--executor", "ray", "--ray-address", cluster.address, "--ray-workers", "1", "--out", str(out)]
     first = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        path = out / "results.jsonl"
-        if path.exists() and path.read_text().count("\n") >= 8:
-            break
-        time.sleep(0.05)
+    _wait_for_rows(out, 8, within_s=240)
     first.send_signal(signal.SIGKILL)
     first.wait()
     before = len(_rows(out))
