@@ -131,8 +131,9 @@ class TestProcess:
                 wire.write_all(fd, data)
                 os.lseek(fd, 0, os.SEEK_SET)
         # A fresh process has no children and no CPU time of earlier tests: its own clock is
-        # the whole tree's. A reused one may have left processes running: count them all.
-        cpu0 = self._cpu() if fresh else self.tree_cpu()
+        # the whole tree's. So is a reused one's when no pid was handed out after its own (it
+        # never made a thread or process); else count every process its earlier tests left.
+        cpu0 = self._cpu() if fresh or not self._spawned() else self.tree_cpu()
         start = time.monotonic()
         try:
             os.write(self.go_w, LAST if last else GO)
@@ -155,6 +156,16 @@ class TestProcess:
             except BlockingIOError:  # still setting up (hung): not the candidate's doing
                 self._isolated = False
         return self._isolated
+
+    def _spawned(self) -> bool:
+        """Has the test process (or anyone in our pid namespace) made a thread or process since it started?"""
+        if not self.pid_namespace:
+            return True
+        try:
+            with open("/proc/sys/kernel/ns_last_pid", "rb") as f:
+                return int(f.read()) != self.pid
+        except (OSError, ValueError):
+            return True
 
     def tree_cpu(self) -> float:
         """CPU seconds of the test process and every process it started (threads included).

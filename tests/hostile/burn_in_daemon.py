@@ -1,13 +1,14 @@
-# Hostile candidate: run only inside the sandbox. A double-forked daemon in its own session
-# (no longer a descendant of the test process) burns CPU; the program itself waits.
+# Hostile candidate: run only inside the sandbox. Double-forked daemons in their own session
+# (no longer descendants of the test process) burn CPU; the program itself waits.
 import os
 import time
 
 if os.fork() == 0:
     os.setsid()
-    if os.fork() == 0:
-        while True:
-            pass
+    for _ in range(3):
+        if os.fork() == 0:
+            while True:
+                pass
     os._exit(0)
 os.wait()
 time.sleep(10 ** 6)
