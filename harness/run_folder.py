@@ -19,7 +19,7 @@ from harness.config import ExecutionConfig
 from harness.execution.records import ExecutorRecord
 from harness.errors import ConfigError, RunFolderBusy, RunFolderError
 from harness.run_record import IsolationRecord, ModelRecord, RunRecord
-from harness.storage import CONFIG_FILE, GENERATIONS_FILE, RESULTS_FILE, read_json, read_record, write_json_atomic
+from harness.storage import CONFIG_FILE, GENERATIONS_FILE, RESULTS_FILE, read_record, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,3 @@ def _stored_record(path: Path, out: Path) -> RunRecord | None:
         if _has_work(out):
             raise
         return None
-
-
-__all__ = ["LOCK_FILE", "OpenRunFolder", "open_run_folder", "read_json", "refusal"]

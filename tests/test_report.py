@@ -14,7 +14,6 @@ CIs (percentile bootstrap): each bucket's extreme resamples have probability >= 
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
 
@@ -24,7 +23,7 @@ from harness.records import FailureDetail, SampleResult
 from harness.reporting.report import build_report, render_report
 from harness.reporting.tables import md_text, one_line
 from harness.reporting.validity import Invalid, ValidityMask
-from pipeline_runs import HOSTILE_TEMPLATE, generated_record, solutions_run, write_run
+from pipeline_runs import HOSTILE_TEMPLATE, solutions_run, write_run
 from harness.storage import CONFIG_FILE, read_record
 from sandbox.records import Verdict
 
@@ -225,3 +224,11 @@ def test_latex_report_compiles_with_pdflatex(run, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert (tmp_path / "report.pdf").stat().st_size > 1000
+
+
+def test_png_legend_carries_the_settings_with_user_text_literal(run):
+    from harness.reporting.plots import settings_legend
+
+    legend = settings_legend(build_report(run))
+    assert "Model: " in legend and "Template: custom: " in legend and "Sandbox: " in legend and "Limits: " in legend
+    assert r"\$5" in legend and "$5" not in legend.replace(r"\$5", "")  # matplotlib would read $...$ as math

@@ -1,6 +1,5 @@
 """config.json as a typed RunRecord: written by the real pipeline, read back strictly, one writer at a time."""
 import json
-import os
 import signal
 import subprocess
 import sys

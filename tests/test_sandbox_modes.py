@@ -2,7 +2,6 @@
 cannot be built, recorded in config.json and shown in the report either way."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
