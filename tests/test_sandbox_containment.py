@@ -21,7 +21,7 @@ from sandbox import ExecutionRequest, Executor, Limits, RunStatus
 AS_ROOT = os.geteuid() == 0
 
 
-WALL_S = 5.0
+WALL_S = 8.0  # far above the CPU limit: a loaded machine must not turn CPU timeouts into wall ones
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_patched_print_and_stdout_cannot_change_captured_output(ex):
 def test_cpu_time_of_the_whole_process_tree_is_the_time_limit(ex, code):
     """The program's own process sleeps in the last three: only its tree's CPU time can end them."""
     run = only(run_stdio(ex, code))
-    assert (run.status, run.detail) == (RunStatus.TIMEOUT, "CPU time above 1 s")
+    assert (run.status, run.detail) == (RunStatus.TIMEOUT, "CPU time above 1 s"), run
     assert run.wall_s < WALL_S
 
 
