@@ -16,7 +16,7 @@ from data.problem import ProblemFormatError
 from sandbox.records import Limits, SandboxMode
 from sandbox import SandboxUnavailable
 
-from harness.config import DEFAULT_STOP, ClusterConfig, DataConfig, ExecutionConfig, GenerationConfig
+from harness.config import ClusterConfig, DataConfig, ExecutionConfig, GenerationConfig
 from harness.errors import ConfigError, InputError
 
 log = logging.getLogger("apps-eval")
@@ -110,7 +110,8 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--revision", default=None, help="hub branch, tag or commit")
     g.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"], help="auto: bfloat16 on a GPU that has it, else float32")
     g.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    g.add_argument("--template", default="apps", help="apps, apps-train, or a template text with {question} {starter_code} {format}")
+    g.add_argument("--template", default="auto", help="auto (default: chat for models with a chat template, else apps), "
+                   "apps, apps-train, chat, a template FILE, or a template text with {question} {starter_code} {format}")
     g.add_argument("--n-samples", metavar="N", type=_positive_int, default=1, help="programs per problem (pass@k up to k=N)")
     g.add_argument("--batch-size", metavar="N", type=_positive_int, default=16, help="sequences per generation batch")
     g.add_argument("--max-new-tokens", metavar="N", type=_positive_int, default=512, help="tokens per program at most")
@@ -118,7 +119,7 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--top-p", type=_finite_float, default=1.0, help="nucleus sampling mass")
     g.add_argument("--num-beams", metavar="N", type=_positive_int, default=1, help="beam search width")
     g.add_argument("--seed", type=int, default=0, help="sampling seed (each problem and sample has its own stream)")
-    g.add_argument("--stop", action="append", default=None, help="stop string (repeatable; default: \\nQUESTION \\nANSWER \\n---)")
+    g.add_argument("--stop", action="append", default=None, help="stop string (repeatable; default: \\nQUESTION \\nANSWER \\n--- for APPS templates, none for chat)")
 
 
 def _add_out(p: argparse.ArgumentParser) -> None:
@@ -277,7 +278,7 @@ def generation_config(args: argparse.Namespace) -> GenerationConfig:
         top_p=args.top_p,
         num_beams=args.num_beams,
         seed=args.seed,
-        stop=tuple(args.stop) if args.stop else DEFAULT_STOP,
+        stop=tuple(args.stop) if args.stop else None,
     )
 
 

@@ -57,7 +57,7 @@ class GenerationConfig:
     revision: str | None = None
     dtype: str = "auto"  # auto | float32 | bfloat16 | float16
     device: str = "auto"  # auto | cpu | cuda | cuda:N
-    template: str = "apps"  # a template name, or a template text with placeholders
+    template: str = "auto"  # auto, apps, apps-train, chat, a template file, or a template text with placeholders
     n_samples: int = 1
     batch_size: int = 16
     max_new_tokens: int = 512
@@ -65,7 +65,7 @@ class GenerationConfig:
     top_p: float = 1.0
     num_beams: int = 1
     seed: int = 0
-    stop: tuple[str, ...] = DEFAULT_STOP
+    stop: tuple[str, ...] | None = None  # None: the template's default (DEFAULT_STOP for APPS templates, none for chat)
 
     def __post_init__(self) -> None:
         checks = [

@@ -4,12 +4,10 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import sys
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from data import Dataset, load_dataset, problem_order
 from data.problem import Problem
@@ -21,11 +19,14 @@ from harness.evaluation import Evaluation
 from harness.execution import ExecutorBackend, LazyBackend, open_backend
 from harness.execution.records import ExecutorRecord
 from harness.program_files import read_programs_file
+from harness.progress import BusyClock, Progress
+from harness.reporting.memorization import reference_similarities
+from harness.timings import StageTimer, log_timings
 from harness.reporting.metrics import summarize
 from harness.records import Candidate, RunSummary, SampleResult
 from harness.run_folder import OpenRunFolder, open_run_folder, refusal
 from harness.run_record import (
-    Command, DatasetRecord, IsolationRecord, ModelRecord, ProgramSource as SourceKind, ProgramsRecord, RunRecord,
+    Command, DatasetRecord, IsolationRecord, ModelRecord, ProgramSource as SourceKind, ProgramsRecord, PromptRecord, RunRecord,
 )
 from harness.storage import (
     CONFIG_FILE,
@@ -42,6 +43,7 @@ from harness.storage import (
 
 if TYPE_CHECKING:
     from harness.generation.model_loading import LoadedModel
+    from harness.generation.prompting import PromptTemplate
 
 log = logging.getLogger(__name__)
 
@@ -122,39 +124,65 @@ def _missing_problems(dataset: Dataset, candidates: Sequence[Candidate], only_gi
 
 
 class _ResultWriter:
-    """Appends results and advances the progress bar; called under the evaluation lock."""
+    """Appends results and advances the judging bar; called under the evaluation lock.
 
-    def __init__(self, out: Path, total: int, initial: int) -> None:
+    The bar appears when the first program arrives; its ETA counts judging time only (clock).
+    """
+
+    def __init__(self, out: Path, total: int, initial: int, clock: BusyClock) -> None:
         self.appender = JsonlAppender(out / RESULTS_FILE)
-        self.bar = tqdm(total=total, initial=initial, unit="prog", desc="judging", dynamic_ncols=True, file=sys.stderr)
+        self.total, self.initial, self.clock = total, initial, clock
+        self.bar: Progress | None = None
+        self.first_arrival: float | None = None
+        self.last_result: float | None = None
+        self.programs = self.test_runs = 0
+
+    def arrived(self, count: int) -> None:
+        if count and self.bar is None:
+            self.first_arrival = time.perf_counter()
+            self.bar = Progress("judging", self.total, unit="program", initial=self.initial, clock=self.clock)
+        self.clock.arrived(count)
 
     def __call__(self, result: SampleResult) -> None:
         self.appender.append(result.to_json())
-        self.bar.update(1)
+        self.programs += 1
+        self.test_runs += len(result.tests)
+        self.last_result = time.perf_counter()
+        self.clock.done(1)
+        if self.bar is not None:
+            self.bar.update(1, f"{self.programs / max(self.clock.seconds(), 1e-9):.2f} programs/s")
 
-    def close(self) -> None:
-        self.bar.close()
+    def close(self, timer: StageTimer | None) -> None:
+        if self.bar is not None:
+            self.bar.close()
         self.appender.close()
+        if timer is not None and self.first_arrival is not None and self.last_result is not None:
+            timer.judged(self.last_result - self.first_arrival, self.clock.seconds(), self.programs, self.test_runs)
 
 
-def _judge(folder: OpenRunFolder, dataset: Dataset, execution: ExecutionConfig, batches: Iterable[Sequence[Candidate]], total: int) -> None:
+def _judge(
+    folder: OpenRunFolder, dataset: Dataset, execution: ExecutionConfig, batches: Iterable[Sequence[Candidate]], total: int,
+    timer: StageTimer | None = None, clock: BusyClock | None = None,
+) -> None:
     """Judge everything not already in results.jsonl; batches may still be arriving (run)."""
     out = folder.path
     done = {r.key for r in read_results(out / RESULTS_FILE) if r.verdict is not Verdict.HARNESS_ERROR}
-    writer = _ResultWriter(out, total, len(done))
+    writer = _ResultWriter(out, total, len(done), clock or BusyClock())
     workers = max(1, min(execution.workers, total - len(done)))  # an idle worker is only a cost
     try:
         with LazyBackend(lambda: open_backend(execution, workers), lambda b: _record_backend(folder, b)) as executor:
             evaluation = Evaluation(executor, dataset.by_id(), writer)
             try:
                 for batch in batches:
-                    evaluation.submit_all(c for c in batch if (c.problem_id, c.sample_index) not in done)
+                    todo = [c for c in batch if (c.problem_id, c.sample_index) not in done]
+                    writer.arrived(len(todo))
+                    evaluation.submit_all(todo)
                 evaluation.wait()
             except BaseException:
                 evaluation.stop()
                 raise
     finally:
-        writer.close()
+        writer.close(timer)
 
 
 def _record_backend(folder: OpenRunFolder, backend: ExecutorBackend) -> None:
@@ -163,18 +191,35 @@ def _record_backend(folder: OpenRunFolder, backend: ExecutorBackend) -> None:
     folder.set_executor(backend.record() if hasattr(backend, "record") else ExecutorRecord("local"))
 
 
-def _finish(folder: OpenRunFolder, dataset: Dataset, keys: set[tuple[str, int]], truncated: int = 0,
-            missing: dict[str, str] | None = None) -> RunSummary:
+def generation_threads(workers: int, judging: BusyClock) -> Callable[[], int]:
+    """torch threads for generation: all cores, less the judging workers while judging has programs in hand."""
+    cores = len(os.sched_getaffinity(0))
+
+    def threads() -> int:
+        busy = min(workers, judging.open_count())
+        return max(1, cores - busy)
+
+    return threads
+
+
+def _finish(folder: OpenRunFolder, dataset: Dataset, candidates: Sequence[Candidate], truncated: int = 0,
+            missing: dict[str, str] | None = None, timer: StageTimer | None = None, references: bool = True) -> RunSummary:
+    """summary.json of the candidates' results; references False: no similarity to reference solutions (they are them)."""
     out = folder.path
+    keys = {(c.problem_id, c.sample_index) for c in candidates}
     results = [r for r in read_results(out / RESULTS_FILE) if r.key in keys]
     unjudged = len(keys) - len(results)
     if unjudged:
         raise RunFolderError(f"{out / RESULTS_FILE}: {unjudged} programs have no result; rerun to resume")
     excluded = {s.problem_id: s.reason for s in dataset.skipped}
+    similarity = reference_similarities(candidates, dataset.by_id()) if references else None
+    timings = timer.record() if timer is not None else None
     summary = summarize(sorted(results, key=lambda r: r.key), excluded, truncated, missing=missing or {},
-                        only_given_problems=folder.record.programs.only_given_problems)
+                        only_given_problems=folder.record.programs.only_given_problems, similarity=similarity, timings=timings)
     write_json_atomic(out / SUMMARY_FILE, summary.to_json())
     folder.finish()
+    if timings is not None:
+        log_timings(timings)
     return summary
 
 
@@ -198,8 +243,9 @@ def evaluate(data_cfg: DataConfig, execution: ExecutionConfig, source: ProgramSo
     record = RunRecord(Command.EVALUATE, source.record(only_given_problems, programs_format), DatasetRecord.of(data_cfg, dataset),
                        command_line=tuple(command_line)).with_execution(execution)
     with open_run_folder(out, record) as folder:
-        _judge(folder, dataset, execution, [candidates], len(candidates))
-        summary = _finish(folder, dataset, {(c.problem_id, c.sample_index) for c in candidates}, missing=missing)
+        timer = StageTimer()
+        _judge(folder, dataset, execution, [candidates], len(candidates), timer)
+        summary = _finish(folder, dataset, candidates, missing=missing, timer=timer, references=not source.solutions)
         if source.solutions:
             _write_validity(out, dataset)
     return summary
@@ -213,12 +259,26 @@ def _write_validity(out: Path, dataset: Dataset) -> None:
     write_validity(out / VALIDITY_FILE, mask)
 
 
-def _generate_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: GenerationConfig,
-                      preloaded: "LoadedModel | None" = None, cluster: ClusterConfig | None = None
+def _record_prompt(folder: OpenRunFolder, template: "PromptTemplate", stops: tuple[str, ...]) -> None:
+    """config.json "prompt": the template actually used; a resumed run must use the same one."""
+    prompt = PromptRecord.of(template, stops)
+    stored = folder.record.prompt
+    if stored is not None and stored != prompt:
+        raise ConfigError(
+            f"--out {folder.path} holds a run generated with another prompt template ({stored.name!r}, {stored.kind!r}, "
+            f"now {prompt.name!r}, {prompt.kind!r}); use another --out to start a new run"
+        )
+    folder.set_prompt(prompt)
+
+
+def _generate_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: GenerationConfig, timings: StageTimer,
+                      threads: Callable[[], int] | None = None, preloaded: "LoadedModel | None" = None,
+                      cluster: ClusterConfig | None = None
                       ) -> Iterator[list[Candidate]]:
     """Generate what generations.jsonl lacks, appending each batch as it finishes.
 
     Yields every candidate of the run: first those already on file, then new batches.
+    threads: the torch CPU threads to use from now on (asked again as generation goes).
     """
     path = folder.path / GENERATIONS_FILE
     existing = read_candidates(path, repair=True) if path.exists() else []
@@ -229,15 +289,16 @@ def _generate_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: G
     done = {(c.problem_id, c.sample_index) for c in existing}
     if done >= wanted:
         return
-    with JsonlAppender(path) as appender:
-        for batch in _new_batches(folder, problems, gen, done, preloaded, cluster):
+    with JsonlAppender(path) as appender, timings.stage("generation"):
+        for batch in _new_batches(folder, problems, gen, done, preloaded, cluster, timings, threads):
             for cand in batch:
                 appender.append(cand.to_json())
             yield batch
 
 
 def _new_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: GenerationConfig, done: set,
-                 preloaded: "LoadedModel | None", cluster: ClusterConfig | None) -> Iterator[list[Candidate]]:
+                 preloaded: "LoadedModel | None", cluster: ClusterConfig | None, timings: StageTimer,
+                 threads: Callable[[], int] | None) -> Iterator[list[Candidate]]:
     """The batches not in `done`: from one local model, or from model replicas on a Ray cluster."""
     def record_model(resolved: dict) -> None:
         folder.set_model(ModelRecord.from_resolved(resolved))
@@ -250,9 +311,13 @@ def _new_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: Genera
     from harness.generation.generator import Generator
     from harness.generation.model_loading import load_model
 
-    loaded = preloaded or load_model(gen)
+    with timings.stage("model_load"):
+        loaded = preloaded or load_model(gen)
     record_model(loaded.resolved)
-    yield from Generator(loaded, gen).generate(problems, done)
+    generator = Generator(loaded, gen, threads=threads)
+    _record_prompt(folder, generator.template, generator.stops)
+    yield from generator.generate(problems, done)
+    timings.generation = generator.stats
 
 
 def _open_generation_run(command: Command, data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig | None,
@@ -267,9 +332,11 @@ def generate(data_cfg: DataConfig, gen: GenerationConfig, out: Path, loaded: "Lo
     """`loaded`: a model the caller already loaded (the Python API), instead of loading gen.model.
     `cluster`: with executor ray, model replicas on a Ray cluster generate (data-parallel)."""
     dataset, folder = _open_generation_run(Command.GENERATE, data_cfg, gen, None, out, command_line)
+    timer = StageTimer()
     with folder:
-        count = sum(len(batch) for batch in _generate_batches(folder, dataset.problems, gen, loaded, cluster))
+        count = sum(len(batch) for batch in _generate_batches(folder, dataset.problems, gen, timer, preloaded=loaded, cluster=cluster))
         folder.finish()
+    log_timings(timer.record())
     return count
 
 
@@ -281,16 +348,20 @@ def run(data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig,
     dataset, folder = _open_generation_run(Command.RUN, data_cfg, gen, execution, out, command_line)
     total = len(dataset.problems) * gen.n_samples
     seen: list[Candidate] = []
+    timer = StageTimer()
+    clock = BusyClock()
+    threads = generation_threads(execution.workers, clock)
 
     def batches() -> Iterator[list[Candidate]]:
-        for batch in _generate_batches(folder, dataset.problems, gen, loaded, execution.cluster):
+        for batch in _generate_batches(folder, dataset.problems, gen, timer, threads, loaded, execution.cluster):
             seen.extend(batch)
             yield batch
 
     with folder:
-        _judge(folder, dataset, execution, batches(), total)
+        # The executor's workers start inside _judge before the first batch is asked for, so before the model loads.
+        _judge(folder, dataset, execution, batches(), total, timer, clock)
         truncated = sum(c.prompt_truncated for c in seen)
-        return _finish(folder, dataset, {(c.problem_id, c.sample_index) for c in seen}, truncated)
+        return _finish(folder, dataset, seen, truncated, timer=timer)
 
 
 PREVIOUS_RESULTS = "results.previous-{n}.jsonl"
@@ -349,14 +420,16 @@ def evaluate_run_folder(run_dir: Path, execution: ExecutionConfig, out: Path | N
     else:
         record = RunRecord(
             Command.EVALUATE, ProgramsRecord(SourceKind.GENERATED, path=str(path), from_run=str(run_dir)),
-            stored.dataset, generation=stored.generation, model=stored.model, command_line=tuple(command_line),
+            stored.dataset, generation=stored.generation, model=stored.model, prompt=stored.prompt,
+            command_line=tuple(command_line),
         ).with_execution(execution)
         folder = open_run_folder(out, record)
     with folder:
-        _judge(folder, dataset, execution, [candidates], len(candidates))
+        timer = StageTimer()
+        _judge(folder, dataset, execution, [candidates], len(candidates), timer)
         truncated = sum(c.prompt_truncated for c in candidates)
         missing = _missing_problems(dataset, candidates, False, path)
-        return _finish(folder, dataset, {(c.problem_id, c.sample_index) for c in candidates}, truncated, missing)
+        return _finish(folder, dataset, candidates, truncated, missing, timer)
 
 
 def _prepare_in_place(folder: OpenRunFolder, execution: ExecutionConfig, rejudge: bool) -> None:

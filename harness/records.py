@@ -9,6 +9,9 @@ from sandbox.records import Verdict
 
 from harness.record_codec import RecordError, decode
 
+from harness.reporting.memorization import ReferenceSimilarity
+from harness.timings import RunTimings
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -20,7 +23,8 @@ class Candidate:
     completion: str | None = None  # raw model text before extraction, when generated
     prompt_truncated: bool = False
     new_tokens: int | None = None
-    finish_reason: str | None = None  # "eos", "stop_string", "length"
+    finish_reason: str | None = None  # "eos", "stop_string", "code_block_end", "length"
+    prompt_hash: str | None = None  # prompting.prompt_hash of the exact prompt text, when generated
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -115,6 +119,7 @@ class BucketSummary:
 
 
 SUMMARY_RUN_KEY = "run"
+SUMMARY_TIMINGS_KEY = "timings"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +132,20 @@ class RunSummary:
     # Selected problems that had no program (counted as unsolved): problem_id -> difficulty.
     missing_problems: dict[str, str] = field(default_factory=dict)
     only_given_problems: bool = False  # missing problems were left out instead (--only-given-problems)
+    # per bucket: similarity of the samples to their problems' reference solutions (None: none has any)
+    reference_similarity: dict[str, ReferenceSimilarity | None] = field(default_factory=dict)
+    timings: RunTimings | None = None  # of the invocation that wrote the summary
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {name: b.to_json() for name, b in self.buckets.items()}
+        for name, similarity in self.reference_similarity.items():
+            out[name]["reference_similarity"] = None if similarity is None else similarity.to_json()
         out[SUMMARY_RUN_KEY] = {
             "excluded_problems": self.excluded_problems, "truncated_prompts": self.truncated_prompts,
             "missing_problems": self.missing_problems, "only_given_problems": self.only_given_problems,
         }
+        if self.timings is not None:
+            out[SUMMARY_TIMINGS_KEY] = self.timings.to_json()
         return out
 
     @classmethod
@@ -142,8 +154,16 @@ class RunSummary:
         if not isinstance(obj, dict):
             raise RecordError(f"summary: expected an object, got {type(obj).__name__}")
         notes = decode(_SummaryNotes, obj.get(SUMMARY_RUN_KEY, {}), SUMMARY_RUN_KEY)
-        buckets = {name: decode(BucketSummary, value, name) for name, value in obj.items() if name != SUMMARY_RUN_KEY}
-        return cls(buckets, notes.excluded_problems, notes.truncated_prompts, notes.missing_problems, notes.only_given_problems)
+        named = {name: value for name, value in obj.items() if name not in (SUMMARY_RUN_KEY, SUMMARY_TIMINGS_KEY)}
+        buckets = {name: decode(BucketSummary, value, name) for name, value in named.items()}
+        similarity = {
+            name: None if value.get("reference_similarity") is None
+            else decode(ReferenceSimilarity, value["reference_similarity"], f"{name}.reference_similarity")
+            for name, value in named.items() if isinstance(value, dict) and "reference_similarity" in value
+        }
+        timings = obj.get(SUMMARY_TIMINGS_KEY)
+        return cls(buckets, notes.excluded_problems, notes.truncated_prompts, notes.missing_problems, notes.only_given_problems,
+                   similarity, None if timings is None else decode(RunTimings, timings, SUMMARY_TIMINGS_KEY))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from sandbox.records import SandboxSummary
 from harness.config import ExecutionConfig
 from harness.execution.records import ExecutorRecord
 from harness.errors import ConfigError, RunFolderBusy, RunFolderError
-from harness.run_record import IsolationRecord, ModelRecord, RunRecord
+from harness.run_record import IsolationRecord, ModelRecord, PromptRecord, RunRecord
 from harness.storage import CONFIG_FILE, GENERATIONS_FILE, RESULTS_FILE, read_record, write_json_atomic
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,9 @@ class OpenRunFolder:
 
     def set_model(self, model: ModelRecord) -> None:
         self._save(self.record.with_model(model))
+
+    def set_prompt(self, prompt: PromptRecord) -> None:
+        self._save(self.record.with_prompt(prompt))
 
     def set_isolation(self, isolation: IsolationRecord, sandbox: SandboxSummary | None = None) -> None:
         self._save(self.record.with_isolation(isolation, sandbox))

@@ -79,9 +79,29 @@ class DatasetRecord:
 
 @dataclass(frozen=True, slots=True)
 class TemplateRecord:
-    name: str  # a built-in template's name, or "custom"
-    text: str
+    """--template as asked; PromptRecord says what was used."""
+
+    name: str  # auto, a built-in template's name, a template FILE, or "custom"
+    text: str | None  # None where it depends on the model's tokenizer (auto, chat)
     system_prompt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PromptRecord:
+    """The prompt template as used, once the tokenizer is known (prompting.PromptTemplate and the stop strings)."""
+
+    choice: str
+    name: str  # apps, apps-train, chat, file:PATH or custom
+    kind: str  # completion or chat
+    text: str  # completion: the prompt template; chat: the user message template
+    system_prompt: str | None = None
+    chat_template_sha256: str | None = None
+    stop: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, template: Any, stops: tuple[str, ...]) -> "PromptRecord":
+        return cls(template.choice, template.name, template.kind.value, template.text, template.system_prompt,
+                   template.chat_template_sha256, tuple(stops))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +112,7 @@ class DecodingRecord:
     top_p: float
     num_beams: int
     seed: int
-    stop: tuple[str, ...]
+    stop: tuple[str, ...] | None  # None: the template's default (PromptRecord.stop has what was used)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,15 +129,19 @@ class GenerationRecord:
 
     @classmethod
     def of(cls, cfg: GenerationConfig) -> "GenerationRecord":
-        from harness.generation.prompting import TEMPLATES, template_text
+        from harness.generation.prompting import TEMPLATES, resolve_template
 
-        name = cfg.template if cfg.template in TEMPLATES else "custom"
+        if cfg.template in ("auto", "chat"):
+            template = TemplateRecord(name=cfg.template, text=None)
+        else:
+            resolved = resolve_template(cfg.template, None)  # a name, a file or a text: no tokenizer needed
+            template = TemplateRecord(name=cfg.template if cfg.template in TEMPLATES else "custom", text=resolved.text)
         return cls(
             model=cfg.model, revision=cfg.revision, dtype=cfg.dtype, device=cfg.device, batch_size=cfg.batch_size,
-            template=TemplateRecord(name=name, text=template_text(cfg.template)),
+            template=template,
             decoding=DecodingRecord(
                 n_samples=cfg.n_samples, max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature,
-                top_p=cfg.top_p, num_beams=cfg.num_beams, seed=cfg.seed, stop=tuple(cfg.stop),
+                top_p=cfg.top_p, num_beams=cfg.num_beams, seed=cfg.seed, stop=None if cfg.stop is None else tuple(cfg.stop),
             ),
         )
 
@@ -278,6 +302,7 @@ class RunRecord:
     dataset: DatasetRecord
     generation: GenerationRecord | None = None
     model: ModelRecord | None = None
+    prompt: PromptRecord | None = None  # the template as used (generating commands)
     execution: ExecutionRecord | None = None
     comparators: Comparators | None = None
     isolation: IsolationRecord | None = None
@@ -302,6 +327,9 @@ class RunRecord:
 
     def with_model(self, model: ModelRecord) -> "RunRecord":
         return replace(self, model=model)
+
+    def with_prompt(self, prompt: PromptRecord) -> "RunRecord":
+        return replace(self, prompt=prompt)
 
     def with_isolation(self, isolation: IsolationRecord, sandbox: SandboxSummary | None = None) -> "RunRecord":
         return replace(self, isolation=isolation, sandbox=sandbox)

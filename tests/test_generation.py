@@ -253,3 +253,27 @@ def test_embedded_default_is_converted_once_into_a_cache_folder(tmp_path, monkey
     assert time.perf_counter() - started < 15
     _, out = run(again, problems(1), max_new_tokens=4)
     assert out[("p0", 0)].new_tokens >= 1
+
+
+def test_chat_reply_code_is_the_python_block_not_the_prose_or_an_example_block():
+    from harness.generation.extract import code_block_closed
+
+    reply = ("Sure! For the example\n```\n3\n1 2 3\n```\nthe program below prints 6.\n\n```python\n"
+             "n = int(input())\nprint(sum(map(int, input().split())))\n```\n\nThis runs in O(n).")
+    assert extract_program(reply) == "n = int(input())\nprint(sum(map(int, input().split())))\n"
+    assert extract_program("Here it is:\n```py\nprint(1)\n") == "print(1)\n"  # ran out of tokens inside the block
+    assert extract_program("print(2)\n") == "print(2)\n"  # no fence: the reply as it is
+    assert not code_block_closed("Here:\n```python\nprint(1)\n") and code_block_closed("```python\nprint(1)\n```")
+    assert not code_block_closed("Use ``` fences")
+
+
+def test_chat_reply_generation_stops_where_its_code_block_closes():
+    from harness.generation.decoding import RowStopRule
+    from tiny_model import tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    rule = RowStopRule(tokenizer, (), code_block_end=True)
+    text = "Here:\n```python\ndef solve(a, b):\n    return a + b\n```\nMore prose"
+    ids = tokenizer(text)["input_ids"]
+    ends = [i for i in range(1, len(ids) + 1) if rule(ids[:i])]
+    assert tokenizer.decode(ids[:ends[0]]).endswith("```") and tokenizer.decode(ids[:ends[0]]).count("```") == 2

@@ -95,3 +95,68 @@ def test_prompt_without_room_for_the_question_names_the_problem_and_the_option()
         build_prompt(problem(starter=STARTER * 20, pid="test-0042"), TEMPLATES["apps"], WordTokenizer(), max_context=64, max_new_tokens=32)
     message = str(error.value)
     assert "test-0042" in message and "--max-new-tokens" in message and "\n" not in message
+
+
+class ChatTokenizer(WordTokenizer):
+    """A tokenizer-like object with a chat template: messages become "[role] content" lines."""
+
+    chat_template = "{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}"
+
+    @staticmethod
+    def apply_chat_template(messages, tokenize=False, add_generation_prompt=False):
+        text = "".join(f"[{m['role']}] {m['content']}\n" for m in messages)
+        return text + ("[assistant] " if add_generation_prompt else "")
+
+
+def test_auto_is_chat_for_a_tokenizer_with_a_chat_template_and_apps_otherwise():
+    from harness.generation.prompting import SYSTEM_PROMPT, TemplateKind, resolve_template
+
+    chat = resolve_template("auto", ChatTokenizer())
+    assert (chat.choice, chat.name, chat.kind, chat.system_prompt) == ("auto", "chat", TemplateKind.CHAT, SYSTEM_PROMPT)
+    assert chat.chat_template_sha256 and chat.default_stops == () and chat.ends_at_code_block
+    plain = resolve_template("auto", WordTokenizer())
+    assert (plain.name, plain.kind, plain.text) == ("apps", TemplateKind.COMPLETION, TEMPLATES["apps"])
+    assert plain.default_stops == ("\nQUESTION", "\nANSWER", "\n---") and not plain.ends_at_code_block
+    assert resolve_template("apps-train", ChatTokenizer()).name == "apps-train"  # an explicit choice wins
+
+
+def test_chat_prompt_asks_for_a_stdin_program_or_the_completed_starter_code():
+    from harness.generation.prompting import SYSTEM_PROMPT, render_prompt, resolve_template
+
+    template = resolve_template("chat", ChatTokenizer())
+    stdin = render_prompt(problem("Add two numbers."), template, ChatTokenizer())
+    assert stdin.startswith(f"[system] {SYSTEM_PROMPT}\n[user] Write a complete Python 3 program")
+    assert "standard input" in stdin and "Add two numbers." in stdin and stdin.endswith("[assistant] ")
+    call = render_prompt(problem("Two sum.", starter=STARTER, fn_name="twoSum"), template, ChatTokenizer())
+    assert "the tests call twoSum" in call and "Starter code:\n```python\n" + STARTER.rstrip() + "\n```" in call
+    assert "standard input" not in call
+
+
+def test_chat_without_a_chat_template_is_a_config_error():
+    from harness.generation.prompting import resolve_template
+
+    with pytest.raises(ConfigError, match="no chat template"):
+        resolve_template("chat", WordTokenizer())
+
+
+def test_template_file_is_read_and_recorded_and_needs_a_question_placeholder(tmp_path):
+    from harness.generation.prompting import resolve_template
+
+    good = tmp_path / "mine.txt"
+    good.write_text("Q: {question}\n{format}\nA:\n")
+    template = resolve_template(str(good), ChatTokenizer())
+    assert (template.name, template.text) == (f"file:{good}", "Q: {question}\n{format}\nA:\n")
+    assert template.to_json()["kind"] == "completion"
+    bad = tmp_path / "bad.txt"
+    bad.write_text("no placeholder")
+    with pytest.raises(ConfigError, match="bad.txt: the file has no {question}"):
+        resolve_template(str(bad), WordTokenizer())
+
+
+def test_chat_truncation_keeps_the_instruction_and_the_chat_frame():
+    from harness.generation.prompting import resolve_template
+
+    template = resolve_template("chat", ChatTokenizer())
+    prompt, truncated = build_prompt(problem("word " * 500), template, ChatTokenizer(), max_context=200, max_new_tokens=50)
+    assert truncated and WordTokenizer.count_tokens(prompt) <= 150
+    assert prompt.startswith("[system] ") and prompt.endswith("[assistant] ") and "Write a complete Python 3 program" in prompt

@@ -5,7 +5,9 @@
 - "random": a randomly initialised 2-layer GPT-Neo with spread-out logits (no near-ties), whose
   output depends on the whole prompt: for batching and seed tests;
 - "scripted": the same architecture trained for a few hundred steps to answer any APPS prompt
-  with SCRIPTED_ANSWER then <|endoftext|>: for stop-string, end-of-text and length tests.
+  with SCRIPTED_ANSWER then <|endoftext|>: for stop-string, end-of-text and length tests;
+- "llama-chat": a randomly initialised 2-layer Llama whose tokenizer has a chat template: for
+  chat prompting and continuous batching on a second architecture.
 
 Both are saved with save_pretrained into a temporary folder and loaded back through
 harness.model_loading.load_model, the path users take.
@@ -13,6 +15,7 @@ harness.model_loading.load_model, the path users take.
 from __future__ import annotations
 
 import atexit
+import copy
 import functools
 import random
 import shutil
@@ -30,10 +33,18 @@ WORDS = (
 CONTEXT = 256
 
 
+# A chat template in the style of instruct models (role headers, the reply opened by add_generation_prompt).
+CHAT_TEMPLATE = (
+    "{% for message in messages %}<|endoftext|>{{ message['role'] }}\n{{ message['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}<|endoftext|>assistant\n{% endif %}"
+)
+
+
 @dataclass(frozen=True)
 class TinyModels:
     random_dir: Path
     scripted_dir: Path
+    llama_chat_dir: Path  # a random 2-layer Llama whose tokenizer has CHAT_TEMPLATE
 
 
 def apps_like_prompt(question: str, call_based: bool = False) -> str:
@@ -58,12 +69,17 @@ def tiny_models() -> TinyModels:
         torch.manual_seed(0)
         random_model = _gpt_neo(len(tokenizer), tokenizer.eos_token_id, initializer_range=0.5)
         scripted_model = _train_scripted(_gpt_neo(len(tokenizer), tokenizer.eos_token_id, initializer_range=0.02), tokenizer)
+        llama_model = _llama(len(tokenizer), tokenizer.eos_token_id)
     finally:
         torch.set_num_threads(threads)
     for name, model in (("random", random_model), ("scripted", scripted_model)):
         model.save_pretrained(root / name)
         tokenizer.save_pretrained(root / name)
-    return TinyModels(random_dir=root / "random", scripted_dir=root / "scripted")
+    llama_model.save_pretrained(root / "llama-chat")
+    chat_tokenizer = copy.deepcopy(tokenizer)
+    chat_tokenizer.chat_template = CHAT_TEMPLATE
+    chat_tokenizer.save_pretrained(root / "llama-chat")
+    return TinyModels(random_dir=root / "random", scripted_dir=root / "scripted", llama_chat_dir=root / "llama-chat")
 
 
 @functools.lru_cache(maxsize=None)
@@ -94,6 +110,17 @@ def _gpt_neo(vocab_size: int, eos_id: int, initializer_range: float):
         bos_token_id=eos_id, eos_token_id=eos_id, initializer_range=initializer_range,
     )
     return GPTNeoForCausalLM(config).eval()
+
+
+def _llama(vocab_size: int, eos_id: int):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+        num_key_value_heads=1, max_position_embeddings=CONTEXT, bos_token_id=eos_id, eos_token_id=eos_id,
+        initializer_range=0.5,
+    )
+    return LlamaForCausalLM(config).eval()
 
 
 def _train_scripted(model, tokenizer, steps: int = 250):

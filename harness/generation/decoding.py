@@ -36,17 +36,24 @@ class RowSampler:
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         import torch
 
-        probs = torch.softmax(scores.float() / self.temperature, dim=-1)
-        order = None
-        if self.top_p < 1.0:
-            probs, order = _nucleus(probs, self.top_p)
-        cdf = probs.cumsum(-1)
-        uniforms = torch.tensor([rng.random() for rng in self.rngs], dtype=cdf.dtype, device=cdf.device)
-        pick = torch.searchsorted(cdf, (uniforms.unsqueeze(1) * cdf[:, -1:]).contiguous(), right=True)
-        pick = pick.clamp_(max=cdf.shape[-1] - 1)
-        tokens = pick if order is None else order.gather(1, pick)
+        tokens = draw_tokens(scores, self.rngs, self.temperature, self.top_p).unsqueeze(1)
         chosen = torch.full_like(scores, float("-inf"))
         return chosen.scatter_(1, tokens, 0.0)
+
+
+def draw_tokens(scores: Any, rngs: Sequence[random.Random], temperature: float, top_p: float) -> Any:
+    """One token id per row of `scores` [rows, vocab]: temperature then top-p, row i drawing from rngs[i]."""
+    import torch
+
+    probs = torch.softmax(scores.float() / temperature, dim=-1)
+    order = None
+    if top_p < 1.0:
+        probs, order = _nucleus(probs, top_p)
+    cdf = probs.cumsum(-1)
+    uniforms = torch.tensor([rng.random() for rng in rngs], dtype=cdf.dtype, device=cdf.device)
+    pick = torch.searchsorted(cdf, (uniforms.unsqueeze(1) * cdf[:, -1:]).contiguous(), right=True)
+    pick = pick.clamp_(max=cdf.shape[-1] - 1)
+    return (pick if order is None else order.gather(1, pick)).squeeze(1)
 
 
 def _nucleus(probs: Any, top_p: float) -> tuple[Any, Any]:
@@ -88,3 +95,31 @@ class StopOnStrings:
         tails = self.tokenizer.batch_decode(input_ids[:, start:].tolist(), skip_special_tokens=True)
         hits = [any(stop in tail for stop in self.stops) for tail in tails]
         return torch.tensor(hits, dtype=torch.bool, device=input_ids.device)
+
+
+class RowStopRule:
+    """Whether one row's generated tokens end it: a stop string, or (chat replies) a closed code block.
+
+    Decodes only the row's last few tokens on each call; the whole text is decoded only when
+    that tail holds a fence, to check that it closes the reply's first code block.
+    """
+
+    def __init__(self, tokenizer: Any, stops: Sequence[str], code_block_end: bool) -> None:
+        self.tokenizer = tokenizer
+        self.stops = tuple(stop for stop in stops if stop)
+        self.code_block_end = code_block_end
+        self.window = max([len(stop.encode()) for stop in self.stops] + [3]) + 2
+
+    @property
+    def active(self) -> bool:
+        return bool(self.stops) or self.code_block_end
+
+    def __call__(self, tokens: Sequence[int]) -> bool:
+        from harness.generation.extract import code_block_closed
+
+        tail = self.tokenizer.decode(list(tokens[-self.window:]), skip_special_tokens=True)
+        if any(stop in tail for stop in self.stops):
+            return True
+        if self.code_block_end and "```" in tail:
+            return code_block_closed(self.tokenizer.decode(list(tokens), skip_special_tokens=True))
+        return False

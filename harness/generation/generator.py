@@ -1,21 +1,26 @@
-"""Batched generation: problems -> Candidates, one list per finished batch.
+"""Batched generation: problems -> Candidates, yielded as they finish.
 
 Plan: every problem's prompt is built once (question truncated to fit the context), then the
 work units (one per (problem, sample); one per problem with beam search) are sorted by prompt
 length, longest first, and cut into batches of at most `batch_size` sequences. The plan depends
 only on the problems and the config, never on what is already done.
 
+Decoding (num_beams 1) uses continuous batching (continuous.py): at most `batch_size` rows at
+a time, in plan order; a row that ends (end of text, a stop string, the end of a chat reply's
+code block, the token limit) leaves the batch and its cache at once and the next waiting row
+takes its place. Beam search, and models whose cache the decoder cannot edit (it says so in the
+log), run the static batches of the plan through transformers' generate instead.
+
 Reproducibility (same seed, same device, same software):
 - greedy and beam search: no randomness; left padding is handled (attention mask and position
-  ids), so a prompt gives the same program alone or inside a padded batch;
+  ids), so a prompt gives the same program alone or inside a padded batch, with or without
+  continuous batching (up to floating-point differences of another batch shape);
 - sampling (num_beams 1): every (problem, sample) has its own random stream, seeded from
   (seed, problem_id, sample_index) (decoding.RowSampler), so its random draws never depend on
   the other rows of its batch, on resume, or on which problems run;
-- resume: batches whose pairs are all in `done` are skipped, the others run without their done
-  pairs. When `done` holds whole batches (what recording every yielded batch produces), the
-  programs are bit-identical to an uninterrupted run; otherwise (a partial batch, a changed
-  problem list or batch size) they are the same up to floating-point differences of another
-  batch shape, which can flip a near-tie between two tokens;
+- resume: pairs in `done` are skipped; the others give the programs of an uninterrupted run up
+  to floating-point differences of another batch shape, which can flip a near-tie between two
+  tokens;
 - beam sampling (num_beams > 1 with temperature > 0): torch's generator is seeded per batch
   from (seed, the batch's first pair), so results are reproducible for the same plan only.
 
@@ -24,17 +29,22 @@ copied to each sample's row). torch and transformers are imported inside functio
 """
 from __future__ import annotations
 
+import logging
+import random
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from data.problem import Problem
 from harness.config import ConfigError, GenerationConfig
-from harness.generation.decoding import RowSampler, StopOnStrings, derive_seed
-from harness.generation.extract import extract_program, find_stop
+from harness.generation.continuous import ContinuousDecoder, DecodeSettings, Row, StepStats, supports_continuous_batching
+from harness.generation.decoding import RowSampler, RowStopRule, StopOnStrings, derive_seed
+from harness.generation.extract import code_block_closed, extract_program, find_stop
 from harness.generation.model_loading import LoadedModel
-from harness.generation.prompting import build_prompt, template_text, token_counter
+from harness.generation.prompting import TemplateKind, build_prompt, prompt_hash, resolve_template, token_counter
 from harness.records import Candidate
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,23 +57,50 @@ class WorkUnit:
     prompt: str
     prompt_tokens: int
     truncated: bool
+    prompt_hash: str
+
+
+@dataclass
+class GenerationStats:
+    """What one generate() call did: for progress, timings and benchmarks."""
+
+    samples: int = 0
+    new_tokens: int = 0
+    row_steps: int = 0  # rows computed by decode steps (finished rows included on the static path)
+    prefill_tokens: int = 0
+    wall_s: float = 0.0
+    continuous: bool = False
 
 
 class Generator:
     def __init__(
-        self, loaded: LoadedModel, cfg: GenerationConfig, *, min_new_tokens: int = 0, progress: bool | None = None
+        self, loaded: LoadedModel, cfg: GenerationConfig, *, min_new_tokens: int = 0, progress: bool | None = None,
+        continuous: bool | None = None, threads: Callable[[], int] | None = None,
     ) -> None:
-        """min_new_tokens forbids ending earlier (benchmarks); progress None: a bar only on a terminal."""
+        """min_new_tokens forbids ending earlier (benchmarks); progress None: a bar only on a terminal;
+        continuous None: continuous batching where the model allows it, False: static batches (as before);
+        threads: the torch CPU threads to use, asked again every few steps (the pipeline leaves cores to judging)."""
         self.loaded = loaded
         self.cfg = cfg
-        self.template = template_text(cfg.template)
+        self.template = resolve_template(cfg.template, loaded.tokenizer)
+        self.stops = cfg.stop if cfg.stop is not None else self.template.default_stops
+        self.add_special_tokens = self.template.kind is TemplateKind.COMPLETION
         self.min_new_tokens = min_new_tokens
         self.progress = progress
         self.beam_search = cfg.num_beams > 1 and cfg.greedy
+        self.stats = GenerationStats()
+        possible = cfg.num_beams == 1 and supports_continuous_batching(loaded.model)
+        if continuous and not possible:
+            raise ConfigError("continuous batching is not available for this model or with beam search")
+        if continuous is None and cfg.num_beams == 1 and not possible:
+            log.warning("continuous batching is not available for %s (its cache is not a plain key/value cache): "
+                        "generating in static batches", loaded.resolved.get("architecture"))
+        self.continuous = possible if continuous is None else continuous
+        self.threads = threads
 
     def plan(self, problems: Sequence[Problem]) -> list[list[WorkUnit]]:
         """The batches, longest prompts first. Deterministic in (problems, cfg)."""
-        count = token_counter(self.loaded.tokenizer)
+        count = token_counter(self.loaded.tokenizer, self.add_special_tokens)
         units: list[WorkUnit] = []
         seen: set[str] = set()
         for order, problem in enumerate(problems):
@@ -75,7 +112,8 @@ class Generator:
                 max_context=self.loaded.max_context, max_new_tokens=self.cfg.max_new_tokens,
             )
             groups = [tuple(range(self.cfg.n_samples))] if self.beam_search else [(s,) for s in range(self.cfg.n_samples)]
-            units += [WorkUnit(problem.problem_id, order, g, prompt, count(prompt), truncated) for g in groups]
+            hashed = prompt_hash(prompt)
+            units += [WorkUnit(problem.problem_id, order, g, prompt, count(prompt), truncated, hashed) for g in groups]
         units.sort(key=lambda u: (-u.prompt_tokens, u.order, u.samples[0]))
         per_batch = max(1, self.cfg.batch_size // self.cfg.num_beams)
         return [units[i:i + per_batch] for i in range(0, len(units), per_batch)]
@@ -83,28 +121,68 @@ class Generator:
     def generate(
         self, problems: Sequence[Problem], done: set[tuple[str, int]] = frozenset(), shard: tuple[int, int] = (0, 1)
     ) -> Iterator[list[Candidate]]:
-        """Yield the Candidates of each finished batch, skipping the (problem_id, sample_index) pairs in done.
+        """Yield Candidates as they finish, skipping the (problem_id, sample_index) pairs in done.
 
-        shard (rank, count): only the plan's batches rank, rank + count, ... (data-parallel replicas:
-        every batch is the one a single process runs, so the programs are the same)."""
-        from tqdm.auto import tqdm
+        shard (rank, count): only the plan's batches rank, rank + count, ... (data-parallel replicas;
+        each replica decodes its share with continuous batching)."""
+        from harness.progress import Progress
 
         rank, count = shard
         batches = [[u for u in batch if _missing(u, done)] for batch in self.plan(problems)[rank::count]]
         total = sum(len([s for s in u.samples if (u.problem_id, s) not in done]) for b in batches for u in b)
-        new_tokens, started = 0, time.perf_counter()
-        with tqdm(total=total, unit="sample", desc="generating", disable=self._bar_disabled()) as bar:
-            for batch in batches:
-                if not batch:
-                    continue
-                candidates = [c for c in self._run(batch) if (c.problem_id, c.sample_index) not in done]
-                new_tokens += sum(c.new_tokens or 0 for c in candidates)
-                bar.update(len(candidates))
-                bar.set_postfix(tok_s=f"{new_tokens / max(time.perf_counter() - started, 1e-9):.1f}")
+        self.stats = GenerationStats(continuous=self.continuous)
+        started = time.perf_counter()
+        with Progress("generating", total, unit="sample", enabled=self.progress) as bar:
+            parts = self._continuous(batches, done, bar) if self.continuous else self._static(batches, done)
+            for candidates in parts:
+                self.stats.samples += len(candidates)
+                self.stats.new_tokens += sum(c.new_tokens or 0 for c in candidates)
+                self.stats.wall_s = time.perf_counter() - started
+                bar.update(len(candidates), self._rate())
                 yield candidates
+        self.stats.wall_s = time.perf_counter() - started
 
-    def _bar_disabled(self) -> bool | None:
-        return None if self.progress is None else not self.progress
+    def _rate(self) -> str:
+        return f"{self.stats.new_tokens / max(self.stats.wall_s, 1e-9):.1f} tok/s"
+
+    def _apply_threads(self) -> None:
+        if self.threads is not None and self.loaded.resolved.get("device") == "cpu":
+            import torch
+
+            wanted = self.threads()
+            if wanted != torch.get_num_threads():
+                torch.set_num_threads(wanted)
+
+    def _static(self, batches: list[list[WorkUnit]], done: set[tuple[str, int]]) -> Iterator[list[Candidate]]:
+        for batch in batches:
+            if batch:
+                self._apply_threads()
+                yield [c for c in self._run(batch) if (c.problem_id, c.sample_index) not in done]
+
+    def _continuous(self, batches: list[list[WorkUnit]], done: set[tuple[str, int]], bar: Any) -> Iterator[list[Candidate]]:
+        rows = []
+        for unit in (u for batch in batches for u in batch):
+            for sample in unit.samples:
+                if (unit.problem_id, sample) not in done:
+                    rng = None if self.cfg.greedy else random.Random(derive_seed(self.cfg.seed, unit.problem_id, sample))
+                    rows.append(Row((unit, sample), unit.prompt, rng))
+        settings = DecodeSettings(
+            batch_size=self.cfg.batch_size, max_new_tokens=self.cfg.max_new_tokens, eos_token_ids=self.loaded.eos_token_ids,
+            temperature=self.cfg.temperature, top_p=self.cfg.top_p, min_new_tokens=self.min_new_tokens,
+            add_special_tokens=self.add_special_tokens,
+        )
+        stop_rule = RowStopRule(self.loaded.tokenizer, self.stops, self.template.ends_at_code_block)
+        decoder = ContinuousDecoder(self.loaded.model, self.loaded.tokenizer, settings, stop_rule if stop_rule.active else None)
+
+        def on_step(step: StepStats) -> None:
+            self.stats.row_steps, self.stats.prefill_tokens = step.row_steps, step.prefill_tokens
+            self._apply_threads()
+            running = sum(len(row.tokens) for row in rows if row.finish is None)
+            elapsed = max(time.perf_counter() - step.started, 1e-9)
+            bar.refresh_postfix(f"{(self.stats.new_tokens + running) / elapsed:.1f} tok/s")
+
+        for finished in decoder.run(rows, on_step):
+            yield [self._candidate(row.key[0], row.key[1], row.tokens) for row in finished]
 
     def _run(self, batch: list[WorkUnit]) -> list[Candidate]:
         """Generate one batch; returns its Candidates in unit order (beam groups by rank)."""
@@ -113,14 +191,15 @@ class Generator:
 
         model, tokenizer = self.loaded.model, self.loaded.tokenizer
         prompts = list(dict.fromkeys(u.prompt for u in batch))
-        encoded = tokenizer(prompts, padding=True, return_tensors="pt").to(model.device)
+        encoded = tokenizer(prompts, padding=True, return_tensors="pt", add_special_tokens=self.add_special_tokens)
+        encoded = encoded.to(model.device)
         rows = torch.tensor([prompts.index(u.prompt) for u in batch], device=model.device)
         kwargs: dict[str, Any] = {
             "generation_config": self._generation_config(),
             "logits_processor": LogitsProcessorList(self._processors(batch)),
         }
-        if self.cfg.stop:
-            stop = StopOnStrings(tokenizer, self.cfg.stop, encoded.input_ids.shape[1])
+        if self.stops:
+            stop = StopOnStrings(tokenizer, self.stops, encoded.input_ids.shape[1])
             kwargs["stopping_criteria"] = StoppingCriteriaList([stop])
         if self.cfg.num_beams > 1 and not self.beam_search:
             torch.manual_seed(derive_seed(self.cfg.seed, batch[0].problem_id, batch[0].samples[0]))
@@ -131,6 +210,8 @@ class Generator:
                 input_ids=encoded.input_ids[rows], attention_mask=encoded.attention_mask[rows], **kwargs
             )
         generated = output[:, encoded.input_ids.shape[1]:].tolist()
+        self.stats.row_steps += len(generated) * (len(generated[0]) - 1 if generated else 0)
+        self.stats.prefill_tokens += int(encoded.attention_mask.sum())
         keys = [(u, s) for u in batch for s in u.samples]
         return [self._candidate(unit, sample, ids) for (unit, sample), ids in zip(keys, generated)]
 
@@ -176,10 +257,10 @@ class Generator:
 
     def _candidate(self, unit: WorkUnit, sample: int, ids: list[int]) -> Candidate:
         text, new_tokens, finish = self._decode(ids)
-        code = extract_program(text, unit.prompt, self.cfg.stop)
+        code = extract_program(text, unit.prompt, self.stops)
         return Candidate(
             problem_id=unit.problem_id, sample_index=sample, code=code, completion=text,
-            prompt_truncated=unit.truncated, new_tokens=new_tokens, finish_reason=finish,
+            prompt_truncated=unit.truncated, new_tokens=new_tokens, finish_reason=finish, prompt_hash=unit.prompt_hash,
         )
 
     def _decode(self, ids: list[int]) -> tuple[str, int, str]:
@@ -191,10 +272,12 @@ class Generator:
             while body and body[-1] == pad:
                 body.pop()
         text = self.loaded.tokenizer.decode(body, skip_special_tokens=True)
-        if self.cfg.stop and find_stop(text, self.cfg.stop) is not None:
+        if self.stops and find_stop(text, self.stops) is not None:
             return text, len(body), "stop_string"
         if end is not None:
             return text, end + 1, "eos"
+        if self.template.ends_at_code_block and code_block_closed(text):
+            return text, len(body), "code_block_end"
         return text, len(body), "length"
 
 

@@ -16,6 +16,7 @@ from harness.reporting.report import (
 )
 from harness.record_codec import encode
 from harness.run_record import RunRecord
+from harness.reporting.report import SIMILARITY_HEADERS, similarity_cells, similarity_fields
 from harness.reporting.significance import PairedBootstrap, PairedComparison, compare_scores
 from harness.storage import RunFolder
 from harness.reporting.tables import csv_text, fmt_pct, frac, md_table, md_text, tex_document, tex_table
@@ -58,13 +59,30 @@ def _difference(a: Any, b: Any) -> str:
 
 def _decoding(r: RunRecord) -> dict[str, Any] | None:
     """Decoding settings that change what is sampled (the seed does not change the distribution)."""
-    return None if r.generation is None else {k: v for k, v in encode(r.generation.decoding).items() if k != "seed"}
+    if r.generation is None:
+        return None
+    decoding = {k: v for k, v in encode(r.generation.decoding).items() if k != "seed"}
+    if decoding.get("stop") is None and r.prompt is not None:
+        decoding["stop"] = list(r.prompt.stop)  # the template's default, as used
+    return decoding
+
+
+def _template(r: RunRecord) -> dict[str, Any] | None:
+    """The template as asked and, once the model's tokenizer resolved it, as used."""
+    if r.generation is None:
+        return None
+    out = encode(r.generation.template)
+    if r.prompt is not None:
+        p = r.prompt
+        out |= {"used": p.name, "kind": p.kind, "used_text": p.text, "used_system_prompt": p.system_prompt,
+                "chat_template_sha256": p.chat_template_sha256}
+    return out
 
 
 CHECKS: dict[str, Callable[[RunRecord], Any]] = {
     "dataset fingerprints": lambda r: r.dataset.fingerprint,
     "program sources": lambda r: r.programs.source.value,
-    "prompt templates": lambda r: None if r.generation is None else encode(r.generation.template),
+    "prompt templates": lambda r: _template(r),
     "decoding settings": _decoding,
     "limits": lambda r: None if r.execution is None else encode(r.execution.limits),
     "comparators": lambda r: encode(r.comparators),
@@ -136,13 +154,20 @@ def results_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
     ks = table_ks(max_k([b for r in c.reports for b in r.buckets.values()]))
     level = c.reports[0].level
     headers = ["Run", "Difficulty", "Problems", "Samples", *metric_headers(ks, level), *(f"Δ {n} pp" for n in DELTA_METRICS.values()), *VERDICT_COLUMNS.values()]
+    similar = any(s for r in c.reports for s in r.similarity.values())
+    if similar:
+        headers += [*SIMILARITY_HEADERS, "Δ ref. similarity", "Δ ref. copies pp"]
     rows = []
     for bucket in ROWS:
         base = c.reports[0].buckets[bucket]
         for i, (r, label) in enumerate(zip(c.reports, c.labels)):
             b = r.buckets[bucket]
             deltas = [None if i == 0 else _pp(_delta(getattr(b, m), getattr(base, m))) for m in DELTA_METRICS]
-            rows.append([label, bucket, str(b.problems), str(b.samples), *metric_cells(b, r.intervals[bucket], ks), *deltas, *verdict_cells(b)])
+            row = [label, bucket, str(b.problems), str(b.samples), *metric_cells(b, r.intervals[bucket], ks), *deltas, *verdict_cells(b)]
+            if similar:
+                mine, theirs = r.similarity.get(bucket), c.reports[0].similarity.get(bucket)
+                row += similarity_cells(mine) + ([None, None] if i == 0 else similarity_deltas(mine, theirs))
+            rows.append(row)
     return headers, rows
 
 
@@ -182,6 +207,17 @@ def runs_csv_rows(c: Comparison) -> list[dict[str, Any]]:
 def _md_rows(rows: list[list[str | None]]) -> list[list[str | None]]:
     """Run labels and model names are user text: literal in Markdown."""
     return [[md_text(row[0]) if row[0] else row[0], *row[1:]] for row in rows]
+def _similarity_delta_fields(mine: Any, base: Any) -> dict[str, float | None]:
+    both = mine is not None and base is not None
+    return {"reference_similarity_mean": mine.mean - base.mean if both else None,
+            "reference_copy_rate": mine.copy_rate - base.copy_rate if both else None}
+
+
+def similarity_deltas(mine: Any, base: Any) -> list[str | None]:
+    """Δ mean similarity and Δ copy rate (pp) against the baseline; blank where either has no value."""
+    if mine is None or base is None:
+        return [None, None]
+    return [f"{mine.mean - base.mean:+.3f}", _pp(mine.copy_rate - base.copy_rate)]
 
 
 def _test_cell(t: PairedBootstrap | None) -> str | None:
@@ -262,13 +298,15 @@ def _csv(c: Comparison, details: bool) -> str:
             b = r.buckets[bucket]
             deltas = {f"delta_{m}_frac": None if i == 0 else frac(_delta(getattr(b, m), getattr(base, m))) for m in DELTA_METRICS}
             paired = _paired_fields(None if i == 0 else c.paired[i - 1][bucket])
-            rows.append({"run": label, "difficulty": bucket} | csv_metric_fields(b, r.intervals[bucket], ks) | deltas | paired)
+            similarity = similarity_fields(r.similarity.get(bucket))
+            rows.append({"run": label, "difficulty": bucket} | csv_metric_fields(b, r.intervals[bucket], ks) | similarity | deltas | paired)
     return csv_text(list(rows[0]), [list(row.values()) for row in rows])
 
 
 def comparison_json(c: Comparison, details: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"baseline": c.labels[0], "unit": "fraction", "runs": [report_json(r, False) for r in c.reports]}
     out["deltas"] = {label: {bucket: {m: _delta(getattr(r.buckets[bucket], m), getattr(c.reports[0].buckets[bucket], m)) for m in DELTA_METRICS}
+                             | _similarity_delta_fields(r.similarity.get(bucket), c.reports[0].similarity.get(bucket))
                              for bucket in ROWS} for label, r in zip(c.labels[1:], c.reports[1:])}
     out["paired"] = {label: {bucket: _paired_fields(t) for bucket, t in by.items()} for label, by in zip(c.labels[1:], c.paired)}
     out["runs_table"] = runs_csv_rows(c)

@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from math import comb
-from typing import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from data.problem import Difficulty
 from sandbox.records import Verdict
 
 from harness.records import BucketSummary, RunSummary, SampleResult
+from harness.reporting.memorization import bucket_similarity
+
+if TYPE_CHECKING:
+    from harness.timings import RunTimings
 
 DIFFICULTIES = ("introductory", "interview", "competition")
 BUCKETS = ("overall",) + DIFFICULTIES
@@ -123,8 +127,11 @@ def summarize(
     *,
     missing: Mapping[str, str] | None = None,
     only_given_problems: bool = False,
+    similarity: Mapping[tuple[str, int], float | None] | None = None,
+    timings: "RunTimings | None" = None,
 ) -> RunSummary:
-    """summary.json: overall and per-difficulty buckets; `missing` problems score 0 (problem_id -> difficulty)."""
+    """summary.json: overall and per-difficulty buckets; `missing` problems score 0 (problem_id -> difficulty);
+    with `similarity`, the memorization figures per bucket."""
     missing = dict(sorted((missing or {}).items()))
     scores = problem_scores(results, missing)
     excluded = dict(excluded_problems or {})
@@ -138,5 +145,11 @@ def summarize(
             [s for s in scores if s.difficulty == difficulty],
             [r for r in results if r.difficulty == difficulty],
         )
+    memorization = {}
+    if similarity is not None:
+        memorization["overall"] = bucket_similarity(similarity.get(r.key) for r in results)
+        for difficulty in DIFFICULTIES:
+            memorization[difficulty] = bucket_similarity(similarity.get(r.key) for r in results if r.difficulty == difficulty)
     return RunSummary(buckets=buckets, excluded_problems=dict(sorted(excluded.items())), truncated_prompts=truncated_prompts,
-                      missing_problems=missing, only_given_problems=only_given_problems)
+                      missing_problems=missing, only_given_problems=only_given_problems,
+                      reference_similarity=memorization, timings=timings)

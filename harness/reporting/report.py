@@ -10,9 +10,10 @@ import json
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from harness.reporting.memorization import ReferenceSimilarity
 from harness.reporting.metrics import DIFFICULTIES, ProblemScore, problem_scores, summarize
 from harness.reporting.settings import RunSettings, settings_lines
-from harness.records import BucketSummary, SampleResult
+from harness.records import BucketSummary, RunSummary, SampleResult
 from harness.storage import RunFolder
 from harness.reporting.tables import csv_text, fmt_ci, fmt_pct, frac, md_code, md_table, md_text, one_line, tex_document, tex_table
 from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_SEED, Interval, bucket_intervals
@@ -47,6 +48,8 @@ class RunReport:
     n_boot: int
     seed: int
     level: float
+    # per bucket, from summary.json (all samples; not recomputed under a validity mask); None: no references
+    similarity: dict[str, ReferenceSimilarity | None]
 
     def notes(self) -> list[str]:
         lines = settings_lines(self.settings)
@@ -86,7 +89,29 @@ def build_report(
         n_boot=n_boot,
         seed=seed,
         level=level,
+        similarity={} if valid_mask is not None else stored_similarity(run.summary),
     )
+
+
+def stored_similarity(summary: RunSummary) -> dict[str, ReferenceSimilarity | None]:
+    """The reference-similarity record of each bucket in summary.json (None where absent)."""
+    return {name: summary.reference_similarity.get(name) for name in ROWS}
+
+
+SIMILARITY_HEADERS = ["Ref. similarity", "Ref. copies %"]
+SIMILARITY_NOTE = (
+    "Ref. similarity: mean over samples of the best token similarity to the problem's reference solutions "
+    "(comments, docstrings, layout dropped, local names numbered); Ref. copies: samples with similarity >= 0.9 "
+    "(a memorization signal); blank where the problems have no reference solutions."
+)
+
+
+def similarity_cells(s: ReferenceSimilarity | None) -> list[str | None]:
+    return [None, None] if s is None else [f"{s.mean:.3f}", fmt_pct(s.copy_rate)]
+
+
+def similarity_fields(s: ReferenceSimilarity | None) -> dict[str, Any]:
+    return {"reference_similarity_mean": None if s is None else s.mean, "reference_copy_rate_frac": None if s is None else frac(s.copy_rate)}
 
 
 def _close(a: Any, b: Any) -> bool:
@@ -212,16 +237,23 @@ def summary_table(r: RunReport) -> tuple[list[str], list[list[str | None]]]:
     ks = table_ks(max_k(list(r.buckets.values())))
     headers = ["Difficulty", "Problems", "Samples", *metric_headers(ks, r.level), *VERDICT_COLUMNS.values()]
     rows = [[name, str(b.problems), str(b.samples), *metric_cells(b, r.intervals[name], ks), *verdict_cells(b)] for name, b in r.buckets.items()]
+    if any(r.similarity.values()):
+        headers += SIMILARITY_HEADERS
+        rows = [row + similarity_cells(r.similarity.get(name)) for row, name in zip(rows, r.buckets)]
     return headers, rows
 
 
 def _md(r: RunReport, details: bool) -> str:
     parts = [f"## apps-eval report: {md_text(r.label)}", md_table(*summary_table(r)),
-             "**Settings**\n\n" + "\n".join(f"- {md_text(n)}" for n in r.notes() + [VERDICT_LEGEND])]
+             "**Settings**\n\n" + "\n".join(f"- {md_text(n)}" for n in r.notes() + [VERDICT_LEGEND] + _similarity_note(r))]
     if details:
         rows = [row[:6] + [md_code(c) for c in row[6:9]] + row[9:] for row in detail_rows(problem_details(r.results))]
         parts.append("### Per-problem detail\n\n" + md_table(DETAIL_HEADERS, rows, text_columns=len(DETAIL_HEADERS)))
     return "\n\n".join(parts) + "\n"
+
+
+def _similarity_note(r: RunReport) -> list[str]:
+    return [SIMILARITY_NOTE] if any(r.similarity.values()) else []
 
 
 def _tex(r: RunReport, details: bool) -> str:
@@ -229,7 +261,7 @@ def _tex(r: RunReport, details: bool) -> str:
     tables = [tex_table(headers, rows, rule_before=(len(rows) - 1,))]
     if details:
         tables.append(tex_table(DETAIL_HEADERS, detail_rows(problem_details(r.results)), text_columns=len(DETAIL_HEADERS)))
-    return tex_document(f"apps-eval results: {r.label}", tables, r.notes() + [VERDICT_LEGEND])
+    return tex_document(f"apps-eval results: {r.label}", tables, r.notes() + [VERDICT_LEGEND] + _similarity_note(r))
 
 
 def _csv(r: RunReport, details: bool) -> str:
@@ -239,14 +271,17 @@ def _csv(r: RunReport, details: bool) -> str:
         return csv_text(DETAIL_CSV, [[row.get(h) for h in DETAIL_CSV] for row in rows])
     ks = range(1, max_k(list(r.buckets.values())) + 1)
     settings = r.settings.columns()
-    fields = [{"difficulty": name} | csv_metric_fields(b, r.intervals[name], ks) | settings for name, b in r.buckets.items()]
+    fields = [{"difficulty": name} | csv_metric_fields(b, r.intervals[name], ks) | similarity_fields(r.similarity.get(name)) | settings
+              for name, b in r.buckets.items()]
     return csv_text(list(fields[0]), [list(f.values()) for f in fields])
 
 
 def report_json(r: RunReport, details: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "run": r.label, "path": r.path, "unit": "fraction", "settings": r.settings.to_json(),
-        "buckets": {name: b.to_json() | {"ci": {k: list(v) for k, v in r.intervals[name].items()}} for name, b in r.buckets.items()},
+        "buckets": {name: b.to_json() | {"ci": {k: list(v) for k, v in r.intervals[name].items()}} | {
+            "reference_similarity": None if r.similarity.get(name) is None else r.similarity[name].to_json()}
+            for name, b in r.buckets.items()},
         "bootstrap": {"method": "percentile", "level": r.level, "n_boot": r.n_boot, "seed": r.seed, "overall": "stratified by difficulty"},
         "valid_only": None, "warnings": r.warnings,
     }

@@ -71,7 +71,8 @@ class RunSettings:
             "programs": encode(rec.programs),
             "model": self.model(),
             "template": None if gen is None else encode(gen.template),
-            "decoding": None if gen is None else encode(gen.decoding),
+            "decoding": None if gen is None else _decoding(rec),
+            "prompt": encode(rec.prompt),
             "dataset": encode(rec.dataset) | {"skipped": len(rec.dataset.skipped)},
             "limits": None if rec.execution is None else encode(rec.execution.limits),
             "sandbox": self.sandbox(),
@@ -91,11 +92,32 @@ class RunSettings:
         return {
             "source": rec.programs.source.value, "model": model.get("name"), "revision": model.get("revision"),
             "commit": model.get("commit"), "dtype": model.get("dtype"), "device": model.get("device"),
-            "template": gen and gen.template.name, "decoding": gen and _kv(encode(gen.decoding)),
+            "template": gen and gen.template.name, "decoding": gen and _kv(_decoding(rec)),
             "dataset": rec.dataset.spec, "split": rec.dataset.split, "fingerprint": rec.dataset.fingerprint,
             "limits": limits and _kv(encode(limits)), "sandbox": self.sandbox(),
             "missing_problems": len(self.missing_problems),
         }
+
+
+def _decoding(rec: Any) -> dict[str, Any]:
+    """The decoding record, with the stop strings as used where the template chose them (stop None)."""
+    decoding = encode(rec.generation.decoding)
+    if decoding.get("stop") is None and rec.prompt is not None:
+        decoding["stop"] = list(rec.prompt.stop)
+    return decoding
+
+
+def _template_line(rec: Any) -> str:
+    gen, prompt = rec.generation, rec.prompt
+    if prompt is None:
+        name = gen.template.name if gen.template.name != "custom" else f"custom: {one_line(gen.template.text or '', TEMPLATE_CHARS)}"
+        system = gen.template.system_prompt
+    else:
+        name = prompt.name if prompt.name != "custom" else f"custom: {one_line(prompt.text, TEMPLATE_CHARS)}"
+        notes = (["chat template of the tokenizer"] if prompt.kind == "chat" else []) + (["chosen by auto"] if prompt.choice == "auto" else [])
+        name += f" ({', '.join(notes)})" if notes else ""
+        system = prompt.system_prompt
+    return f"Template: {name}" + (f"; system prompt: {one_line(system, TEMPLATE_CHARS)}" if system else "") + "."
 
 
 def _kv(mapping: dict[str, Any]) -> str:
@@ -114,12 +136,10 @@ def _program_lines(s: RunSettings) -> list[str]:
     assert gen is not None
     details = [f"revision {model['revision']}" if model["revision"] else None, f"commit {model['commit']}" if model["commit"] else None,
                model["dtype"], model["device"], None if model["resolved"] else "as requested; not loaded in this run"]
-    template = f"{gen.template.name}" if gen.template.name != "custom" else f"custom: {one_line(gen.template.text, TEMPLATE_CHARS)}"
-    system = f"; system prompt: {one_line(gen.template.system_prompt, TEMPLATE_CHARS)}" if gen.template.system_prompt else ""
     return [
         f"Model: {model['name']} ({', '.join(d for d in details if d)}); programs: {what}{where}.",
-        f"Template: {template}{system}.",
-        f"Decoding: {_kv(encode(gen.decoding))}.",
+        _template_line(rec),
+        f"Decoding: {_kv(_decoding(rec))}.",
     ]
 
 
