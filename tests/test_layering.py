@@ -69,3 +69,38 @@ def test_host_side_of_the_sandbox_does_not_import_jail_internals():
             if names - allowed:
                 offenders[path.name] = sorted(names - allowed)
     assert offenders == {}
+
+
+def imported_modules(package: str) -> dict[str, set[str]]:
+    """Full dotted names of the absolute imports of each file under `package`."""
+    found = {}
+    for path in sorted((REPO_ROOT / package).rglob("*.py")):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+        found[str(path.relative_to(REPO_ROOT))] = names
+    return found
+
+
+@pytest.mark.parametrize(
+    "folder, forbidden",
+    [
+        # Reporting reads records; it neither generates, executes nor drives a run.
+        ("harness/reporting", ("harness.generation", "harness.execution", "harness.pipeline", "harness.cli",
+                               "harness.evaluation", "harness.api", "torch", "transformers", "ray")),
+        # Generation turns problems into programs; it knows nothing of judging or reporting.
+        ("harness/generation", ("harness.reporting", "harness.evaluation", "harness.pipeline", "harness.cli",
+                                "harness.api", "sandbox")),
+    ],
+)
+def test_harness_folders_keep_to_their_stage(folder, forbidden):
+    def breaks_rule(name: str) -> bool:
+        return any(name == f or name.startswith(f + ".") for f in forbidden)
+
+    found = imported_modules(folder)
+    assert found, f"no files found under {folder}"
+    offenders = {f: sorted(filter(breaks_rule, names)) for f, names in found.items() if any(map(breaks_rule, names))}
+    assert offenders == {}
