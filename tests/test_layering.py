@@ -9,17 +9,22 @@ import pytest
 from conftest import REPO_ROOT
 
 
-def imported_top_levels(package: str) -> dict[str, set[str]]:
+def imported_modules(package: str) -> dict[str, set[str]]:
+    """Full dotted names of the absolute imports of each file under `package`."""
     found = {}
     for path in sorted((REPO_ROOT / package).rglob("*.py")):
         names = set()
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Import):
-                names.update(a.name.split(".")[0] for a in node.names)
+                names.update(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module.split(".")[0])
+                names.add(node.module)
         found[str(path.relative_to(REPO_ROOT))] = names
     return found
+
+
+def imported_top_levels(package: str) -> dict[str, set[str]]:
+    return {f: {name.split(".")[0] for name in names} for f, names in imported_modules(package).items()}
 
 
 @pytest.mark.parametrize(
@@ -69,20 +74,6 @@ def test_host_side_of_the_sandbox_does_not_import_jail_internals():
             if names - allowed:
                 offenders[path.name] = sorted(names - allowed)
     assert offenders == {}
-
-
-def imported_modules(package: str) -> dict[str, set[str]]:
-    """Full dotted names of the absolute imports of each file under `package`."""
-    found = {}
-    for path in sorted((REPO_ROOT / package).rglob("*.py")):
-        names = set()
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                names.update(a.name for a in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module)
-        found[str(path.relative_to(REPO_ROOT))] = names
-    return found
 
 
 @pytest.mark.parametrize(
