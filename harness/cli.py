@@ -306,10 +306,16 @@ def emit(content: str | bytes, output: Path | None, fmt: str) -> None:
 
 
 def _show_run(out: Path) -> None:
-    from harness.reporting.report import render_report
-    from harness.storage import load_run
+    from harness.finished_run import store_report, stored_report
 
-    emit(render_report(load_run(out), "md"), None, "md")
+    text = stored_report(out)  # the run's files are as when it was last rendered: the same text
+    if text is None:
+        from harness.reporting.report import render_report
+        from harness.storage import load_run
+
+        text = render_report(load_run(out), "md")
+        store_report(out, text)
+    emit(text, None, "md")
     log.info("run folder: %s", out)
 
 

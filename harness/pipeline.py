@@ -16,10 +16,12 @@ from sandbox import Verdict
 from harness.config import ClusterConfig, DataConfig, ExecutionConfig, GenerationConfig
 from harness.errors import ConfigError, RunFolderError
 from harness.evaluation import Evaluation
+from harness.finished_run import inputs_key, is_finished, write_stamp
 from harness.execution import ExecutorBackend, LazyBackend, open_backend
 from harness.execution.records import ExecutorRecord
 from harness.program_files import read_programs_file
 from harness.progress import BusyClock, Progress
+from harness.record_codec import encode
 from harness.reporting.memorization import reference_similarities
 from harness.timings import StageTimer, log_timings
 from harness.reporting.metrics import summarize
@@ -38,6 +40,7 @@ from harness.storage import (
     read_candidates,
     read_record,
     read_results,
+    read_summary,
     write_json_atomic,
 )
 
@@ -203,8 +206,11 @@ def generation_threads(workers: int, judging: BusyClock) -> Callable[[], int]:
 
 
 def _finish(folder: OpenRunFolder, dataset: Dataset, candidates: Sequence[Candidate], truncated: int = 0,
-            missing: dict[str, str] | None = None, timer: StageTimer | None = None, references: bool = True) -> RunSummary:
-    """summary.json of the candidates' results; references False: no similarity to reference solutions (they are them)."""
+            missing: dict[str, str] | None = None, timer: StageTimer | None = None, references: bool = True,
+            inputs: str = "") -> RunSummary:
+    """summary.json of the candidates' results; references False: no similarity to reference solutions (they are them).
+
+    `inputs`: the key of what chose the candidates (finish.json), so that rerunning finds nothing to do at once."""
     out = folder.path
     keys = {(c.problem_id, c.sample_index) for c in candidates}
     results = [r for r in read_results(out / RESULTS_FILE) if r.key in keys]
@@ -218,6 +224,7 @@ def _finish(folder: OpenRunFolder, dataset: Dataset, candidates: Sequence[Candid
                         only_given_problems=folder.record.programs.only_given_problems, similarity=similarity, timings=timings)
     write_json_atomic(out / SUMMARY_FILE, summary.to_json())
     folder.finish()
+    write_stamp(out, inputs)
     if timings is not None:
         log_timings(timings)
     return summary
@@ -226,6 +233,13 @@ def _finish(folder: OpenRunFolder, dataset: Dataset, candidates: Sequence[Candid
 def evaluate(data_cfg: DataConfig, execution: ExecutionConfig, source: ProgramSource, out: Path,
              *, only_given_problems: bool = False, command_line: Sequence[str] = ()) -> RunSummary:
     dataset = _load(data_cfg)
+    settings = RunRecord(Command.EVALUATE, source.record(only_given_problems), DatasetRecord.of(data_cfg, dataset),
+                         command_line=tuple(command_line)).with_execution(execution)
+    inputs = inputs_key({"identity": settings.identity(), "programs": encode(settings.programs), "data": encode(data_cfg)},
+                        source.generations)
+    finished = _finished_summary(out, settings, inputs)
+    if finished is not None:
+        return finished
     programs_format = None
     missing: dict[str, str] = {}
     if source.solutions:
@@ -245,10 +259,23 @@ def evaluate(data_cfg: DataConfig, execution: ExecutionConfig, source: ProgramSo
     with open_run_folder(out, record) as folder:
         timer = StageTimer()
         _judge(folder, dataset, execution, [candidates], len(candidates), timer)
-        summary = _finish(folder, dataset, candidates, missing=missing, timer=timer, references=not source.solutions)
+        summary = _finish(folder, dataset, candidates, missing=missing, timer=timer, references=not source.solutions,
+                          inputs=inputs)
         if source.solutions:
             _write_validity(out, dataset)
+            write_stamp(out, inputs)
     return summary
+
+
+def _finished_summary(out: Path, settings: RunRecord, inputs: str) -> RunSummary | None:
+    """The summary of a run in `out` that finished with these inputs and is untouched since (nothing to do), else None."""
+    if not is_finished(out, inputs):
+        return None
+    with open_run_folder(out, settings) as folder:  # the lock: no other command is writing there meanwhile
+        if not is_finished(out, inputs):
+            return None
+        log.info("--out %s: this run is finished and unchanged since; nothing left to judge", folder.path)
+        return read_summary(out / SUMMARY_FILE)
 
 
 def _write_validity(out: Path, dataset: Dataset) -> None:

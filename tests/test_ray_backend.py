@@ -230,3 +230,33 @@ def test_data_parallel_generation_equals_one_process(cluster, tmp_path):
     assert len(one) == 10 and len(set(one.values())) > 1
     assert ray_run == one
     assert read_json(tmp_path / "ray" / "config.json")["model"]["details"]["replicas"] == 3
+
+
+def test_ctrl_c_on_a_cluster_run_stops_its_actors_and_resumes_exactly(cluster, tmp_path):
+    _three_nodes(cluster)
+    dataset, ids = _stdio_problems(tmp_path, 10)
+    programs = tmp_path / "programs.jsonl"
+    _echo_programs(programs, ids, 4)
+    out = tmp_path / "run"
+    command = [sys.executable, str(REPO / "run_eval.py"), "evaluate", "--dataset", str(dataset), "--generations",
+               str(programs), "--executor", "ray", "--ray-address", cluster.address, "--ray-workers", "1", "--out", str(out)]
+    driver = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _wait_for_rows(out, 6, within_s=240)
+    nodes = read_json(out / "config.json")["executor"]["nodes"]
+    pids = [pid for n in nodes for pid in (n["actor_pid"], *n["worker_pids"])]
+    assert len(nodes) == 3 and _gone(pids, within_s=0) == sorted(pids)  # actors and their sandbox workers, running
+    driver.send_signal(signal.SIGINT)
+    _, stderr = driver.communicate(timeout=120)
+    assert driver.returncode == 130, stderr[-2000:]
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1].startswith("apps-eval: interrupted") and "resume" in stderr.splitlines()[-1]
+    assert _gone(pids) == []
+    before = _rows(out)
+    assert 6 <= len(before) < 40
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = _rows(out)
+    lines = (out / "results.jsonl").read_text().splitlines()
+    assert len(lines) == len(rows) == 40  # one line per program: nothing judged twice
+    assert sorted(r.key for r in rows) == sorted((pid, s) for pid in ids for s in range(4))
+    assert {r.verdict for r in rows} == {Verdict.PASSED}
