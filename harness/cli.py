@@ -99,7 +99,9 @@ def _add_cluster_options(p: argparse.ArgumentParser, judging: bool) -> None:
                    help="the Ray cluster to join (default: start a local one on 127.0.0.1)")
     if judging:
         g.add_argument("--ray-workers", metavar="N", type=_positive_int, default=None,
-                       help="sandbox workers per node (default: the node's CPUs)")
+                       help="sandbox workers per actor (default: the CPUs the actor is given)")
+        g.add_argument("--ray-cpus-per-actor", metavar="N", type=_positive_int, default=None,
+                       help="one sandbox actor per N CPUs of each node, each with N workers (default: one actor per node)")
     g.add_argument("--ray-gen-cpus", metavar="N", type=_positive_int, default=None,
                    help="CPU models: one replica per node with N CPUs, using them (default: one replica per GPU)")
 
@@ -261,7 +263,8 @@ def execution_config(args: argparse.Namespace) -> ExecutionConfig:
 
 def cluster_config(args: argparse.Namespace) -> ClusterConfig:
     return ClusterConfig(executor=args.executor, address=args.ray_address,
-                         workers_per_node=getattr(args, "ray_workers", None), gen_cpus=args.ray_gen_cpus)
+                         workers_per_node=getattr(args, "ray_workers", None), gen_cpus=args.ray_gen_cpus,
+                         cpus_per_actor=getattr(args, "ray_cpus_per_actor", None))
 
 
 def generation_config(args: argparse.Namespace) -> GenerationConfig:

@@ -31,12 +31,13 @@ class ClusterConfig:
     address: str | None = None  # a Ray cluster's address; None: start a local Ray instance (127.0.0.1)
     workers_per_node: int | None = None  # sandbox workers of each node's actor; None: the node's CPUs
     gen_cpus: int | None = None  # one CPU model replica per node with this many CPUs; None: one per GPU
+    cpus_per_actor: int | None = None  # one sandbox actor per this many CPUs of each node; None: one per node
 
     def __post_init__(self) -> None:
         if self.executor not in EXECUTORS:
             raise ConfigError(f"--executor must be one of {', '.join(EXECUTORS)}, got {self.executor!r}")
-        if self.executor != "ray" and (self.address or self.gen_cpus or self.workers_per_node):
-            raise ConfigError("--ray-address, --ray-workers and --ray-gen-cpus need --executor ray")
+        if self.executor != "ray" and (self.address or self.gen_cpus or self.workers_per_node or self.cpus_per_actor):
+            raise ConfigError("--ray-address, --ray-workers, --ray-cpus-per-actor and --ray-gen-cpus need --executor ray")
 
     @property
     def ray(self) -> bool:

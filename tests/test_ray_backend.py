@@ -260,3 +260,41 @@ def test_ctrl_c_on_a_cluster_run_stops_its_actors_and_resumes_exactly(cluster, t
     assert len(lines) == len(rows) == 40  # one line per program: nothing judged twice
     assert sorted(r.key for r in rows) == sorted((pid, s) for pid in ids for s in range(4))
     assert {r.verdict for r in rows} == {Verdict.PASSED}
+
+
+def test_actors_per_cpus_and_a_node_that_joins_mid_run_is_used(cluster, tmp_path):
+    _three_nodes(cluster)
+    dataset, ids = _stdio_problems(tmp_path, 30)
+    programs = tmp_path / "programs.jsonl"
+    _echo_programs(programs, ids, 4)
+    out = tmp_path / "run"
+    execution = ExecutionConfig(Limits(timeout_s=4.0), workers=1, cluster=ClusterConfig("ray", cluster.address, cpus_per_actor=1))
+    failed: list[BaseException] = []
+
+    def evaluate():
+        try:
+            pipeline.evaluate(DataConfig(spec=str(dataset)), execution, pipeline.ProgramSource(generations=programs), out)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failed.append(exc)
+
+    thread = threading.Thread(target=evaluate, daemon=True)
+    thread.start()
+    joined = []
+    try:
+        _wait_for_rows(out, 6)  # Ray adds nodes from the main thread only: the run is the other one
+        joined.append(cluster.add_node(**{**cluster.local_node_args, "num_cpus": 2}))
+        thread.join(timeout=300)
+        assert not thread.is_alive() and not failed, failed
+        rows = _rows(out)
+        assert sorted(r.key for r in rows) == sorted((pid, s) for pid in ids for s in range(4))
+        assert {r.verdict for r in rows} == {Verdict.PASSED}
+        record = read_json(out / "config.json")["executor"]
+        assert record["cpus_per_actor"] == 1
+        new = [n for n in record["nodes"] if n["node_id"] == joined[0].node_id]
+        assert len(new) == 2 and all(n["workers"] == 1 for n in new)  # one actor per CPU of the 2-CPU node
+        assert sum(n["programs"] for n in new) > 0  # the node that joined judged programs
+        assert sum(n["programs"] for n in record["nodes"]) == 120
+    finally:
+        thread.join(timeout=300)
+        for node in joined:
+            cluster.remove_node(node)

@@ -38,7 +38,8 @@ def open_backend(execution: ExecutionConfig, workers: int | None = None) -> Exec
         from harness.execution.ray_backend import RayExecutor
 
         return RayExecutor(execution.limits, workers=execution.cluster.workers_per_node,
-                           address=execution.cluster.address, sandbox=execution.sandbox)
+                           address=execution.cluster.address, sandbox=execution.sandbox,
+                           cpus_per_actor=execution.cluster.cpus_per_actor)
     return Executor(execution.limits, workers, execution.sandbox)
 
 

@@ -1,6 +1,7 @@
-"""Judging on a Ray cluster: one sandbox actor per node, whole programs, bounded in flight.
+"""Judging on a Ray cluster: one sandbox actor per node (or per N CPUs), whole programs, bounded in flight.
 
-Each node gets one `SandboxActor` (pinned to it) that owns a local `sandbox.Executor`: its warm
+Each node gets one `SandboxActor` (pinned to it; with `cpus_per_actor` N, one per N of its CPUs,
+each with N workers) that owns a local `sandbox.Executor`: its warm
 workers are started by exec, as on a single machine, so the isolation is the same and every
 node reports its own. The driver (`RayExecutor`, the `ExecutorBackend` that `Evaluation` uses)
 keeps a bounded number of programs queued and in flight: `submit` blocks when the bound is
@@ -12,7 +13,9 @@ that was in flight at an actor's death is a suspect: it is sent again alone, to 
 runs nothing else, so an actor that dies again names its culprit exactly; after MAX_TRIES
 deaths the program ends as harness_error (never a hang, never a candidate failure). A dead actor
 is replaced on the same node while the node lives. Sandbox processes die with their actor (the
-workers have PR_SET_PDEATHSIG and the actor kills their process groups on close).
+workers have PR_SET_PDEATHSIG and the actor kills their process groups on close). Nodes that
+join the cluster during a run are noticed (one cheap `ray.nodes()` every NODE_POLL_S) and get
+their actors too.
 
 Ray is imported only here, and only when this backend is used. Loopback: without an address a
 local Ray instance bound to 127.0.0.1 is started, with no dashboard and no usage statistics.
@@ -26,7 +29,7 @@ import socket
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sandbox import ExecutionRequest, Executor, Limits, ProgramRun, RunStatus, TestRun
 from sandbox.records import SandboxMode, SandboxSummary
@@ -41,6 +44,7 @@ PER_WORKER_DEPTH = 2  # programs in flight per sandbox worker of an actor: the n
 QUEUE_FACTOR = 2  # programs queued in the driver, as a multiple of those in flight
 ACTOR_START_TIMEOUT_S = 60.0
 POLL_S = 0.05
+NODE_POLL_S = 2.0  # how often the driver looks for nodes that joined
 
 
 def import_ray():
@@ -123,8 +127,10 @@ class RayExecutor:
     """An ExecutorBackend over a Ray cluster. Use as a context manager."""
 
     def __init__(self, limits: Limits, workers: int | None = None, address: str | None = None,
-                 sandbox: SandboxMode = SandboxMode.FULL, max_tries: int = MAX_TRIES) -> None:
+                 sandbox: SandboxMode = SandboxMode.FULL, max_tries: int = MAX_TRIES,
+                 cpus_per_actor: int | None = None) -> None:
         self.limits, self._workers, self._max_tries = limits, workers, max_tries
+        self.cpus_per_actor = cpus_per_actor
         self.sandbox_mode = SandboxMode(sandbox)
         self._ray = import_ray()
         self._started_ray = connect(address, workers)
@@ -134,11 +140,14 @@ class RayExecutor:
         self._suspects: collections.deque = collections.deque()  # _Entry to send alone
         self._closed = False
         self._error: BaseException | None = None
-        self._nodes_seen: dict[str, NodeRecord] = {}
+        self._nodes_seen: dict[tuple[str, int], NodeRecord] = {}  # (node id, actor pid): every actor that started
+        self._programs: collections.Counter = collections.Counter()  # (node id, actor pid) -> runs returned
         self.start_error = ""
+        self._slots: list[_Slot] = []
+        self._node_ids: set[str] = set()
+        self._nodes_polled = time.monotonic()
         try:
-            self._slots = [self._spawn(_Slot(n["NodeID"], int(n["Resources"].get("CPU", 0))))
-                           for n in self._ray.nodes() if n["Alive"] and n["Resources"].get("CPU", 0) >= 1]
+            self._add_new_nodes()
             if not self._slots:
                 raise RuntimeError(f"the Ray cluster at {self.address} has no live node with a CPU")
             self._await_first_actors()
@@ -149,9 +158,9 @@ class RayExecutor:
         summaries = [SandboxSummary.from_json(r.sandbox) for r in self._nodes_seen.values()]
         # The report shows the weakest node: a cluster is only as isolated as its least isolated node.
         self.sandbox = next((x for x in summaries if not x.complete), summaries[0])
-        self.isolation: dict = {**first.isolation, "backend": "ray", "nodes": len(self._nodes_seen),
+        self.isolation: dict = {**first.isolation, "backend": "ray", "nodes": len({r.node_id for r in self._nodes_seen.values()}),
                                 "workers": sum(r.workers for r in self._nodes_seen.values())}
-        self._bound = max(16, QUEUE_FACTOR * self._capacity())
+        self._bound = self._queue_bound()
         self._thread = threading.Thread(target=self._dispatch, name="ray-dispatch", daemon=True)
         self._thread.start()
 
@@ -176,7 +185,8 @@ class RayExecutor:
     def record(self) -> ExecutorRecord:
         """The backend and every node that ran (or started to run) programs, with its isolation."""
         with self._lock:
-            return ExecutorRecord(backend="ray", address=self.address, nodes=tuple(self._nodes_seen.values()))
+            nodes = tuple(replace(r, programs=self._programs[key]) for key, r in self._nodes_seen.items())
+            return ExecutorRecord(backend="ray", address=self.address, nodes=nodes, cpus_per_actor=self.cpus_per_actor)
 
     def actor_pids_holding(self, program: str) -> list[int]:
         """Pids of the actors that hold a program with this text now (for failure tests)."""
@@ -202,6 +212,24 @@ class RayExecutor:
         self.close()
 
     # ---- actors --------------------------------------------------------------------------
+    def _add_new_nodes(self) -> None:
+        """Actors on every live node with a CPU that has none yet (at the start, and for nodes that join)."""
+        self._nodes_polled = time.monotonic()
+        for node in self._ray.nodes():
+            cpus = int(node["Resources"].get("CPU", 0))
+            if not node["Alive"] or cpus < 1 or node["NodeID"] in self._node_ids:
+                continue
+            if self._slots:
+                log.info("node %s joined the cluster: starting its sandbox actors", node["NodeID"][:12])
+            per_actor = min(self.cpus_per_actor or cpus, cpus)
+            new = [self._spawn(_Slot(node["NodeID"], per_actor)) for _ in range(cpus // per_actor)]
+            with self._lock:
+                self._node_ids.add(node["NodeID"])
+                self._slots.extend(new)
+
+    def _queue_bound(self) -> int:
+        return max(16, QUEUE_FACTOR * self._capacity())
+
     def _spawn(self, slot: _Slot) -> _Slot:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
@@ -240,7 +268,9 @@ class RayExecutor:
             return
         slot.ready, slot.record = None, record
         with self._lock:
-            self._nodes_seen[record.node_id] = record
+            self._nodes_seen[(record.node_id, record.actor_pid)] = record
+            if hasattr(self, "_bound"):  # an actor that joins after the start: more may be in flight
+                self._bound = self._queue_bound()
             self._lock.notify_all()
 
     def _respawn_or_drop(self, slot: _Slot) -> None:
@@ -294,6 +324,8 @@ class RayExecutor:
                     time.sleep(POLL_S)
                 for slot in starting:
                     self._check_ready(slot, block=False)
+                if time.monotonic() - self._nodes_polled > NODE_POLL_S:
+                    self._add_new_nodes()
         except BaseException as exc:  # noqa: BLE001 - never leave futures hanging
             log.exception("Ray dispatcher failed")
             with self._lock:
@@ -343,6 +375,8 @@ class RayExecutor:
             with self._lock:
                 entry = slot.inflight.pop(ref)
                 slot.solo = False
+                if slot.record is not None:
+                    self._programs[(slot.record.node_id, slot.record.actor_pid)] += 1
                 self._lock.notify_all()
             _resolve(entry, run)
         for slot, why in dead:

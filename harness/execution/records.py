@@ -20,12 +20,17 @@ class NodeRecord:
     worker_pids: tuple[int, ...] = ()
     isolation: dict[str, Any] = field(default_factory=dict)  # the node's sandbox facts
     sandbox: dict[str, Any] = field(default_factory=dict)  # the node's SandboxSummary, as JSON
+    programs: int = 0  # programs this actor returned a run for
 
 
 @dataclass(frozen=True, slots=True)
 class ExecutorRecord:
-    """The executor backend of a run: `local`, or `ray` with the cluster address and its nodes."""
+    """The executor backend of a run: `local`, or `ray` with the cluster address and its actors.
+
+    `nodes` has one entry per sandbox actor that started (several per node with `cpus_per_actor`),
+    nodes that joined during the run included."""
 
     backend: str = "local"
     address: str | None = None
     nodes: tuple[NodeRecord, ...] = ()
+    cpus_per_actor: int | None = None  # None: one actor per node
