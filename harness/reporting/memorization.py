@@ -91,10 +91,12 @@ def similarity(a: Sequence[str], b: Sequence[str]) -> float:
 
 def best_similarity(code: str, references: Iterable[str]) -> float | None:
     """The highest similarity of `code` to any reference; None without references."""
-    sample = normalized_tokens(code)
+    return _best(normalized_tokens(code), [normalized_tokens(r) for r in references])
+
+
+def _best(sample: Sequence[str], references: Sequence[Sequence[str]]) -> float | None:
     best: float | None = None
-    for reference in references:
-        tokens = normalized_tokens(reference)
+    for tokens in references:
         if not sample and not tokens:
             return 1.0
         matcher = difflib.SequenceMatcher(None, sample, tokens, autojunk=False)
@@ -107,12 +109,22 @@ def best_similarity(code: str, references: Iterable[str]) -> float | None:
 
 
 def reference_similarities(candidates: Iterable[Any], problems: Mapping[str, Any]) -> dict[tuple[str, int], float | None]:
-    """(problem_id, sample_index) -> best similarity to that problem's reference solutions (None: it has none)."""
+    """(problem_id, sample_index) -> best similarity to that problem's reference solutions (None: it has none).
+
+    Each problem's references are tokenized once, and a program text seen before for the same
+    problem (samples often repeat) reuses its value: the same numbers, without the repeated work."""
     out: dict[tuple[str, int], float | None] = {}
+    references: dict[str, list[tuple[str, ...]]] = {}
+    seen: dict[tuple[str, str], float | None] = {}
     for candidate in candidates:
-        problem = problems.get(candidate.problem_id)
-        references = problem.solutions if problem is not None else ()
-        out[(candidate.problem_id, candidate.sample_index)] = best_similarity(candidate.code, references)
+        pid = candidate.problem_id
+        if pid not in references:
+            problem = problems.get(pid)
+            references[pid] = [normalized_tokens(r) for r in (problem.solutions if problem is not None else ())]
+        key = (pid, candidate.code)
+        if key not in seen:
+            seen[key] = _best(normalized_tokens(candidate.code), references[pid])
+        out[(pid, candidate.sample_index)] = seen[key]
     return out
 
 
