@@ -86,3 +86,15 @@ def test_json_depth_skips_brackets_inside_strings():
 def test_lone_surrogates_become_visible_escapes():
     assert protocol.clean_text("a\ud800b") == "a\\ud800b"
     json.dumps(protocol.clean_text("\udcff"), ensure_ascii=False).encode("utf-8")
+
+
+def test_the_common_records_decode_at_once_to_what_strict_decoding_gives():
+    assert len(protocol.COMMON_RECORDS) == 2
+    for data, record in protocol.COMMON_RECORDS.items():
+        assert protocol.decode_record(data) == protocol.decode(data, protocol.TestRecord) == record
+        assert record.kind is protocol.RecordKind.OK and record.exit_code == 0
+    exception = protocol.TestRecord(protocol.RecordKind.EXCEPTION, 1, "ValueError: x")
+    assert protocol.decode_record(protocol.encode(exception)) == exception
+    for forged in (b'{"message":"test_record","version":1,"kind":"ok","exit_code":0,"extra":1}', b"\xff", b"[]"):
+        with pytest.raises(ProtocolError):
+            protocol.decode_record(forged)

@@ -23,6 +23,7 @@ from protocol import RecordKind, TestRecord
 
 DETAIL_CHARS = 300
 MAX_VALUE_DEPTH = 200  # a returned value nested deeper is refused here, never sent on
+CLEAN = TestRecord(RecordKind.OK)  # a stdin/stdout test that ran to its end with nothing to report
 
 # Names the original APPS harness puts in scope by prepending imports: for programs that
 # need its function wrapper anyway (a top-level `return`), and for every program run in
@@ -256,7 +257,7 @@ def run_stdio(prepared: Prepared, open_returns: str | None = None) -> tuple[int,
 
     With `open_returns`, `open()` of any file returns that text (the APPS environment)."""
     module = _fresh_module("__main__")
-    code, record = 0, TestRecord(RecordKind.OK)
+    code, record = 0, CLEAN
     if open_returns is not None:
         builtins.open = _open_returning(open_returns)
     try:

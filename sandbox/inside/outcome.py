@@ -36,7 +36,7 @@ def read_record(fd: int, max_output: int) -> "TestRecord | None":
     if size > 2 * max_output + protocol.RECORD_SLACK:  # the value's JSON text, itself JSON-escaped
         return _TOO_BIG
     try:
-        return protocol.decode(os.pread(fd, size, 0), TestRecord)
+        return protocol.decode_record(os.pread(fd, size, 0))
     except protocol.ProtocolError:
         return None
 

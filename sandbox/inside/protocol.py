@@ -280,13 +280,23 @@ def encode(message) -> bytes:
 
 
 def _plain(value):
-    if is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    names = _FIELD_NAMES.get(cls)
+    if names is None and is_dataclass(cls):
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     return value
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+_FIELD_NAMES: dict = {}  # dataclass -> its field names, in order
 
 
 def decode(data: bytes, *expected: type, max_bytes: int = 1 << 31):
@@ -313,6 +323,20 @@ def decode(data: bytes, *expected: type, max_bytes: int = 1 << 31):
         names = ", ".join(_KINDS[c].value for c in expected)
         raise ProtocolError(f"message of kind {str(kind)[:40]!r} where {names} was expected")
     return _build(cls, body, cls.__name__)
+
+
+# The records of clean exits (status 0, nothing to report), encoded once: the test process
+# writes these bytes without encoding anything (each object a forked process touches costs
+# it a copied page) and the worker recognises them without decoding. Anything else travels
+# through encode/decode.
+COMMON_RECORDS = {encode(record): record for record in
+                  (TestRecord(RecordKind.OK, 0, wrapped=wrapped) for wrapped in (False, True))}
+
+
+def decode_record(data: bytes) -> TestRecord:
+    """decode(data, TestRecord), at once for the common records."""
+    common = COMMON_RECORDS.get(data)
+    return common if common is not None else decode(data, TestRecord)
 
 
 def json_depth(text: str) -> int:
@@ -344,69 +368,93 @@ def _no_constant(name: str):
 
 
 def _build(cls: type, body, where: str):
-    if not isinstance(body, dict):
-        raise ProtocolError(f"{where}: an object expected, got {type(body).__name__}")
-    hints = _hints(cls)
-    unknown = body.keys() - hints.keys()
-    if unknown:
-        raise ProtocolError(f"{where}: unknown field {sorted(map(str, unknown))[0][:40]!r}")
-    values = {}
-    for f in fields(cls):
-        if f.name in body:
-            values[f.name] = _value(body[f.name], hints[f.name], f"{where}.{f.name}")
-        elif f.default is MISSING and f.default_factory is MISSING:
-            raise ProtocolError(f"{where}: missing field {f.name!r}")
-    try:
-        return cls(**values)
-    except (TypeError, ValueError) as exc:
-        raise ProtocolError(f"{where}: {exc}") from None
+    return _decoder(cls)(body, where)
 
 
-_HINTS: dict = {}
+# Decoders are built once per class from its type hints: (field, converter, required) rows,
+# each converter specialised to its hint, so decoding a message never inspects types again.
+_DECODERS: dict = {}
 
 
-def _hints(cls: type) -> dict:
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls, vars(sys.modules[__name__]))
-    return hints
+def _decoder(cls: type):
+    decoder = _DECODERS.get(cls)
+    if decoder is None:
+        hints = typing.get_type_hints(cls, vars(sys.modules[__name__]))
+        rows = tuple((f.name, _converter(hints[f.name]), f.default is MISSING and f.default_factory is MISSING)
+                     for f in fields(cls))
+        decoder = _DECODERS[cls] = _object_decoder(cls, rows, frozenset(hints))
+    return decoder
 
 
-def _value(value, hint, where: str):
+def _object_decoder(cls: type, rows: tuple, known: frozenset):
+    def decode_object(body, where: str):
+        if not isinstance(body, dict):
+            raise ProtocolError(f"{where}: an object expected, got {type(body).__name__}")
+        unknown = body.keys() - known
+        if unknown:
+            raise ProtocolError(f"{where}: unknown field {sorted(map(str, unknown))[0][:40]!r}")
+        values = {}
+        for name, convert, required in rows:
+            if name in body:
+                values[name] = convert(body[name], f"{where}.{name}")
+            elif required:
+                raise ProtocolError(f"{where}: missing field {name!r}")
+        try:
+            return cls(**values)
+        except (TypeError, ValueError) as exc:
+            raise ProtocolError(f"{where}: {exc}") from None
+    return decode_object
+
+
+def _converter(hint):
+    """A function (value, where) -> the value as `hint` says, or ProtocolError."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in typing.get_args(hint):
-            return None
         (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
-        return _value(value, inner, where)
+        convert_inner = _converter(inner)
+        if type(None) not in typing.get_args(hint):
+            return convert_inner
+        return lambda value, where: None if value is None else convert_inner(value, where)
     if origin is tuple:
-        if not isinstance(value, list):
-            raise ProtocolError(f"{where}: a list expected, got {type(value).__name__}")
-        item = typing.get_args(hint)[0]
-        return tuple(_value(v, item, f"{where}[{i}]") for i, v in enumerate(value))
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-    elif hint is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif hint is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            return float(value)
-    elif hint is str:
-        if isinstance(value, str):
-            return value
-    elif hint is dict:
-        if isinstance(value, dict):
-            return value
-    elif isinstance(hint, type) and issubclass(hint, enum.Enum):
-        try:
-            return hint(value)
-        except ValueError:
-            raise ProtocolError(f"{where}: {str(value)[:40]!r} is not a {hint.__name__}") from None
-    elif is_dataclass(hint):
-        return _build(hint, value, where)
-    raise ProtocolError(f"{where}: {getattr(hint, '__name__', hint)} expected, got {type(value).__name__}")
+        convert_item = _converter(typing.get_args(hint)[0])
+
+        def convert_tuple(value, where):
+            if not isinstance(value, list):
+                raise ProtocolError(f"{where}: a list expected, got {type(value).__name__}")
+            return tuple(convert_item(v, f"{where}[{i}]") for i, v in enumerate(value))
+        return convert_tuple
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        def convert_enum(value, where):
+            try:
+                return hint(value)
+            except ValueError:
+                raise ProtocolError(f"{where}: {str(value)[:40]!r} is not a {hint.__name__}") from None
+        return convert_enum
+    if is_dataclass(hint):
+        return lambda value, where: _decoder(hint)(value, where)
+    accepts = _ACCEPTS.get(hint)
+    if accepts is None:
+        raise TypeError(f"no protocol type for {hint!r}")
+    check, cast = accepts
+
+    def convert_plain(value, where):
+        if check(value):
+            return cast(value)
+        raise ProtocolError(f"{where}: {getattr(hint, '__name__', hint)} expected, got {type(value).__name__}")
+    return convert_plain
+
+
+def _same(value):
+    return value
+
+
+_ACCEPTS = {  # plain hint -> (accepts the JSON value?, conversion)
+    bool: (lambda v: isinstance(v, bool), _same),
+    int: (lambda v: isinstance(v, int) and not isinstance(v, bool), _same),
+    float: (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v), float),
+    str: (lambda v: isinstance(v, str), _same),
+    dict: (lambda v: isinstance(v, dict), _same),
+}
 
 
 def clean_text(text: str) -> str:

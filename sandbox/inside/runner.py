@@ -30,6 +30,13 @@ from test_process import FreshState, TestProcess
 _HEAVY_PATTERN = re.compile(r"^[ \t]*(?:import|from)[ \t][^\n]*?\b(numpy|scipy|sympy|pandas|networkx)\b", re.M)
 
 
+def _open_last_pid() -> "int | None":
+    try:
+        return os.open("/proc/sys/kernel/ns_last_pid", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:  # then every test counts as one that may have spawned processes
+        return None
+
+
 class Runner:
     def __init__(self, limits: Limits, *, uid: int, gid: int, drop: bool, pid_namespace: bool,
                  ipc_namespace: bool, private_root: bool, watch_fd: int, scratch_base: str,
@@ -44,6 +51,8 @@ class Runner:
         self.nproc_binds = drop or user_namespace
         self.nproc = limits.max_processes if drop else limits.max_processes + 2
         self.oom_fd = oom_fd  # the memory cgroup's OOM-kill counter, when there is a group
+        # Who made the last process in our pid namespace: tells whether a test process spawned any.
+        self.last_pid_fd = _open_last_pid() if pid_namespace else None
         self.oom_seen = outcomes.oom_kills(oom_fd) if oom_fd is not None else 0
         if private_root:  # private tmpfs (and the mqueue filesystem): wipe whatever the candidate left
             self.wipe = ("/tmp", "/dev/shm") + (("/dev/mqueue",) if os.path.isdir("/dev/mqueue") else ())
@@ -181,7 +190,8 @@ class Runner:
     def _start(self, program: tuple, max_tests: int) -> TestProcess:
         files = [os.memfd_create(name) for name in ("stdin", "stdout", "stderr", "record")]
         try:
-            return TestProcess(files, self.child_setup + (max_tests,), program, self.fresh, self.watch_fd)
+            return TestProcess(files, self.child_setup + (max_tests,), program, self.fresh, self.watch_fd,
+                               self.last_pid_fd)
         except BaseException:
             for fd in files:
                 os.close(fd)
