@@ -153,8 +153,7 @@ def remove_ipc_objects(owner) -> None:
     args = []
     for kind, flag, id_col, cuid_col in _SYSVIPC:
         try:
-            with open(f"/proc/sysvipc/{kind}", "rb") as f:
-                rows = f.read().splitlines()[1:]
+            rows = _read_small(f"/proc/sysvipc/{kind}").splitlines()[1:]
         except FileNotFoundError:
             continue
         for row in rows:
@@ -172,6 +171,17 @@ def remove_ipc_objects(owner) -> None:
     _, status = os.waitpid(pid, 0)
     if status != 0:
         raise CleanupFailed(errno.EBUSY, f"ipcrm {' '.join(args)[:200]} failed (status {status})")
+
+
+def _read_small(path: str) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _has_children() -> bool:

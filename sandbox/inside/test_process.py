@@ -31,6 +31,7 @@ import gc
 import io
 import math
 import os
+import _signal
 import resource
 import select
 import signal
@@ -390,7 +391,7 @@ class FreshState:
         self.int_digits = sys.get_int_max_str_digits()
         self.streams = [(s.encoding, s.errors, s.line_buffering, s.write_through)
                         for s in (sys.__stdin__, sys.__stdout__, sys.__stderr__)]
-        self.handlers = {sig: signal.getsignal(sig) for sig in _RESET_SIGNALS}
+        self.handlers = {int(sig): _signal.getsignal(sig) for sig in _RESET_SIGNALS}
 
     def reset(self) -> None:
         for i in range(4):
@@ -407,8 +408,9 @@ class FreshState:
         sys.argv, sys.path = list(self.argv), list(self.path)
         for timer in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
             signal.setitimer(timer, 0)  # a pending alarm() of the last test must not fire in this one
-        for sig, handler in self.handlers.items():
-            signal.signal(sig, handler)
+        for sig, handler in self.handlers.items():  # _signal: without the enum conversions
+            if _signal.getsignal(sig) is not handler:
+                _signal.signal(sig, handler)
         gc.enable()
         sys.setrecursionlimit(self.recursion_limit)
         sys.set_int_max_str_digits(self.int_digits)
