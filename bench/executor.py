@@ -52,15 +52,15 @@ def run_executor(programs, workers: int, timeout_s: float) -> dict:
 
     t0 = time.perf_counter()
     with Executor(Limits(timeout_s=timeout_s), workers=workers) as ex:
-        started = time.perf_counter()
+        started, host0 = time.perf_counter(), time.process_time()
         cpu0 = _worker_cpu(ex)
         futures = [ex.submit(ExecutionRequest(p, TestKind(kind), tuple(inputs), fn))
                    for _, _, p, kind, inputs, fn in programs]
         runs = [f.result() for f in futures]
-        done = time.perf_counter()
+        done, host_cpu = time.perf_counter(), time.process_time() - host0
         cpu = _worker_cpu(ex) - cpu0
     statuses = collections.Counter(r.status.value for run in runs for r in run.runs)
-    return {"startup": started - t0, "wall": done - started, "cpu": cpu, "statuses": dict(statuses),
+    return {"startup": started - t0, "wall": done - started, "cpu": cpu, "host_cpu": host_cpu, "statuses": dict(statuses),
             "wrapped": sum(run.wrapped for run in runs)}
 
 
@@ -68,18 +68,37 @@ def run_ray(programs, workers: int, timeout_s: float) -> dict:
     """The same programs through the Ray backend: a local Ray instance on 127.0.0.1 with `workers`
     CPUs, one sandbox actor with `workers` workers. Cluster and actor start are not counted."""
     sys.path.insert(0, str(REPO))
-    from harness.execution.ray_backend import RayExecutor
+    from harness.execution.ray_backend import PER_WORKER_DEPTH, RayExecutor
     from sandbox import ExecutionRequest, Limits, TestKind
 
     t0 = time.perf_counter()
     with RayExecutor(Limits(timeout_s=timeout_s), workers=workers) as ex:
+        before = ex.actor_stats()
         started, cpu0 = time.perf_counter(), time.process_time()
-        futures = [ex.submit(ExecutionRequest(p, TestKind(kind), tuple(inputs), fn))
-                   for _, _, p, kind, inputs, fn in programs]
+        requests = [ExecutionRequest(p, TestKind(kind), tuple(inputs), fn) for _, _, p, kind, inputs, fn in programs]
+        futures = [ex.submit(r) for r in requests]
         runs = [f.result() for f in futures]
         done, driver_cpu = time.perf_counter(), time.process_time() - cpu0
+        after = ex.actor_stats()
     statuses = collections.Counter(r.status.value for run in runs for r in run.runs)
-    return {"startup": started - t0, "wall": done - started, "driver_cpu": driver_cpu, "statuses": dict(statuses)}
+    pickling_s, pickled = _pickling(requests, runs)
+    return {"startup": started - t0, "wall": done - started, "driver_cpu": driver_cpu, "statuses": dict(statuses),
+            "actor_cpu": sum(a.cpu_s for a in after) - sum(b.cpu_s for b in before),
+            "actor_executor_s": sum(a.executor_s for a in after) - sum(b.executor_s for b in before),
+            "pickling_s": pickling_s, "pickled_bytes": pickled, "depth": PER_WORKER_DEPTH}
+
+
+def _pickling(requests, runs) -> tuple[float, int]:
+    """Seconds and bytes to pickle and unpickle every request and run once (what crossing to an actor costs,
+    once each way, at the least; Ray pickles arguments and results with cloudpickle's protocol 5)."""
+    import pickle
+
+    started, size = time.perf_counter(), 0
+    for value in (*requests, *runs):
+        data = pickle.dumps(value, protocol=5)
+        pickle.loads(data)
+        size += len(data)
+    return time.perf_counter() - started, size
 
 
 def compare_ray(programs, args) -> int:
@@ -98,6 +117,14 @@ def compare_ray(programs, args) -> int:
     print(f"ratio ray / local      {ray['wall'] / local['wall']:8.2f}   (target <= 1.3)")
     print(f"overhead per program   {1000 * (ray['wall'] - local['wall']) / n * args.workers:8.2f} ms of a worker slot")
     print(f"driver CPU per program {1000 * ray['driver_cpu'] / n:8.2f} ms   (submit, Ray task dispatch, pickling, result fetch)")
+    print(f"  local host side      {1000 * local['host_cpu'] / n:8.2f} ms   (CPU of the local executor's own threads, for comparison)")
+    print(f"actor CPU per program  {1000 * ray['actor_cpu'] / n:8.2f} ms   (Ray core worker, asyncio, and the sandbox executor's host side)")
+    print(f"  of it Ray's share    {1000 * (ray['actor_cpu'] - local['host_cpu']) / n:8.2f} ms   (actor CPU less the local host side)")
+    print(f"pickling per program   {1000 * ray['pickling_s'] / n:8.2f} ms   (request + run, dumps + loads once;"
+          f" {ray['pickled_bytes'] / n / 1024:.1f} KiB per program)")
+    slots = ray["wall"] * args.workers * ray["depth"]  # program-seconds of in-flight room at the actor
+    print(f"in the actor's executor {100 * ray['actor_executor_s'] / slots:6.1f} % of the in-flight room"
+          f" ({ray['depth']} programs per worker; the rest: Ray transport, the driver's polling, refilling)")
     same = local["statuses"] == ray["statuses"]
     print(f"statuses equal: {same}; local {local['statuses']}; ray {ray['statuses']}")
     return 0

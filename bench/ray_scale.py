@@ -1,12 +1,13 @@
 """Scale run of the Ray backend: many small synthetic programs on a local multi-node cluster.
 
-    .venv/bin/python bench/ray_scale.py [--problems 1000] [--samples 100] [--tests 3] [--nodes 2]
+    .venv/bin/python bench/ray_scale.py [--problems 1000] [--samples 100] [--tests 3] [--nodes 2] [--keep DIR]
 
 Builds a dataset of `problems` tiny stdio problems (`tests` tests each) and `problems x samples`
 programs, starts a local Ray cluster (`nodes` nodes on 127.0.0.1, 1 CPU each; not counted), and
 judges everything with `run_eval.py evaluate --executor ray` as a child process. Prints the
 throughput (programs/s) in each tenth of the run (flat, not decaying, is the goal), the driver's
-peak RSS, and the time to resume the finished run (nothing left: no cluster work starts).
+peak RSS (VmHWM of the driver process), and the time to resume the finished run (nothing left:
+no cluster work starts). `--keep DIR` writes the inputs and the run folder there and keeps them.
 Not a test: figures are noisy on a shared machine.
 """
 from __future__ import annotations
@@ -45,6 +46,18 @@ def lines(path: Path) -> int:
         return 0
 
 
+def peak_rss_mb(pid: int) -> float | None:
+    """The process's peak resident set so far (VmHWM), MB; None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problems", type=int, default=1000)
@@ -52,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests", type=int, default=3)
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--sample-every", type=float, default=2.0, help="seconds between progress samples")
+    parser.add_argument("--keep", type=Path, default=None, metavar="DIR", help="write inputs and run folder here and keep them")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO))
     from harness.execution.ray_backend import import_ray
@@ -61,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
 
     total = args.problems * args.samples
     with tempfile.TemporaryDirectory(prefix="ray-scale-") as tmp:
-        folder = Path(tmp)
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         dataset, programs = write_inputs(folder, args.problems, args.samples, args.tests)
         local = {"node_ip_address": "127.0.0.1", "num_cpus": 1}
         t = time.perf_counter()
@@ -79,16 +94,19 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             child = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             samples = [(0.0, 0)]
+            peak_mb = 0.0
             while child.poll() is None:
                 time.sleep(args.sample_every)
                 samples.append((time.perf_counter() - started, lines(out / "results.jsonl")))
+                peak_mb = max(peak_mb, peak_rss_mb(child.pid) or 0.0)
             wall = time.perf_counter() - started
-            peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            peak_mb = max(peak_mb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
             done = lines(out / "results.jsonl")
             print(f"exit {child.returncode}; {done} results in {wall:.1f} s: {done / wall:.1f} programs/s overall"
                   " (driver start, dataset load and actor start included)")
             first = next((i for i, (_, n) in enumerate(samples) if n > 0), len(samples) - 1)
-            active = samples[first:]
+            last = next(i for i, (_, n) in enumerate(samples) if n == samples[-1][1])  # the first sample with every result
+            active = samples[first:last + 1]  # from the first result to the last: judging only
             tenth = max(1, len(active) // 10)
             rates = []
             for i in range(0, len(active) - tenth, tenth):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from sandbox import ExecutionRequest, Executor, Limits, ProgramRun, RunStatus, TestRun
 from sandbox.records import SandboxMode, SandboxSummary
 
-from harness.execution.records import ExecutorRecord, NodeRecord
+from harness.execution.records import ActorStats, ExecutorRecord, NodeRecord
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ class SandboxActor:
     def __init__(self, limits: Limits, workers: int, sandbox: SandboxMode) -> None:
         self.executor = Executor(limits, workers, sandbox)
         self.workers = workers
+        self.programs, self.executor_s = 0, 0.0
 
     def describe(self) -> NodeRecord:
         ray = import_ray()
@@ -89,7 +90,15 @@ class SandboxActor:
     async def run(self, request: ExecutionRequest) -> ProgramRun:
         import asyncio
 
-        return await asyncio.wrap_future(self.executor.submit(request))
+        started = time.perf_counter()
+        run = await asyncio.wrap_future(self.executor.submit(request))
+        self.programs += 1
+        self.executor_s += time.perf_counter() - started
+        return run
+
+    def stats(self) -> ActorStats:
+        """Counters for bench/executor.py: where an actor's time goes."""
+        return ActorStats(programs=self.programs, executor_s=self.executor_s, cpu_s=time.process_time())
 
     def close(self) -> None:
         self.executor.close()
@@ -187,6 +196,12 @@ class RayExecutor:
         with self._lock:
             nodes = tuple(replace(r, programs=self._programs[key]) for key, r in self._nodes_seen.items())
             return ExecutorRecord(backend="ray", address=self.address, nodes=nodes, cpus_per_actor=self.cpus_per_actor)
+
+    def actor_stats(self) -> list[ActorStats]:
+        """Each live actor's counters (bench/executor.py's breakdown of the per-program overhead)."""
+        with self._lock:
+            actors = [s.actor for s in self._slots if s.live]
+        return self._ray.get([a.stats.remote() for a in actors])
 
     def actor_pids_holding(self, program: str) -> list[int]:
         """Pids of the actors that hold a program with this text now (for failure tests)."""

@@ -24,6 +24,16 @@ class NodeRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ActorStats:
+    """A sandbox actor's counters: programs run, seconds they spent in its sandbox Executor
+    (submit to result, summed over programs in flight at once), and its process's CPU seconds."""
+
+    programs: int
+    executor_s: float
+    cpu_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class ExecutorRecord:
     """The executor backend of a run: `local`, or `ray` with the cluster address and its actors.
 
