@@ -111,6 +111,24 @@ def _rows(out: Path) -> list:
     return read_results(out / "results.jsonl")
 
 
+def _driver_command(cluster, tmp_path: Path) -> tuple[list[str], Path, list[str]]:
+    """40 slow echo programs (10 problems x 4) and the CLI command that judges them on the cluster."""
+    _three_nodes(cluster)
+    dataset, ids = _stdio_problems(tmp_path, 10)
+    programs = tmp_path / "programs.jsonl"
+    _echo_programs(programs, ids, 4)
+    out = tmp_path / "run"
+    command = [sys.executable, str(REPO / "run_eval.py"), "evaluate", "--dataset", str(dataset), "--generations",
+               str(programs), "--executor", "ray", "--ray-address", cluster.address, "--ray-workers", "1", "--out", str(out)]
+    return ids, out, command
+
+
+def _rerun_to_the_end(command: list[str], out: Path) -> list:
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return _rows(out)
+
+
 def test_ray_verdicts_equal_local_and_nodes_are_recorded(cluster, tmp_path):
     data = DataConfig(limit=6)
     pipeline.evaluate(data, ExecutionConfig(Limits(), workers=2), pipeline.ProgramSource(solutions=True, max_solutions=2),
@@ -190,13 +208,7 @@ def test_node_killed_mid_run_loses_nothing_duplicates_nothing_leaves_no_sandbox(
 
 
 def test_ray_run_resumes_after_the_driver_is_killed(cluster, tmp_path):
-    _three_nodes(cluster)
-    dataset, ids = _stdio_problems(tmp_path, 10)
-    programs = tmp_path / "programs.jsonl"
-    _echo_programs(programs, ids, 4)
-    out = tmp_path / "run"
-    command = [sys.executable, str(REPO / "run_eval.py"), "evaluate", "--dataset", str(dataset), "--generations",
-               str(programs), "--executor", "ray", "--ray-address", cluster.address, "--ray-workers", "1", "--out", str(out)]
+    ids, out, command = _driver_command(cluster, tmp_path)
     first = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_for_rows(out, 8, within_s=240)
     first.send_signal(signal.SIGKILL)
@@ -205,9 +217,7 @@ def test_ray_run_resumes_after_the_driver_is_killed(cluster, tmp_path):
     assert 8 <= before < 40
     actors = [n["actor_pid"] for n in read_json(out / "config.json")["executor"]["nodes"]]
     assert _gone(actors, within_s=60) == []  # the cluster stops the dead driver's actors
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    rows = _rows(out)
+    rows = _rerun_to_the_end(command, out)
     assert sorted(r.key for r in rows) == sorted((pid, s) for pid in ids for s in range(4))
     assert {r.verdict for r in rows} == {Verdict.PASSED}
 
@@ -233,13 +243,7 @@ def test_data_parallel_generation_equals_one_process(cluster, tmp_path):
 
 
 def test_ctrl_c_on_a_cluster_run_stops_its_actors_and_resumes_exactly(cluster, tmp_path):
-    _three_nodes(cluster)
-    dataset, ids = _stdio_problems(tmp_path, 10)
-    programs = tmp_path / "programs.jsonl"
-    _echo_programs(programs, ids, 4)
-    out = tmp_path / "run"
-    command = [sys.executable, str(REPO / "run_eval.py"), "evaluate", "--dataset", str(dataset), "--generations",
-               str(programs), "--executor", "ray", "--ray-address", cluster.address, "--ray-workers", "1", "--out", str(out)]
+    ids, out, command = _driver_command(cluster, tmp_path)
     driver = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _wait_for_rows(out, 6, within_s=240)
     nodes = read_json(out / "config.json")["executor"]["nodes"]
@@ -253,9 +257,7 @@ def test_ctrl_c_on_a_cluster_run_stops_its_actors_and_resumes_exactly(cluster, t
     assert _gone(pids) == []
     before = _rows(out)
     assert 6 <= len(before) < 40
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    rows = _rows(out)
+    rows = _rerun_to_the_end(command, out)
     lines = (out / "results.jsonl").read_text().splitlines()
     assert len(lines) == len(rows) == 40  # one line per program: nothing judged twice
     assert sorted(r.key for r in rows) == sorted((pid, s) for pid in ids for s in range(4))
