@@ -82,40 +82,61 @@ class ContinuousDecoder:
         self.stop_rule = stop_rule
         self.stats = StepStats()
         self._eos = set(settings.eos_token_ids)
+        self._forward_options = _logits_to_keep(model)
+        self._cache_name = _cache_argument(model)
 
     def run(self, rows: Sequence[Row], on_step: Callable[[StepStats], None] | None = None) -> Iterator[list[Row]]:
-        """Generate every row, in order of admission; yields the rows that finished at each step."""
+        """Generate every row, in order of admission; yields the rows that finished at each step.
+
+        The batch's slots are rows in cache order; a finished row's slot becomes None and is
+        removed at the next compaction: when waiting rows join (one copy of the cache does both),
+        or, with nobody waiting, once an eighth of the slots are finished (a copy of the whole
+        cache costs about one decode step, so compacting after every finished row would cost more
+        than the finished rows it saves). Finished slots are fed a token like the others; their
+        logits are never looked at and their random streams never drawn from.
+        """
         import torch
 
         waiting = list(rows)[::-1]  # pop() takes the next row
-        active: list[Row] = []
+        slots: list[Row | None] = []
         state: _Batch | None = None
         with torch.inference_mode():
-            while waiting or active:
+            while waiting or slots:
                 finished: list[Row] = []
-                free = self.settings.batch_size - len(active)
+                live = [i for i, row in enumerate(slots) if row is not None]
+                free = self.settings.batch_size - len(live)
                 if free > 0 and waiting:
                     joining = [waiting.pop() for _ in range(min(free, len(waiting)))]
-                    new_state, logits = self._prefill(joining)
+                    prefill, prompt_index, logits = self._prefill(joining)
                     kept = self._advance(joining, logits, finished)
-                    new_state = new_state.select(kept)
-                    active = active + [joining[i] for i in kept]
-                    state = new_state if state is None else state.join(new_state)
-                if active:
+                    state = _Batch.merge(state, live, prefill, [prompt_index[i] for i in kept])
+                    slots = [slots[i] for i in live] + [joining[i] for i in kept]
+                if any(row is not None for row in slots):
                     assert state is not None
-                    logits = state.step(self.model, [row.tokens[-1] for row in active])
-                    self.stats.row_steps += len(active)
-                    kept = self._advance(active, logits, finished)
-                    if len(kept) < len(active):
-                        active = [active[i] for i in kept]
-                        state = state.select(kept) if active else None
+                    logits = state.step(self.model, [row.tokens[-1] if row else 0 for row in slots], self._cache_name)
+                    self.stats.row_steps += len(slots)
+                    live = [i for i, row in enumerate(slots) if row is not None]
+                    if len(live) < len(slots):
+                        logits = logits[torch.tensor(live, device=logits.device)]
+                    going = self._advance([slots[i] for i in live], logits, finished)
+                    for position in set(range(len(live))) - set(going):
+                        slots[live[position]] = None
+                live = [i for i, row in enumerate(slots) if row is not None]
+                if not live:
+                    slots, state = [], None
+                elif not waiting and len(slots) - len(live) >= max(1, len(slots) // 8):
+                    assert state is not None
+                    state = _Batch.merge(state, live, None, [])
+                    slots = [slots[i] for i in live]
                 if on_step is not None:
                     on_step(self.stats)
                 if finished:
                     yield finished
 
-    def _prefill(self, rows: list[Row]) -> tuple["_Batch", Any]:
-        """The cache and last-position logits of rows' prompts; rows sharing a prompt share one prefill."""
+    def _prefill(self, rows: list[Row]) -> tuple["_Batch", list[int], Any]:
+        """(the cache of rows' distinct prompts, each row's prompt index, each row's last-position logits).
+
+        Rows sharing a prompt (a problem's samples) share one prefill."""
         import torch
 
         prompts = list(dict.fromkeys(row.prompt for row in rows))
@@ -125,12 +146,12 @@ class ContinuousDecoder:
         mask = encoded.attention_mask
         output = self.model(
             input_ids=encoded.input_ids, attention_mask=mask, position_ids=(mask.long().cumsum(-1) - 1).clamp(min=0),
-            use_cache=True, **_logits_to_keep(self.model),
+            use_cache=True, **self._forward_options,
         )
         self.stats.prefill_tokens += int(mask.sum())
-        index = torch.tensor([prompts.index(row.prompt) for row in rows], device=mask.device)
-        state = _Batch(_cache_of(output), mask.long()).select(index.tolist())
-        return state, output.logits[:, -1, :][index]
+        index = [prompts.index(row.prompt) for row in rows]
+        logits = output.logits[:, -1, :][torch.tensor(index, device=mask.device)]
+        return _Batch(_cache_of(output), mask.long()), index, logits
 
     def _advance(self, rows: list[Row], logits: Any, finished: list[Row]) -> list[int]:
         """Pick each row's next token from its logits, mark finished rows; returns the indices still going."""
@@ -186,45 +207,90 @@ def _cache_of(output: Any) -> Any:
     return cache if cache is not None else output.past_key_values
 
 
+# Room for this many more tokens is reserved in every cache buffer, so a decode step writes its
+# new keys and values in place instead of copying the whole cache (torch.cat) as DynamicLayer does.
+_SPARE_TOKENS = 64
+
+
+def _growing_layer_class() -> type:
+    """A DynamicLayer whose keys/values are views of buffers with spare room at the end (built once)."""
+    global _GROWING_LAYER
+    if _GROWING_LAYER is None:
+        from transformers.cache_utils import DynamicLayer
+
+        class GrowingLayer(DynamicLayer):
+            def update(self, key_states: Any, value_states: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+                length, extra = self.keys.shape[-2], key_states.shape[-2]
+                if length + extra > self.key_buffer.shape[-2]:
+                    self.key_buffer = _with_room(self.keys, length + extra + _SPARE_TOKENS)
+                    self.value_buffer = _with_room(self.values, length + extra + _SPARE_TOKENS)
+                self.key_buffer[:, :, length:length + extra].copy_(key_states)
+                self.value_buffer[:, :, length:length + extra].copy_(value_states)
+                self.keys = self.key_buffer[:, :, :length + extra]
+                self.values = self.value_buffer[:, :, :length + extra]
+                return self.keys, self.values
+
+        _GROWING_LAYER = GrowingLayer
+    return _GROWING_LAYER
+
+
+_GROWING_LAYER: type | None = None
+
+
+def _with_room(tensor: Any, capacity: int) -> Any:
+    """A zeroed [rows, heads, capacity, dim] buffer that starts with `tensor`."""
+    import torch
+
+    rows, heads, length, dim = tensor.shape
+    buffer = torch.zeros((rows, heads, capacity, dim), dtype=tensor.dtype, device=tensor.device)
+    buffer[:, :, :length].copy_(tensor)
+    return buffer
+
+
 class _Batch:
-    """The active rows' key/value cache and attention mask (rows left-padded to one length)."""
+    """The batch's key/value cache and attention mask (rows left-padded to one length)."""
 
     def __init__(self, cache: Any, mask: Any) -> None:
         self.cache = cache
         self.mask = mask  # [rows, length] of 0/1
 
-    def select(self, index: list[int]) -> "_Batch":
-        """Only the rows in `index` (in that order), with all-padding leading columns cut."""
+    @staticmethod
+    def merge(old: "_Batch | None", keep: list[int], new: "_Batch | None", new_rows: list[int]) -> "_Batch":
+        """One batch of old's rows `keep` then new's rows `new_rows` (indices may repeat: shared prompts).
+
+        Written once into fresh buffers with spare room: rows are left-padded to the longest, and
+        columns that would be padding for every row are left out."""
         import torch
 
-        if index == list(range(self.mask.shape[0])):
-            return self
-        where = torch.tensor(index, device=self.mask.device, dtype=torch.long)
-        mask = self.mask.index_select(0, where)
-        cut = int((mask.cumsum(-1) == 0).all(0).sum()) if mask.shape[0] else 0
-        for layer in self.cache.layers:
-            layer.keys = layer.keys.index_select(0, where)[:, :, cut:]
-            layer.values = layer.values.index_select(0, where)[:, :, cut:]
-        return _Batch(self.cache, mask[:, cut:])
-
-    def join(self, other: "_Batch") -> "_Batch":
-        """Both batches' rows in one cache: the shorter one is left-padded to the longer's length."""
-        import torch
-
-        length = max(self.mask.shape[1], other.mask.shape[1])
-        masks = []
-        for batch in (self, other):
-            pad = length - batch.mask.shape[1]
-            masks.append(torch.nn.functional.pad(batch.mask, (pad, 0)))
-        for mine, theirs in zip(self.cache.layers, other.cache.layers):
+        parts = [(batch, rows) for batch, rows in ((old, keep), (new, new_rows)) if batch is not None and rows]
+        assert parts, "a merge needs rows"
+        masks, starts = [], []
+        for batch, rows in parts:
+            mask = batch.mask.index_select(0, torch.tensor(rows, device=batch.mask.device))
+            start = int((mask.cumsum(-1) == 0).all(0).sum())  # leading columns that are padding for all these rows
+            masks.append(mask[:, start:])
+            starts.append(start)
+        length = max(mask.shape[1] for mask in masks)
+        mask = torch.cat([torch.nn.functional.pad(m, (length - m.shape[1], 0)) for m in masks], 0)
+        cache = parts[0][0].cache
+        layer_class = _growing_layer_class()
+        for depth, layer in enumerate(cache.layers):
             for name in ("keys", "values"):
-                a, b = getattr(mine, name), getattr(theirs, name)
-                a = torch.nn.functional.pad(a, (0, 0, length - a.shape[2], 0))
-                b = torch.nn.functional.pad(b, (0, 0, length - b.shape[2], 0))
-                setattr(mine, name, torch.cat([a, b], 0))
-        return _Batch(self.cache, torch.cat(masks, 0))
+                pieces = [getattr(batch.cache.layers[depth], name) for batch, _ in parts]
+                rows_total = sum(len(rows) for _, rows in parts)
+                buffer = pieces[0].new_zeros((rows_total, pieces[0].shape[1], length + _SPARE_TOKENS, pieces[0].shape[3]))
+                first = 0
+                for (batch, rows), piece, start in zip(parts, pieces, starts):
+                    index = torch.tensor(rows, device=piece.device)
+                    span = piece.shape[2] - start
+                    buffer[first:first + len(rows), :, length - span:length].copy_(piece[:, :, start:].index_select(0, index))
+                    first += len(rows)
+                setattr(layer, "key_buffer" if name == "keys" else "value_buffer", buffer)
+                setattr(layer, name, buffer[:, :, :length])
+            layer.__class__ = layer_class
+        return _Batch(cache, mask)
 
-    def step(self, model: Any, last_tokens: list[int]) -> Any:
+    def step(self, model: Any, last_tokens: list[int], cache_name: str) -> Any:
         """Feed each row its last token; returns the next-token logits [rows, vocab]."""
         import torch
 
@@ -233,7 +299,7 @@ class _Batch:
         self.mask = torch.cat([self.mask, torch.ones((self.mask.shape[0], 1), dtype=self.mask.dtype, device=device)], 1)
         output = model(
             input_ids=torch.tensor(last_tokens, device=device).unsqueeze(1), attention_mask=self.mask,
-            position_ids=positions, use_cache=True, **{_cache_argument(model): self.cache},
+            position_ids=positions, use_cache=True, **{cache_name: self.cache},
         )
         self.cache = _cache_of(output)
         return output.logits[:, -1, :]
