@@ -288,7 +288,10 @@ def _write_validity(out: Path, dataset: Dataset) -> None:
 
 def _record_prompt(folder: OpenRunFolder, template: "PromptTemplate", stops: tuple[str, ...]) -> None:
     """config.json "prompt": the template actually used; a resumed run must use the same one."""
-    prompt = PromptRecord.of(template, stops)
+    _record_prompt_record(folder, PromptRecord.of(template, stops))
+
+
+def _record_prompt_record(folder: OpenRunFolder, prompt: PromptRecord) -> None:
     stored = folder.record.prompt
     if stored is not None and stored != prompt:
         raise ConfigError(
@@ -333,7 +336,11 @@ def _new_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: Genera
     if cluster is not None and cluster.ray and preloaded is None:
         from harness.execution.ray_generation import generate_on_ray
 
-        yield from generate_on_ray(gen, problems, done, cluster, record_model)
+        from harness.generation.generator import GenerationStats
+
+        timings.generation = GenerationStats()
+        yield from generate_on_ray(gen, problems, done, cluster, record_model,
+                                   lambda prompt: _record_prompt_record(folder, prompt), timings.generation)
         return
     from harness.generation.generator import Generator
     from harness.generation.model_loading import load_model

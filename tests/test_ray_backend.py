@@ -240,6 +240,7 @@ def test_data_parallel_generation_equals_one_process(cluster, tmp_path):
     assert len(one) == 10 and len(set(one.values())) > 1
     assert ray_run == one
     assert read_json(tmp_path / "ray" / "config.json")["model"]["details"]["replicas"] == 3
+    assert read_json(tmp_path / "ray" / "config.json")["prompt"] == read_json(tmp_path / "one" / "config.json")["prompt"]
 
 
 def test_ctrl_c_on_a_cluster_run_stops_its_actors_and_resumes_exactly(cluster, tmp_path):
@@ -300,3 +301,28 @@ def test_actors_per_cpus_and_a_node_that_joins_mid_run_is_used(cluster, tmp_path
         thread.join(timeout=300)
         for node in joined:
             cluster.remove_node(node)
+
+
+def test_ray_replicas_report_the_prompt_record_and_generation_stats_of_one_process(cluster):
+    from data import load_dataset
+    from harness.execution.ray_generation import generate_on_ray
+    from harness.generation.generator import GenerationStats, Generator
+    from harness.generation.model_loading import load_model
+    from harness.run_record import PromptRecord
+    from tiny_model import tiny_models
+
+    _three_nodes(cluster)
+    gen = GenerationConfig(model=str(tiny_models().llama_chat_dir), n_samples=2, batch_size=2, max_new_tokens=6,
+                           temperature=0.8, seed=5)
+    problems = list(load_dataset(None).problems)[:4]
+    local = Generator(load_model(gen), gen, progress=False)
+    local_programs = {(c.problem_id, c.sample_index): c.code for batch in local.generate(problems) for c in batch}
+    models, prompts, stats = [], [], GenerationStats()
+    batches = generate_on_ray(gen, problems, set(), ClusterConfig("ray", cluster.address, gen_cpus=1),
+                              models.append, prompts.append, stats)
+    ray_programs = {(c.problem_id, c.sample_index): c.code for batch in batches for c in batch}
+    assert ray_programs == local_programs
+    assert prompts == [PromptRecord.of(local.template, local.stops)] and prompts[0].kind == "chat"
+    assert prompts[0].chat_template_sha256 and prompts[0].system_prompt
+    assert (stats.samples, stats.new_tokens) == (8, local.stats.new_tokens) and stats.row_steps > 0
+    assert stats.continuous and 0 < stats.wall_s and models[0]["replicas"] == 3

@@ -9,13 +9,16 @@ its next batch meanwhile) and stream into judging as in a local run.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Callable, Iterator, Sequence
 
 from data.problem import Problem
 
 from harness.config import ClusterConfig, ConfigError, GenerationConfig
 from harness.execution.ray_backend import connect, import_ray
+from harness.generation.generator import GenerationStats
 from harness.records import Candidate
+from harness.run_record import PromptRecord
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +31,17 @@ class GenerationReplica:
         from harness.generation.model_loading import load_model
 
         self.loaded = load_model(gen)
-        self.batches = Generator(self.loaded, gen, progress=False).generate(problems, done, shard=(rank, count))
+        self.generator = Generator(self.loaded, gen, progress=False)
+        self.batches = self.generator.generate(problems, done, shard=(rank, count))
 
     def resolved(self) -> dict[str, Any]:
         return self.loaded.resolved
+
+    def prompt(self) -> PromptRecord:
+        return PromptRecord.of(self.generator.template, self.generator.stops)
+
+    def stats(self) -> GenerationStats:
+        return self.generator.stats
 
     def next_batch(self) -> list[Candidate] | None:
         return next(self.batches, None)
@@ -56,9 +66,14 @@ def replica_options(cluster: ClusterConfig) -> list[dict]:
 
 def generate_on_ray(
     gen: GenerationConfig, problems: Sequence[Problem], done: set, cluster: ClusterConfig,
-    on_model: Callable[[dict[str, Any]], None],
+    on_model: Callable[[dict[str, Any]], None], on_prompt: Callable[[PromptRecord], None],
+    stats: GenerationStats,
 ) -> Iterator[list[Candidate]]:
-    """The batches of all replicas as they finish; `on_model` gets what replica 0 loaded."""
+    """The batches of all replicas as they finish.
+
+    `on_model` gets what replica 0 loaded, `on_prompt` the prompt record every replica used (they
+    must agree), and `stats` is filled as a single process's Generator.stats is: samples and new
+    tokens summed over replicas, wall time of the whole generation (replicas run in parallel)."""
     ray = import_ray()
     connect(cluster.address)
     options = replica_options(cluster)
@@ -69,6 +84,12 @@ def generate_on_ray(
     log.info("generating with %d model replicas on the Ray cluster", len(replicas))
     try:
         on_model({**ray.get(replicas[0].resolved.remote()), "replicas": len(replicas)})
+        prompts = set(ray.get([replica.prompt.remote() for replica in replicas]))
+        if len(prompts) != 1:
+            raise RuntimeError(f"the model replicas built different prompt templates: {sorted(p.name for p in prompts)}")
+        on_prompt(prompts.pop())
+        started = time.perf_counter()
+        stats.continuous = True
         pending = {replica.next_batch.remote(): replica for replica in replicas}
         while pending:
             (ref,), _ = ray.wait(list(pending), num_returns=1)
@@ -81,7 +102,14 @@ def generate_on_ray(
             if batch is None:
                 continue
             pending[replica.next_batch.remote()] = replica
+            stats.samples += len(batch)
+            stats.new_tokens += sum(c.new_tokens or 0 for c in batch)
+            stats.wall_s = time.perf_counter() - started
             yield batch
+        replica_stats = ray.get([replica.stats.remote() for replica in replicas])
+        stats.row_steps = sum(s.row_steps for s in replica_stats)
+        stats.prefill_tokens = sum(s.prefill_tokens for s in replica_stats)
+        stats.continuous = all(s.continuous for s in replica_stats)
     finally:
         for replica in replicas:
             ray.kill(replica, no_restart=True)
