@@ -8,8 +8,12 @@ prefill) take their places, so a step only ever computes rows that still produce
 
 The cache is a transformers DynamicCache whose layers hold [batch, heads, length, dim] tensors.
 Rows of different lengths are left-padded inside it (attention mask 0, position ids counted
-from each row's first real token), exactly as a padded static batch is; columns that are
-padding for every remaining row are cut away after each removal. Models whose cache is not
+from each row's first real token), exactly as a padded static batch is. Its layers keep their
+keys and values in buffers with room for _SPARE_TOKENS more tokens, so a decode step writes one
+column in place (DynamicLayer's torch.cat copies the whole cache every step, which at batch 64
+costs as much as the attention itself). Finished rows are removed in batches (see run): the
+rebuilt buffers hold the rows that remain and those that join, without the columns that are
+padding for all of them. Models whose cache is not
 such a plain cache (sliding-window or quantized layers, linear attention, ...) are refused by
 `supports_continuous_batching`; the generator then falls back, visibly, to static batches.
 
