@@ -5,8 +5,8 @@ worker keeps the process open between pieces of the same program). Pieces grow f
 test, doubling, up to about PIECE_TARGET_S of work at the slowest test time seen. A worker
 that finds no program waiting takes the second half of the unsent tests of a busy
 worker's program (in a test process of its own): one slow program does not leave workers
-idle at the end of a run, while a busy executor forks no extra processes. A worker never waits for the harness:
-the next piece (of the same program, or the first of the next one) is sent while the last one runs. A
+idle at the end of a run, while a busy executor forks no extra processes. A worker never waits for the harness
+between programs: the first piece of the next program is sent while the last one runs. A
 worker that dies, hangs or speaks garbage turns its piece into HARNESS_ERROR runs (never
 a candidate failure) and is restarted for the next one.
 """
@@ -209,8 +209,8 @@ class Executor:
                         continue
                     self._set_rest(me, chunk)
                     resume, size = False, 0
-                # else the program's next piece goes out while the last one runs (the worker
-                # never waits for us), sized by doubling and the slowest test seen so far
+                elif inflight:
+                    break  # the next piece is sized once this reply is in
                 piece, more = self._next_piece(me, size)
                 size = len(piece.inputs)
                 body = piece.encode(resume, more)
