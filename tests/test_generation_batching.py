@@ -118,7 +118,9 @@ def test_static_batches_are_used_for_beam_search(neo):
     assert not generator.continuous and len(out) == 4
 
 
-def test_auto_dtype_on_a_cpu_is_measured_and_the_choice_recorded(neo):
+def test_auto_dtype_on_a_cpu_follows_the_cpus_features_and_the_choice_is_recorded(neo):
     choice = neo.resolved["dtype_choice"]
-    assert neo.resolved["dtype"] == choice["dtype"] in ("float32", "bfloat16")
-    assert set(choice["measured_ms_per_matmul"]) == {"float32", "bfloat16"}
+    flags = open("/proc/cpuinfo").read()
+    native = "amx_bf16" in flags or "avx512_bf16" in flags
+    assert neo.resolved["dtype"] == choice["dtype"] == ("bfloat16" if native else "float32")
+    assert choice["rule"] and (bool(choice["native_bfloat16_flags"]) == native)

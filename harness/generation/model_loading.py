@@ -14,7 +14,6 @@ import functools
 import logging
 import os
 import re
-import time
 import socket
 import threading
 import urllib.parse
@@ -129,7 +128,7 @@ def resolve_device(device: str) -> str:
 
 
 def resolve_dtype(dtype: str, device: str) -> str:
-    """auto: bfloat16 on a GPU that supports it; on a CPU, bfloat16 where it measures faster (cpu_dtype_choice)."""
+    """auto: bfloat16 on a GPU that supports it; on a CPU, bfloat16 where the CPU has it natively (cpu_dtype_choice)."""
     import torch
 
     if dtype != "auto":
@@ -141,30 +140,32 @@ def resolve_dtype(dtype: str, device: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def cpu_dtype_choice() -> dict[str, Any]:
-    """The faster CPU dtype for decoding, measured once per process: recorded as the model's "dtype_choice".
+    """The CPU dtype for decoding, recorded as the model's "dtype_choice".
 
-    Times a decoding-shaped matrix product (16 rows x 576 -> 1536, SmolLM2-135M's MLP) in both
-    dtypes, best of 3 (bfloat16 stops early once it is 2x slower); bfloat16 must be at least 10%
-    faster to be chosen, since it also changes the numbers. CPUs without native bfloat16
-    (no AVX512-BF16 / AMX) lose clearly.
+    Decided by the CPU's features, never by a timing: a timing flips with machine load, and two
+    processes of one run (a local run and a Ray replica, a run and its resume) must decode in the
+    same dtype to produce the same programs. bfloat16 only where the CPU computes it natively
+    (AMX or AVX512-BF16); elsewhere it is emulated and slower (80 ms against 32 ms per
+    decoding-shaped matmul on the AVX2 machine of 2026-12-01), so float32.
     """
-    import torch
+    flags = sorted(_cpu_flags() & _NATIVE_BF16_FLAGS)
+    return {"dtype": "bfloat16" if flags else "float32", "native_bfloat16_flags": flags,
+            "rule": "bfloat16 where the CPU has amx_bf16 or avx512_bf16, else float32"}
 
-    timings: dict[str, float] = {}
-    for name in ("float32", "bfloat16"):
-        dtype = getattr(torch, name)
-        a, b = torch.randn(16, 576, dtype=dtype), torch.randn(576, 1536, dtype=dtype)
-        a @ b  # first call: allocation and kernel selection
-        best = float("inf")
-        for _ in range(3):
-            start = time.perf_counter()
-            a @ b
-            best = min(best, time.perf_counter() - start)
-            if name == "bfloat16" and best > 2 * timings["float32"]:
-                break
-        timings[name] = round(best * 1e3, 4)
-    chosen = "bfloat16" if timings["bfloat16"] < 0.9 * timings["float32"] else "float32"
-    return {"dtype": chosen, "measured_ms_per_matmul": timings, "rule": "bfloat16 if >= 10% faster"}
+
+_NATIVE_BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
+
+
+@functools.lru_cache(maxsize=1)
+def _cpu_flags() -> frozenset[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return frozenset(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return frozenset()
 
 
 def max_context(model: Any, tokenizer: Any) -> int | None:
