@@ -1,4 +1,5 @@
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,12 @@ APPS_REAL = SHARED_DIR / "apps-real"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+# A shell that starts the suite in the background (`make test &`) ignores SIGINT for it, and an
+# ignored signal stays ignored through exec: the Ctrl-C tests' harness processes would never
+# see theirs. Give them the default, as a terminal's foreground job has.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

@@ -113,7 +113,8 @@ class ContinuousDecoder:
                     joining = [waiting.pop() for _ in range(min(free, len(waiting)))]
                     prefill, prompt_index, logits = self._prefill(joining)
                     kept = self._advance(joining, logits, finished)
-                    state = _Batch.merge(state, live, prefill, [prompt_index[i] for i in kept])
+                    # every joining row may end at its first token (EOS, a stop string, a 1-token limit)
+                    state = _Batch.merge(state, live, prefill, [prompt_index[i] for i in kept]) if live or kept else None
                     slots = [slots[i] for i in live] + [joining[i] for i in kept]
                 if any(row is not None for row in slots):
                     assert state is not None
