@@ -329,8 +329,9 @@ def decode(data: bytes, *expected: type, max_bytes: int = 1 << 31):
 # writes these bytes without encoding anything (each object a forked process touches costs
 # it a copied page) and the worker recognises them without decoding. Anything else travels
 # through encode/decode.
-COMMON_RECORDS = {encode(record): record for record in
-                  (TestRecord(RecordKind.OK, 0, wrapped=wrapped) for wrapped in (False, True))}
+# CLEAN_RECORD_BYTES[wrapped]: the bytes; wrapped: the program ran in the function wrapper.
+CLEAN_RECORD_BYTES = tuple(encode(TestRecord(RecordKind.OK, 0, wrapped=wrapped)) for wrapped in (False, True))
+COMMON_RECORDS = {data: TestRecord(RecordKind.OK, 0, wrapped=bool(wrapped)) for wrapped, data in enumerate(CLEAN_RECORD_BYTES)}
 
 
 def decode_record(data: bytes) -> TestRecord:

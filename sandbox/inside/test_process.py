@@ -51,9 +51,6 @@ SETUP_TIMEOUT_S = 60.0  # importing numpy & co. before the first test; not a can
 _HIGH_FD = 100
 _ISOLATED_FD = 99
 ISOLATED = b"k"
-# What a test that ran to its end with nothing to report writes (index: in the function wrapper).
-_CLEAN_RECORDS = tuple(protocol.encode(protocol.TestRecord(protocol.RecordKind.OK, 0, wrapped=wrapped))
-                       for wrapped in (False, True))
 _TICKS = os.sysconf("SC_CLK_TCK")
 _CPUS = max(1, os.cpu_count() or 1)  # how fast a process tree can use CPU time, at most
 _RESET_SIGNALS = (signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF, signal.SIGTERM, signal.SIGXCPU,
@@ -345,7 +342,7 @@ def _serve(program: tuple, fresh: "FreshState") -> None:
         else:
             code, record = candidate.run_call(prepared, fn_name, args.decode("utf-8", "surrogatepass"), max_chars)
         if record is candidate.CLEAN and code == 0:  # nothing to encode (nor builtins to restore for it)
-            _pwrite_record(_CLEAN_RECORDS[prepared.wrapped])
+            _pwrite_record(protocol.CLEAN_RECORD_BYTES[prepared.wrapped])
         else:
             fresh.restore_builtins()  # the record is written by harness code, which needs the real ones
             _write_record(protocol.TestRecord(record.kind, code, record.detail, record.value, prepared.wrapped))
