@@ -10,7 +10,7 @@ from .compare import (ReturnValueError, apps_stdout_equal, apps_value_equal, fir
 from .records import (ExecutionRequest, Judgement, ProgramRun, RunStatus, TestCase, TestKind, TestRun, TestVerdict,
                       Verdict)
 
-__all__ = ["judge", "program_verdict", "apps_rerun", "TestJudge", "GOT_LIMIT"]
+__all__ = ["judge", "program_verdict", "apps_rerun", "TestJudge", "GOT_LIMIT", "APPS_PROGRAM_LIMIT_S"]
 
 GOT_LIMIT = 500  # characters of a failing test's output kept in TestVerdict.got
 _DETAIL_LIMIT = 300
@@ -29,6 +29,12 @@ _DEFAULT: dict[TestKind, Comparator] = {TestKind.STDIO: stdout_equal, TestKind.C
 _APPS: dict[TestKind, Comparator] = {TestKind.STDIO: apps_stdout_equal, TestKind.CALL: apps_value_equal}
 _RULES = {"default": (_DEFAULT, True), "apps": (_APPS, False)}  # name: (comparators, describe stdout diffs)
 
+
+# The original gives a program 4 s per test and 11 s in all (the wall time of the process
+# that runs its tests); past that it drops every result and records 21 x -1. Here the
+# program's CPU time over its tests stands for that time: what the run takes on a quiet
+# machine, whatever the load of this one.
+APPS_PROGRAM_LIMIT_S = 11.0
 
 _USES_OPEN = re.compile(r"\bopen\s*\(")
 _RERUN_ERRORS = ("NameError", "ImportError", "ModuleNotFoundError")
@@ -67,7 +73,8 @@ def judge(tests: Sequence[TestCase], run: ProgramRun, apps_run: "ProgramRun | No
     is never a silent pass or fail.
     """
     default = _judge_all(tests, run, _DEFAULT, stdio_diff=True)
-    apps = _judge_all(tests, run if apps_run is None else apps_run, _APPS, stdio_diff=False)
+    apps_run = run if apps_run is None else apps_run
+    apps = _within_apps_program_limit(_judge_all(tests, apps_run, _APPS, stdio_diff=False), apps_run)
     return Judgement(default=default, apps=apps, wrapped=run.wrapped)
 
 
@@ -104,8 +111,8 @@ class TestJudge:
         it, when given (see apps_rerun), else from `run`."""
         apps_judge, apps_run = (apps, apps_run) if apps_run is not None else (self, run)
         default = _judge_all(self._tests, run, _DEFAULT, stdio_diff=True, known=self._known("default"))
-        apps_verdicts = _judge_all(self._tests, apps_run, _APPS, stdio_diff=False,
-                                   known=apps_judge._known("apps"))
+        apps_verdicts = _within_apps_program_limit(
+            _judge_all(self._tests, apps_run, _APPS, stdio_diff=False, known=apps_judge._known("apps")), apps_run)
         return Judgement(default=default, apps=apps_verdicts, wrapped=run.wrapped)
 
     def _known(self, name: str) -> dict:
@@ -129,6 +136,18 @@ def _judge_all(tests: Sequence[TestCase], run: ProgramRun, rules: dict, *, stdio
         else:
             verdicts.append(_judge_one(test, found[0], rules[test.kind], stdio_diff=stdio_diff))
     return tuple(verdicts)
+
+
+def _within_apps_program_limit(verdicts: tuple, run: ProgramRun) -> tuple:
+    """APPS verdicts as the original's per-program limit leaves them: every test a timeout
+    (its -1) when the program's tests used more than APPS_PROGRAM_LIMIT_S of CPU time."""
+    used = sum(test_run.cpu_s for test_run in run.runs)
+    if used <= APPS_PROGRAM_LIMIT_S:
+        return verdicts
+    detail = (f"the tests used {used:.1f} s of CPU time in all, above the original's {APPS_PROGRAM_LIMIT_S:g} s "
+              f"per program (it then records every test as -1)")
+    return tuple(v if v.verdict is Verdict.HARNESS_ERROR else
+                 TestVerdict(v.index, Verdict.TIMEOUT, wall_s=v.wall_s, detail=detail, got=v.got) for v in verdicts)
 
 
 def program_verdict(verdicts: Sequence[TestVerdict]) -> Verdict:

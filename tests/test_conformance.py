@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.judge import apps_rerun, judge, program_verdict
+from sandbox.judge import APPS_PROGRAM_LIMIT_S, apps_rerun, judge, program_verdict
 from sandbox.records import Judgement, ProgramRun, RunStatus, Verdict
 from sandbox.records import ExecutionRequest as Request, Limits, TestCase as Case, TestKind as Kind
 
@@ -51,8 +51,10 @@ STDIN_ALIAS = "original: `from sys import stdin` binds the real stdin, whose pat
 ENVIRONMENT = "original: the program depends on its environment (os.getcwd/os.environ), unverifiable here"
 GLOBAL_TIMEOUT = "original gave up on the whole program (11 s): 21 x -1 whatever the test count"
 TIMING = "timing: -1 (timeout) on one side only, and the program is slow here (>= 1 s) or timed out"
+PROGRAM_LIMIT_TIMING = ("timing: the tests' CPU time here is within 15% above the original's 11 s per-program "
+                        "limit, which the original's (faster) machine stayed under")
 KNOWN_CAUSES = (LOAD_AS_COMPILE, MAIN_GUARD, EXIT_IN_WRAPPER, OUTPUT_BYPASS, STDIN_ALIAS, ENVIRONMENT,
-                GLOBAL_TIMEOUT, TIMING)
+                GLOBAL_TIMEOUT, TIMING, PROGRAM_LIMIT_TIMING)
 # Where ours passes and the original does not: program patterns that explain it (all must match).
 _WRAPPER_PATTERNS = (
     (MAIN_GUARD, (r"__name__\s*==",)),
@@ -168,6 +170,9 @@ def classify(program: Program, ours: Any, run: ProgramRun, call_based: bool) -> 
         return GLOBAL_TIMEOUT
     if ours == COMPILE or len(ours) != len(original):
         return UNKNOWN
+    used = sum(r.cpu_s for r in run.runs)
+    if ours == [-1] * len(ours) and APPS_PROGRAM_LIMIT_S < used <= 1.15 * APPS_PROGRAM_LIMIT_S:
+        return PROGRAM_LIMIT_TIMING
     diffs = [(i, o, r) for i, (o, r) in enumerate(zip(ours, original)) if o != r]
     if all(o is True and r in (False, -1) for _, o, r in diffs):
         for cause, patterns in _WRAPPER_PATTERNS:

@@ -164,3 +164,27 @@ def test_judging_as_runs_arrive_gives_the_same_verdicts_and_keeps_no_outputs():
     mixed = test_judge.judgement(kept, apps=apps_only, apps_run=rerun)
     assert verdicts(mixed) == [Verdict.WRONG_ANSWER, Verdict.PASSED, Verdict.TIMEOUT]
     assert verdicts(mixed, "apps") == [Verdict.PASSED, Verdict.WRONG_ANSWER, Verdict.PASSED]
+
+
+def test_apps_verdicts_all_fail_past_the_originals_per_program_limit():
+    # The original stops a program after 11 s in all and records every test as -1.
+    tests = stdio_tests("1\n", "2\n", "3\n")
+    slow = ProgramRun(tuple(Run(i, RunStatus.OK, output=f"{i + 1}\n", wall_s=4.0, cpu_s=3.9) for i in range(3)))
+    result = judge(tests, slow)
+    assert verdicts(result) == [Verdict.PASSED] * 3  # the default verdict knows no such limit
+    assert verdicts(result, "apps") == [Verdict.TIMEOUT] * 3
+    assert "11.7 s of CPU time" in result.apps[0].detail
+    within = ProgramRun(tuple(Run(i, RunStatus.OK, output=f"{i + 1}\n", wall_s=9.0, cpu_s=3.6) for i in range(3)))
+    assert verdicts(judge(tests, within), "apps") == [Verdict.PASSED] * 3  # CPU time counts, not a loaded wall clock
+
+
+def test_the_per_program_limit_leaves_harness_errors_alone_and_applies_to_judging_as_runs_arrive():
+    from sandbox.judge import TestJudge
+
+    tests = stdio_tests("1\n", "2\n")
+    run = ProgramRun((Run(0, RunStatus.TIMEOUT, wall_s=4.2, cpu_s=8.0), Run(1, RunStatus.HARNESS_ERROR, cpu_s=4.0)))
+    test_judge = TestJudge(tests)
+    for test_run in run.runs:
+        test_judge(test_run)
+    assert test_judge.judgement(run) == judge(tests, run)
+    assert verdicts(judge(tests, run), "apps") == [Verdict.TIMEOUT, Verdict.HARNESS_ERROR]

@@ -45,24 +45,25 @@ def test_every_message_survives_a_round_trip_as_ascii(message):
 
 FORGED = [
     b"", b"null", b"[]", b"42", b'"results"', b"\xff\xfe", "{\"message\": \"results\"}".encode(),
-    b'{"message": "results", "version": 1}',  # fields missing
-    b'{"message": "results", "version": 1, "runs": [], "wrapped": true, "extra": 1}',  # unknown field
-    b'{"message": "results", "version": 2, "runs": [], "wrapped": true}',  # other version
-    b'{"message": "results", "version": 1, "runs": {}, "wrapped": true}',
-    b'{"message": "results", "version": 1, "runs": [[0, "ok", "", 0.0, ""]], "wrapped": true}',  # a row
-    b'{"message": "results", "version": 1, "runs": [{"index": 0, "status": "passed"}], "wrapped": true}',
-    b'{"message": "results", "version": 1, "runs": [{"index": true, "status": "ok"}], "wrapped": true}',
-    b'{"message": "results", "version": 1, "runs": [{"index": 0, "status": "ok", "wall_s": NaN}], "wrapped": true}',
-    b'{"message": "results", "version": 1, "runs": [{"index": 0, "status": "ok", "wall_s": 1e999}], "wrapped": 1}',
-    b'{"message": "results", "version": 1, "runs": [{"index": ' + b"9" * 5000 + b', "status": "ok"}], "wrapped": true}',
-    b'{"message": "results", "version": 1, "runs": ' + b"[" * 100000 + b"]" * 100000 + b', "wrapped": true}',
-    b'{"message": "ready", "version": 1, "isolation": {}}',  # valid, but not what was expected
-    b'{"message": "piece", "version": 1, "program": "", "kind": "stdio", "inputs": [], "fn_name": null,'
+    b'{"message": "results", "version": %d}',  # fields missing
+    b'{"message": "results", "version": %d, "runs": [], "wrapped": true, "extra": 1}',  # unknown field
+    b'{"message": "results", "version": 0, "runs": [], "wrapped": true}',  # other version
+    b'{"message": "results", "version": %d, "runs": {}, "wrapped": true}',
+    b'{"message": "results", "version": %d, "runs": [[0, "ok", "", 0.0, ""]], "wrapped": true}',  # a row
+    b'{"message": "results", "version": %d, "runs": [{"index": 0, "status": "passed"}], "wrapped": true}',
+    b'{"message": "results", "version": %d, "runs": [{"index": true, "status": "ok"}], "wrapped": true}',
+    b'{"message": "results", "version": %d, "runs": [{"index": 0, "status": "ok", "wall_s": NaN}], "wrapped": true}',
+    b'{"message": "results", "version": %d, "runs": [{"index": 0, "status": "ok", "wall_s": 1e999}], "wrapped": 1}',
+    b'{"message": "results", "version": %d, "runs": [{"index": ' + b"9" * 5000 + b', "status": "ok"}], "wrapped": true}',
+    b'{"message": "results", "version": %d, "runs": ' + b"[" * 100000 + b"]" * 100000 + b', "wrapped": true}',
+    b'{"message": "ready", "version": %d, "isolation": {}}',  # valid, but not what was expected
+    b'{"message": "piece", "version": %d, "program": "", "kind": "stdio", "inputs": [], "fn_name": null,'
     b' "resume": false, "more": 0}',
-    b'{"message": "worker_config", "version": 1, "limits": {"timeout_s": -1, "memory_mb": 64, "max_output_bytes": 1,'
+    b'{"message": "worker_config", "version": %d, "limits": {"timeout_s": -1, "memory_mb": 64, "max_output_bytes": 1,'
     b' "cpu_s": null, "max_file_bytes": 1, "max_processes": 1}}',
-    b'{"message": "results", "version": 1, "runs": [{"index": 0, "status": "ok", "wall_s": 1e999}], "wrapped": true}',
+    b'{"message": "results", "version": %d, "runs": [{"index": 0, "status": "ok", "wall_s": 1e999}], "wrapped": true}',
 ]
+FORGED = [body.replace(b"%d", str(protocol.PROTOCOL_VERSION).encode()) for body in FORGED]  # the current version
 
 
 @pytest.mark.parametrize("body", FORGED)

@@ -142,3 +142,33 @@ def test_scratch_folders_of_a_killed_harness_are_removed_by_the_next_one():
     finally:
         os.rmdir(mine)
 
+
+
+BURN = """import os, time
+def burn(seconds):
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+how = input()
+if how == "self":
+    burn(0.3)
+elif how == "child":
+    pid = os.fork()
+    if pid == 0:
+        burn(0.3)
+        os._exit(0)
+    os.waitpid(pid, 0)
+else:
+    time.sleep(0.3)
+print(how)
+"""
+
+
+def test_each_test_reports_the_cpu_time_of_its_process_tree():
+    # One test process runs all four in turn: fresh, then reused after a fork, then reused again.
+    with Executor(Limits(timeout_s=4), workers=1) as ex:
+        run = ex.submit(stdio(BURN, "self", "child", "self", "sleep")).result(timeout=60)
+    assert [r.status for r in run.runs] == [RunStatus.OK] * 4
+    cpu = [r.cpu_s for r in run.runs]
+    assert all(0.25 <= c < 1.5 for c in cpu[:3]), cpu  # the child's burn counts for its test
+    assert cpu[3] < 0.15 and run.runs[3].wall_s >= 0.3, (cpu, run.runs[3].wall_s)

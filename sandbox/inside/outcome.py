@@ -24,7 +24,8 @@ def classify(limits: Limits, index: int, stdio: bool, fds: list, outcome) -> tup
     inside the original's function wrapper."""
     record = read_record(fds[3], limits.max_output_bytes)
     status, output, detail = _classify(limits, stdio, fds, outcome, record)
-    run = TestRun(index, status, protocol.clean_text(output), round(outcome.wall, 6), protocol.clean_text(detail))
+    run = TestRun(index, status, protocol.clean_text(output), round(outcome.wall, 6), protocol.clean_text(detail),
+                  round(max(0.0, outcome.cpu), 6))
     return run, bool(record and record.wrapped)
 
 

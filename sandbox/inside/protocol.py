@@ -26,7 +26,7 @@ import typing
 from dataclasses import MISSING, dataclass, fields, is_dataclass
 from itertools import accumulate
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 MAX_DEPTH = 24  # nesting of any message (the isolation description is the deepest)
 MAX_INT_DIGITS = 24  # integers in messages are counts, indices, sizes, ids
 RECORD_SLACK = 4096  # a test record may exceed the output cap by this much
@@ -134,6 +134,7 @@ class TestRun:
     output: str = ""
     wall_s: float = 0.0
     detail: str = ""  # e.g. the last line of a traceback, or why the harness failed
+    cpu_s: float = 0.0  # CPU time of the test's process tree, measured by the worker (0: not measured)
 
 
 class SandboxMode(str, enum.Enum):

@@ -144,7 +144,9 @@ class TestProcess:
             pass
         outcome = self._wait(start, cpu_s, wall_s, cpu0)
         if outcome is None:
-            return Outcome(True, "", 0, self._cpu() - cpu0, 0, time.monotonic() - start)
+            wall = time.monotonic() - start
+            cpu = (self.tree_cpu() if self._spawned() else self._cpu()) - cpu0  # cpu0 was the tree's, either way
+            return Outcome(True, "", 0, cpu, 0, wall)
         placeholder = call_args or PENDING
         outcome.started = os.pread(self.files[3], len(placeholder) + 1, 0) != placeholder
         outcome.setup_failed = not self.isolated()
