@@ -17,6 +17,7 @@ import io
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -265,7 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"test runs/s            {n_tests / wall:8.1f}")
     print(f"pure execution total   {pure:8.3f} s   (one warm interpreter, no isolation; rounds: {pure_rounds})")
     print(f"pure limit (/workers)  {limit:8.3f} s")
-    print(f"ratio wall / limit     {wall / limit:8.2f}")
+    print(f"ratio wall / limit     {wall / limit:8.2f}   (best executor round against best pure round)")
+    paired = [r["wall"] / (p["pure_s"] / args.workers) for r, p in zip(execs, pures)]
+    print(f"  per round            {statistics.median(paired):8.2f}   median of each round's executor run against the"
+          f" pure run right after it: {', '.join(f'{x:.2f}' for x in paired)}")
     print(f"worker CPU time        {cpu:8.3f} s   (all isolation and process overhead included)")
     print(f"ratio CPU / pure       {cpu / pure:8.2f}   (the wall ratio on {args.workers} otherwise idle cores)")
     print(f"executor statuses: {best['statuses']}; wrapped programs: {best['wrapped']}")

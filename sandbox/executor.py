@@ -108,7 +108,8 @@ class _Chunk:
         request = self.job.request
         return protocol.encode(protocol.Piece(
             program=request.program, kind=TestKind(request.kind), inputs=tuple(self.inputs),
-            fn_name=request.fn_name, resume=resume, more=more, apps_environment=request.apps_environment))
+            fn_name=request.fn_name, resume=resume, more=more, apps_environment=request.apps_environment,
+            first_index=self.start))
 
 
 class Executor:
@@ -354,6 +355,6 @@ def _harness_error(chunk: _Chunk, detail: str) -> list:
 def _parse_reply(chunk: _Chunk, reply: "protocol.Results | protocol.WorkerFailed") -> tuple[list, bool]:
     if isinstance(reply, protocol.WorkerFailed):
         return _harness_error(chunk, reply.error), False
-    if [run.index for run in reply.runs] != list(range(len(chunk.inputs))):
+    if [run.index for run in reply.runs] != list(range(chunk.start, chunk.start + len(chunk.inputs))):
         return _harness_error(chunk, f"worker returned {len(reply.runs)} runs for {len(chunk.inputs)} inputs"), False
-    return [dataclasses.replace(run, index=chunk.start + run.index) for run in reply.runs], reply.wrapped
+    return list(reply.runs), reply.wrapped

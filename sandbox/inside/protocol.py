@@ -210,7 +210,8 @@ class Piece:
     `resume`: continue in the test process the last piece of the same program left open;
     `more`: tests of the program that may follow (keep the process open for them);
     `apps_environment`: run as the original APPS harness does (its import header before
-    every program, `open` returning the test input).
+    every program, `open` returning the test input); `first_index`: the index of the first
+    input among the program's tests (the runs are numbered from it).
     """
 
     program: str
@@ -220,11 +221,12 @@ class Piece:
     resume: bool
     more: int
     apps_environment: bool = False
+    first_index: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Results:
-    """Worker -> harness: one TestRun per input of the piece, indices local to the piece."""
+    """Worker -> harness: one TestRun per input of the piece, numbered from its first_index."""
 
     runs: tuple[TestRun, ...]
     wrapped: bool
@@ -311,7 +313,7 @@ def decode(data: bytes, *expected: type, max_bytes: int = 1 << 31):
     if json_depth(text) > MAX_DEPTH:
         raise ProtocolError(f"message nested deeper than {MAX_DEPTH} levels")
     try:
-        body = json.loads(text, parse_int=_small_int, parse_constant=_no_constant)
+        body = _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"undecodable message: {str(exc)[:200]}") from None
     if not isinstance(body, dict):
@@ -367,6 +369,9 @@ def _small_int(text: str) -> int:
 
 def _no_constant(name: str):
     raise ProtocolError(f"{name} in a message")
+
+
+_DECODER = json.JSONDecoder(parse_int=_small_int, parse_constant=_no_constant)  # built once: json.loads builds one per call
 
 
 def _build(cls: type, body, where: str):

@@ -124,11 +124,12 @@ class Runner:
         key = (piece.program, piece.kind, piece.fn_name, piece.apps_environment)
         process = self._take_session(key if piece.resume else None)
         inputs, more = piece.inputs, piece.more
+        first = piece.first_index
         compile_error = self._compile_errors.get(key)
         if compile_error is not None:
             if process is not None:
                 self._finish(process)
-            return self._not_compiled(inputs, *compile_error)
+            return self._not_compiled(first, len(inputs), *compile_error)
         heavy = set(_HEAVY_PATTERN.findall(piece.program))
         if stdio and candidate.uses_numpy_alias(piece.program):
             heavy.add("numpy")  # the APPS header imports numpy for a program that uses `np`
@@ -148,7 +149,7 @@ class Runner:
                     if self.oom_fd is not None and not outcome.finished:
                         kills = outcomes.oom_kills(self.oom_fd)
                         outcome.oom_killed, self.oom_seen = kills > self.oom_seen, kills
-                    run, in_wrapper = outcomes.classify(self.limits, index, stdio, process.files, outcome)
+                    run, in_wrapper = outcomes.classify(self.limits, first + index, stdio, process.files, outcome)
                     wrapped |= in_wrapper
                     if not process.alive:
                         self._finish(process)
@@ -157,7 +158,7 @@ class Runner:
                         break
                 if run.status is RunStatus.COMPILE_ERROR:  # does not compile, or no such function
                     self._remember_compile_error(key, run.detail, wrapped)
-                    return self._not_compiled(inputs, run.detail, wrapped)
+                    return self._not_compiled(first, len(inputs), run.detail, wrapped)
                 runs.append(run)
         finally:
             if process is not None:
@@ -168,9 +169,9 @@ class Runner:
         return protocol.Results(runs=tuple(runs), wrapped=wrapped)
 
     @staticmethod
-    def _not_compiled(inputs, detail: str, wrapped: bool) -> protocol.Results:
-        return protocol.Results(runs=tuple(TestRun(i, RunStatus.COMPILE_ERROR, detail=detail) for i in range(len(inputs))),
-                                wrapped=wrapped)
+    def _not_compiled(first: int, count: int, detail: str, wrapped: bool) -> protocol.Results:
+        return protocol.Results(runs=tuple(TestRun(first + i, RunStatus.COMPILE_ERROR, detail=detail)
+                                           for i in range(count)), wrapped=wrapped)
 
     def _remember_compile_error(self, key, detail: str, wrapped: bool) -> None:
         if len(self._compile_errors) >= 8:
