@@ -292,7 +292,9 @@ def measure(args: argparse.Namespace, loaded=None) -> tuple[dict[str, float], ob
         rates["one"] = line("one at a time", tokens, seconds, note)
     if not args.skip_static:
         tokens, seconds, steps, _ = generator_run(loaded, problems, cfg, forced, continuous=False)
-        rates["static"] = line("static batches", tokens, seconds, f", {steps} row-steps computed ({1 - tokens / max(steps, 1):.0%} on finished rows)")
+        stepped = tokens - len(pairs)  # each sequence's first token comes from its prompt's prefill, not a step
+        rates["static"] = line("static batches", tokens, seconds,
+                               f", {steps} row-steps computed ({1 - stepped / max(steps, 1):.0%} on finished rows)")
     tokens, seconds, steps, candidates = generator_run(loaded, problems, cfg, forced, continuous=True)
     rates["continuous"] = line("continuous", tokens, seconds, f", {steps} row-steps computed")
     if not args.skip_transformers_cb:
