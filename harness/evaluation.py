@@ -38,7 +38,8 @@ def _first_failure(problem: Problem, verdicts: tuple[TestVerdict, ...]) -> Failu
     return None
 
 
-def sample_result(problem: Problem, candidate: Candidate, judgement: Judgement, wall_s: float) -> SampleResult:
+def sample_result(problem: Problem, candidate: Candidate, judgement: Judgement, wall_s: float,
+                  cpu_s: float = 0.0) -> SampleResult:
     """Both comparisons of one execution, as one results.jsonl row."""
     default, apps = judgement.default, judgement.apps
     return SampleResult(
@@ -55,6 +56,7 @@ def sample_result(problem: Problem, candidate: Candidate, judgement: Judgement, 
         wall_s=round(wall_s, 4),
         wrapped=judgement.wrapped,
         first_failure=_first_failure(problem, default),
+        cpu_s=round(cpu_s, 4),
     )
 
 
@@ -136,7 +138,7 @@ class Evaluation:
                 default_run, default_judge = default
                 judgement = default_judge.judgement(default_run, apps=test_judge, apps_run=run)
             wall = sum(r.wall_s for r in default_run.runs)
-            result = sample_result(problem, candidate, judgement, wall)
+            result = sample_result(problem, candidate, judgement, wall, sum(r.cpu_s for r in default_run.runs))
             with self._lock:
                 if not self._stopped:
                     self._on_result(result)

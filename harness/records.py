@@ -63,6 +63,7 @@ class SampleResult:
     wall_s: float
     wrapped: bool = False
     first_failure: FailureDetail | None = None
+    cpu_s: float = 0.0  # CPU time of the program's tests, their process trees included (0.0 in older rows)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -96,6 +97,7 @@ class SampleResult:
             wall_s=float(row.get("wall_s", 0.0)),
             wrapped=bool(row.get("wrapped", False)),
             first_failure=None if failure is None else FailureDetail(**{**failure, "verdict": Verdict(failure["verdict"])}),
+            cpu_s=float(row.get("cpu_s", 0.0)),
         )
 
 

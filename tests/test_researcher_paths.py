@@ -189,3 +189,20 @@ def test_bad_labels_are_one_line_errors(three_runs, labels, message):
     args = [arg.replace("DIR0", str(three_runs[0])) for arg in labels]
     proc = cli("compare", *map(str, three_runs), *[x for a in args for x in ("--label", a)])
     assert proc.returncode == 1 and message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_results_record_each_programs_cpu_time_children_included(tmp_path):
+    problem = load_dataset(None, problem_ids=("sample-001",)).problems[0]
+    burner = ("import os, time\npid = os.fork()\nif pid == 0:\n    start = time.process_time()\n"
+              "    while time.process_time() - start < 0.2:\n        pass\n    os._exit(0)\nos.waitpid(pid, 0)\n"
+              + problem.solutions[0])
+    path = tmp_path / "programs.jsonl"
+    path.write_text("".join(json.dumps({"problem_id": "sample-001", "sample_index": i, "code": code}) + "\n"
+                            for i, code in enumerate((problem.solutions[0], burner))))
+    out = tmp_path / "cpu"
+    assert main(["evaluate", "--generations", str(path), "--problems", "sample-001", "--workers", "1",
+                 "--out", str(out)]) == 0
+    rows = {row["sample_index"]: row for row in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    tests = len(problem.tests)
+    assert rows[0]["verdict"] == rows[1]["verdict"] == "passed"
+    assert rows[1]["cpu_s"] >= 0.18 * tests > rows[0]["cpu_s"], (rows[0]["cpu_s"], rows[1]["cpu_s"], tests)
