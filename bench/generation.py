@@ -24,7 +24,7 @@ stop string or end of text are counted. --matrix: both workloads, float32 and bf
 16 and 64 (one at a time once per workload and dtype), then one table of useful tokens/s and the
 ratios of continuous batching against the three targets (static batch 16, transformers CB, one
 at a time); its defaults (16 problems x 4 samples x 128 tokens, 4 baseline and 16 CB sequences)
-are sized for about 25 minutes on 2 quiet cores, and it prints its own estimate first. --quick: a reduced
+are not small: it prints its own estimate first (about 2 hours on the 2-core development VM). --quick: a reduced
 workload for development (4 problems x 2 samples x 64 tokens). Not a test: timings are noisy on
 a shared machine.
 """
@@ -399,7 +399,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.quick:
         args.problems, args.samples, args.new_tokens = 4, 2, 64
-    elif args.matrix:  # sized to take about 25 minutes on 2 quiet cores (the estimate is printed first)
+    elif args.matrix:  # the estimate of the whole matrix is printed first
         args.new_tokens = args.new_tokens or 128
         args.baseline_prompts = args.baseline_prompts or 4
         args.cb_prompts = args.cb_prompts or 16

@@ -137,8 +137,7 @@ class Evaluation:
             else:
                 default_run, default_judge = default
                 judgement = default_judge.judgement(default_run, apps=test_judge, apps_run=run)
-            wall = sum(r.wall_s for r in default_run.runs)
-            result = sample_result(problem, candidate, judgement, wall, sum(r.cpu_s for r in default_run.runs))
+            result = sample_result(problem, candidate, judgement, default_run.wall_s, default_run.cpu_s)
             with self._lock:
                 if not self._stopped:
                     self._on_result(result)

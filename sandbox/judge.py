@@ -141,7 +141,7 @@ def _judge_all(tests: Sequence[TestCase], run: ProgramRun, rules: dict, *, stdio
 def _within_apps_program_limit(verdicts: tuple, run: ProgramRun) -> tuple:
     """APPS verdicts as the original's per-program limit leaves them: every test a timeout
     (its -1) when the program's tests used more than APPS_PROGRAM_LIMIT_S of CPU time."""
-    used = sum(test_run.cpu_s for test_run in run.runs)
+    used = run.cpu_s
     if used <= APPS_PROGRAM_LIMIT_S:
         return verdicts
     detail = (f"the tests used {used:.1f} s of CPU time in all, above the original's {APPS_PROGRAM_LIMIT_S:g} s "

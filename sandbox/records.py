@@ -95,6 +95,15 @@ class ProgramRun:
     # original APPS function wrapper (e.g. a top-level `return`) and was run inside one.
     wrapped: bool = False
 
+    @property
+    def wall_s(self) -> float:
+        return sum(run.wall_s for run in self.runs)
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU time of all its tests, each test's process tree included."""
+        return sum(run.cpu_s for run in self.runs)
+
 
 @dataclass(frozen=True, slots=True)
 class TestVerdict:

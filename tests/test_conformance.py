@@ -170,8 +170,7 @@ def classify(program: Program, ours: Any, run: ProgramRun, call_based: bool) -> 
         return GLOBAL_TIMEOUT
     if ours == COMPILE or len(ours) != len(original):
         return UNKNOWN
-    used = sum(r.cpu_s for r in run.runs)
-    if ours == [-1] * len(ours) and used > APPS_PROGRAM_LIMIT_S:  # on a slower machine than the original's
+    if ours == [-1] * len(ours) and run.cpu_s > APPS_PROGRAM_LIMIT_S:  # on a slower machine than the original's
         return PROGRAM_LIMIT_TIMING
     diffs = [(i, o, r) for i, (o, r) in enumerate(zip(ours, original)) if o != r]
     if all(o is True and r in (False, -1) for _, o, r in diffs):

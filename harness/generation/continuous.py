@@ -269,9 +269,10 @@ class _Batch:
 
         parts = [(batch, rows) for batch, rows in ((old, keep), (new, new_rows)) if batch is not None and rows]
         assert parts, "a merge needs rows"
+        indices = [torch.tensor(rows, device=batch.mask.device) for batch, rows in parts]
         masks, starts = [], []
-        for batch, rows in parts:
-            mask = batch.mask.index_select(0, torch.tensor(rows, device=batch.mask.device))
+        for (batch, _), index in zip(parts, indices):
+            mask = batch.mask.index_select(0, index)
             start = int((mask.cumsum(-1) == 0).all(0).sum())  # leading columns that are padding for all these rows
             masks.append(mask[:, start:])
             starts.append(start)
@@ -279,14 +280,13 @@ class _Batch:
         mask = torch.cat([torch.nn.functional.pad(m, (length - m.shape[1], 0)) for m in masks], 0)
         cache = parts[0][0].cache
         layer_class = _growing_layer_class()
+        rows_total = sum(len(rows) for _, rows in parts)
         for depth, layer in enumerate(cache.layers):
             for name in ("keys", "values"):
                 pieces = [getattr(batch.cache.layers[depth], name) for batch, _ in parts]
-                rows_total = sum(len(rows) for _, rows in parts)
                 buffer = pieces[0].new_zeros((rows_total, pieces[0].shape[1], length + _SPARE_TOKENS, pieces[0].shape[3]))
                 first = 0
-                for (batch, rows), piece, start in zip(parts, pieces, starts):
-                    index = torch.tensor(rows, device=piece.device)
+                for (batch, rows), piece, start, index in zip(parts, pieces, starts, indices):
                     span = piece.shape[2] - start
                     buffer[first:first + len(rows), :, length - span:length].copy_(piece[:, :, start:].index_select(0, index))
                     first += len(rows)
