@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/executor.py [--workers 2] [--problems PATH] [--max-solutions 10]
     .venv/bin/python bench/executor.py --executor ray   # the Ray backend against the local executor
+    .venv/bin/python bench/executor.py --overhead       # where the executor's own cost goes
 
 Runs the first N reference solutions of every problem in ../shared/apps-real/problems.jsonl
 through sandbox.Executor, then measures the "pure execution limit": the same programs run
@@ -146,6 +147,57 @@ def _worker_cpu(ex) -> float:
     return total
 
 
+def overhead(rounds: int, timeout_s: float) -> int:
+    """The executor's own cost, on a program that costs next to nothing itself (`print(input())`):
+    per program of one test and per further test (from programs of 30 tests), through one
+    worker. CPU time of the worker's server process, of its test processes (reaped children) and
+    of the harness process; page faults of the server and of the rest of the machine (the test
+    processes, on an otherwise idle machine). Median of the rounds."""
+    sys.path.insert(0, str(REPO))
+    from sandbox import ExecutionRequest, Executor, Limits, TestKind
+
+    per = {}
+    with Executor(Limits(timeout_s=timeout_s), workers=1) as ex:
+        server = _server_pid(ex)
+        for tests, count in ((1, 300), (30, 60)):
+            samples = []
+            for r in range(rounds):
+                before = _costs(server)
+                futures = [ex.submit(ExecutionRequest(f"print(input())\n# {tests} {r} {k}\n", TestKind.STDIO,
+                                                      ("5",) * tests)) for k in range(count)]
+                statuses = {run.status.value for f in futures for run in f.result().runs}
+                if statuses != {"ok"}:
+                    raise SystemExit(f"unexpected statuses {statuses}")
+                samples.append([(b - a) / count for a, b in zip(before, _costs(server))])
+            per[tests] = [statistics.median(column) for column in zip(*samples)]
+    further = [(many - one) / 29 for one, many in zip(per[1], per[30])]
+    print(f"executor overhead: programs `print(input())` through 1 worker, median of {rounds} round(s)")
+    print(f"{'':26s}{'server CPU':>12s}{'test procs CPU':>16s}{'harness CPU':>13s}{'server faults':>15s}"
+          f"{'other faults':>14s}")
+    for name, row in (("per program (1 test)", per[1]), ("per further test", further)):
+        print(f"{name:26s}{1000 * row[0]:9.2f} ms{1000 * row[1]:13.2f} ms{1000 * row[2]:10.2f} ms"
+              f"{row[3]:15.0f}{row[4] - row[3] - row[5]:14.0f}")
+    return 0
+
+
+def _server_pid(ex) -> int:
+    """The worker's serving process: its namespace init (the worker's child), else the worker itself."""
+    pid = ex._workers[0].proc.pid
+    children = open(f"/proc/{pid}/task/{pid}/children").read().split()
+    return int(children[0]) if children else pid
+
+
+def _costs(server: int) -> tuple:
+    """(server CPU s, its reaped children's CPU s, this process's CPU s, server faults,
+    faults of the whole machine, this process's faults)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    fields = open(f"/proc/{server}/stat").read().rsplit(")", 1)[1].split()
+    own = open("/proc/self/stat").read().rsplit(")", 1)[1].split()
+    machine = next(int(line.split()[1]) for line in open("/proc/vmstat") if line.startswith("pgfault "))
+    return ((int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick,
+            time.process_time(), int(fields[7]), machine, int(own[7]))
+
+
 class _Alarm(BaseException):
     pass
 
@@ -235,8 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="repeat and keep the best figures (noisy machines)")
     parser.add_argument("--executor", choices=["local", "ray"], default="local",
                         help="ray: compare the Ray backend (a local instance) with the local executor")
+    parser.add_argument("--overhead", action="store_true",
+                        help="where the executor's own cost goes: CPU and page faults per program and per test")
     parser.add_argument("--pure-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.overhead:
+        return overhead(args.rounds, args.timeout)
     programs = load_programs(args.problems, args.max_solutions)
     if args.executor == "ray":
         return compare_ray(programs, args)

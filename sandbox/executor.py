@@ -4,8 +4,9 @@ A program's tests go to a worker in pieces that its one test process runs in tur
 worker keeps the process open between pieces of the same program). Pieces grow from one
 test, doubling, up to about PIECE_TARGET_S of work at the slowest test time seen. A worker
 that finds no program waiting takes the second half of the unsent tests of a busy
-worker's program (in a test process of its own): one slow program does not leave workers
-idle at the end of a run, while a busy executor forks no extra processes. A worker never waits for the harness
+worker's program (in a test process of its own), or its one unsent test when that
+program's tests are slow: one slow program does not leave workers idle at the end of a
+run, while a busy executor forks no extra processes. A worker never waits for the harness
 between programs: the first piece of the next program is sent while the last one runs. A
 worker that dies, hangs or speaks garbage turns its piece into HARNESS_ERROR runs (never
 a candidate failure) and is restarted for the next one.
@@ -261,7 +262,7 @@ class Executor:
             rest = self._rests[me]
             piece, rest = rest.split(rest.job.piece_size(last_size))
             self._rests[me] = rest
-            if rest is not None and len(rest.inputs) >= 2 and self._idle:
+            if self._idle and _stealable(rest):
                 self._lock.notify()  # an idle worker can take half of it
             return piece, len(rest.inputs) if rest else 0
 
@@ -292,12 +293,16 @@ class Executor:
                 self._idle -= 1
 
     def _steal(self, me: int) -> "_Chunk | None":
-        """Half of the largest rest of another worker (the second half: it keeps going in order)."""
-        victims = [i for i, rest in enumerate(self._rests) if i != me and rest is not None and len(rest.inputs) >= 2]
+        """Half of the largest rest of another worker (the second half: it keeps going in order);
+        a single test when it is a slow one (the victim is busy with others meanwhile)."""
+        victims = [i for i, rest in enumerate(self._rests) if i != me and _stealable(rest)]
         if not victims:
             return None
-        victim = max(victims, key=lambda i: len(self._rests[i].inputs))
+        victim = max(victims, key=lambda i: _expected_s(self._rests[i]))
         rest = self._rests[victim]
+        if len(rest.inputs) == 1:
+            self._rests[victim] = None
+            return rest
         self._rests[victim], stolen = rest.split(len(rest.inputs) // 2)
         return stolen
 
@@ -340,6 +345,16 @@ def _worker_configs(limits: Limits, workers: int, sandbox: SandboxMode) -> list[
     cpus = sorted(os.sched_getaffinity(0))
     pin = workers <= len(cpus)
     return [dataclasses.replace(config, cpu=cpus[i] if pin else None) for i in range(workers)]
+
+
+def _stealable(rest: "_Chunk | None") -> bool:
+    """Worth taking from a busy worker: two tests or more, or one that takes at least
+    PIECE_TARGET_S (far more than the fresh test process the thief forks for it)."""
+    return rest is not None and (len(rest.inputs) >= 2 or rest.job.slowest_s >= PIECE_TARGET_S)
+
+
+def _expected_s(rest: _Chunk) -> float:
+    return len(rest.inputs) * max(rest.job.slowest_s, 1e-3)
 
 
 def _append(backlog: collections.deque, chunk: "_Chunk | None") -> None:

@@ -46,6 +46,19 @@ def test_slow_tests_of_one_program_are_shared_with_an_idle_worker():
     assert len(set(namespaces)) == 2
 
 
+def test_an_idle_worker_takes_the_last_unsent_test_when_it_is_slow():
+    # Worker A runs test 0 (fast) and 1 (0.2 s); B takes tests 2-3 and runs 2 (0.8 s). A, idle
+    # after test 1, takes the single test 3 that B has not sent yet: it knows the program's
+    # tests are slow. Before, a single unsent test stayed with B, to run after test 2.
+    with Executor(Limits(timeout_s=2), workers=2) as ex:
+        if not ex.isolation["pid_namespace"]:
+            pytest.skip("workers are told apart by their pid namespaces")
+        run = ex.submit(stdio(WHERE, "0", "0.2", "0.8", "0.8")).result(timeout=60)
+    assert [r.status for r in run.runs] == [RunStatus.OK] * 4
+    namespaces = [r.output.split()[0] for r in run.runs]
+    assert namespaces[2] != namespaces[3] and namespaces[3] == namespaces[1]
+
+
 def test_submit_is_thread_safe():
     with Executor(Limits(timeout_s=2), workers=2) as ex:
         results = {}
