@@ -8,7 +8,11 @@ Runs the first N reference solutions of every problem in ../shared/apps-real/pro
 through sandbox.Executor, then measures the "pure execution limit": the same programs run
 once per test inside ONE warm interpreter with no isolation at all (stdin swapped, stdout
 captured, compile once per program), total time divided by the number of workers. The ratio
-wall / limit is the executor's overhead factor. Not a test: figures are noisy on a shared box.
+wall / limit is the executor's overhead factor. Dividing by the number of workers assumes the
+machine runs that many programs at once as fast as one; it also prints the same pure run
+spread over that many interpreters on a CPU each (tests shared out one at a time), whose wall
+time shows what running them at once costs without any sandbox. Not a test: figures are noisy
+on a shared box.
 """
 from __future__ import annotations
 
@@ -211,19 +215,9 @@ _candidate = None
 
 def pure_limit(programs, timeout_s: float) -> tuple[float, dict]:
     """Seconds to run everything in this interpreter, no isolation (used in a clean child)."""
-    global _candidate
-    sys.path.insert(0, str(REPO / "sandbox" / "inside"))  # as the worker imports it: top-level modules
-    import candidate as _candidate
-
-    signal.signal(signal.SIGALRM, _on_alarm)
-    real_stdin, real_stdout = sys.stdin, sys.stdout
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    saved_fd1, saved_fd0, saved_fd2 = os.dup(1), os.dup(0), os.dup(2)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
     total = 0.0
     outcomes = collections.Counter()
-    try:
+    with _quiet_stdio():
         for _, _, program, kind, inputs, fn_name in programs:
             t = time.perf_counter()
             prepared = _candidate.prepare(program, kind == "stdio")
@@ -231,32 +225,99 @@ def pure_limit(programs, timeout_s: float) -> tuple[float, dict]:
             if prepared.code is None:
                 continue
             for text in inputs:
-                data = text.encode("utf-8", "surrogatepass")
-                memfd = os.memfd_create("in")
-                os.write(memfd, data)
-                os.lseek(memfd, 0, 0)
-                os.dup2(memfd, 0)
-                os.close(memfd)
-                sys.stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
-                sys.stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
                 t = time.perf_counter()
-                signal.setitimer(signal.ITIMER_REAL, timeout_s)
-                try:
-                    _run_pure(prepared, kind, fn_name, text)
-                    outcomes["ok"] += 1
-                except _Alarm:
-                    outcomes["timeout"] += 1
-                except BaseException as exc:  # noqa: BLE001 - a benchmark of arbitrary programs
-                    outcomes[type(exc).__name__] += 1
-                finally:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-                    total += time.perf_counter() - t
-    finally:
-        sys.stdin, sys.stdout = real_stdin, real_stdout
-        os.dup2(saved_fd1, 1)
-        os.dup2(saved_fd0, 0)
-        os.dup2(saved_fd2, 2)
+                outcomes[_pure_test(prepared, kind, fn_name, text, timeout_s)] += 1
+                total += time.perf_counter() - t
     return total, dict(outcomes)
+
+
+def pure_parallel(programs, workers: int, timeout_s: float) -> float:
+    """Wall seconds for `workers` forks of this (clean) interpreter, each on a CPU of its own,
+    that share the tests out one at a time (the next test in order to whoever is free), with no
+    isolation: the pure limit including what running `workers` at once costs the machine itself
+    (caches, memory bandwidth, a VM's vCPUs sharing a core)."""
+    import multiprocessing  # a counter in shared memory, with its lock
+
+    tests = [(p, t) for p, program in enumerate(programs) for t in range(len(program[4]))]
+    counter = multiprocessing.Value("q", 0)
+    cpus = sorted(os.sched_getaffinity(0))
+    started, pids = time.perf_counter(), []
+    for k in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                if workers <= len(cpus):
+                    os.sched_setaffinity(0, {cpus[k]})
+                _pure_share(programs, tests, counter, timeout_s)
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    for pid in pids:
+        os.waitpid(pid, 0)
+    return time.perf_counter() - started
+
+
+def _pure_share(programs, tests, counter, timeout_s: float) -> None:
+    compiled = {}
+    with _quiet_stdio():
+        while True:
+            with counter.get_lock():
+                i = counter.value
+                counter.value = i + 1
+            if i >= len(tests):
+                return
+            p, t = tests[i]
+            _, _, program, kind, inputs, fn_name = programs[p]
+            if p not in compiled:  # once per program and process, as a test process compiles it
+                compiled[p] = _candidate.prepare(program, kind == "stdio")
+            if compiled[p].code is not None:
+                _pure_test(compiled[p], kind, fn_name, inputs[t], timeout_s)
+
+
+class _quiet_stdio:
+    """stdout and stderr to /dev/null (fds and sys streams) while the pure runs print."""
+
+    def __enter__(self):
+        global _candidate
+        sys.path.insert(0, str(REPO / "sandbox" / "inside"))  # as the worker imports it: top-level modules
+        import candidate as _candidate
+
+        signal.signal(signal.SIGALRM, _on_alarm)
+        self.streams = sys.stdin, sys.stdout
+        self.saved = os.dup(0), os.dup(1), os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        sys.stdin, sys.stdout = self.streams
+        for fd, saved in enumerate(self.saved):
+            os.dup2(saved, fd)
+            os.close(saved)
+
+
+def _pure_test(prepared, kind: str, fn_name: str | None, text: str, timeout_s: float) -> str:
+    """Run one test with stdin swapped and stdout captured; how it ended."""
+    data = text.encode("utf-8", "surrogatepass")
+    memfd = os.memfd_create("in")
+    os.write(memfd, data)
+    os.lseek(memfd, 0, 0)
+    os.dup2(memfd, 0)
+    os.close(memfd)
+    sys.stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    sys.stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    try:
+        _run_pure(prepared, kind, fn_name, text)
+        return "ok"
+    except _Alarm:
+        return "timeout"
+    except BaseException as exc:  # noqa: BLE001 - a benchmark of arbitrary programs
+        return type(exc).__name__
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _run_pure(prepared, kind: str, fn_name: str | None, text: str) -> None:
@@ -289,16 +350,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="ray: compare the Ray backend (a local instance) with the local executor")
     parser.add_argument("--overhead", action="store_true",
                         help="where the executor's own cost goes: CPU and page faults per program and per test")
-    parser.add_argument("--pure-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pure-only", choices=["serial", "parallel"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.overhead:
         return overhead(args.rounds, args.timeout)
     programs = load_programs(args.problems, args.max_solutions)
     if args.executor == "ray":
         return compare_ray(programs, args)
-    if args.pure_only:
+    if args.pure_only == "serial":
         pure, outcomes = pure_limit(programs, args.timeout)
         print(json.dumps({"pure_s": pure, "outcomes": outcomes}))
+        return 0
+    if args.pure_only == "parallel":
+        print(json.dumps({"parallel_s": pure_parallel(programs, args.workers, args.timeout)}))
         return 0
     n_tests = sum(len(p[4]) for p in programs)
     print(f"{len(programs)} programs, {n_tests} test runs, {args.workers} workers, timeout {args.timeout:g} s,"
@@ -306,13 +370,17 @@ def main(argv: list[str] | None = None) -> int:
     execs, pures = [], []
     for _ in range(args.rounds):
         execs.append(run_executor(programs, args.workers, args.timeout))
-        out = subprocess.run([sys.executable, __file__, "--pure-only", "--problems", str(args.problems),
-                              "--max-solutions", str(args.max_solutions), "--timeout", str(args.timeout)],
-                             capture_output=True, text=True, check=True)
-        pures.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        pure = {}
+        for mode in ("serial", "parallel"):  # each in a fresh interpreter: nothing imported or warmed up
+            out = subprocess.run([sys.executable, __file__, "--pure-only", mode, "--problems", str(args.problems),
+                                  "--max-solutions", str(args.max_solutions), "--timeout", str(args.timeout),
+                                  "--workers", str(args.workers)], capture_output=True, text=True, check=True)
+            pure.update(json.loads(out.stdout.strip().splitlines()[-1]))
+        pures.append(pure)
     best = min(execs, key=lambda r: r["wall"])
     wall, cpu = best["wall"], min(r["cpu"] for r in execs)
     pure = min(p["pure_s"] for p in pures)
+    parallel = min(p["parallel_s"] for p in pures)
     limit = pure / args.workers
     print(f"executor start-up      {best['startup']:8.3f} s (not counted)")
     exec_rounds = ", ".join(f"{r['wall']:.2f}" for r in execs)
@@ -326,6 +394,14 @@ def main(argv: list[str] | None = None) -> int:
     paired = [r["wall"] / (p["pure_s"] / args.workers) for r, p in zip(execs, pures)]
     print(f"  per round            {statistics.median(paired):8.2f}   median of each round's executor run against the"
           f" pure run right after it: {', '.join(f'{x:.2f}' for x in paired)}")
+    parallel_rounds = ", ".join(f"{p['parallel_s']:.2f}" for p in pures)
+    print(f"pure, {args.workers} in parallel    {parallel:8.3f} s   ({args.workers} warm interpreters, one CPU each, no"
+          f" isolation, taking tests one at a time; rounds: {parallel_rounds})")
+    print(f"  machine's efficiency {pure / (args.workers * parallel):8.2f}   (pure total / (workers x parallel wall):"
+          f" what running {args.workers} at once costs without any sandbox)")
+    paired = [r["wall"] / p["parallel_s"] for r, p in zip(execs, pures)]
+    print(f"ratio wall / parallel  {wall / parallel:8.2f}   (best against best; per round median"
+          f" {statistics.median(paired):.2f}: {', '.join(f'{x:.2f}' for x in paired)})")
     print(f"worker CPU time        {cpu:8.3f} s   (all isolation and process overhead included)")
     print(f"ratio CPU / pure       {cpu / pure:8.2f}   (the wall ratio on {args.workers} otherwise idle cores)")
     print(f"executor statuses: {best['statuses']}; wrapped programs: {best['wrapped']}")
