@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import io
 import json
 import os
@@ -274,28 +275,26 @@ def _pure_share(programs, tests, counter, timeout_s: float) -> None:
                 _pure_test(compiled[p], kind, fn_name, inputs[t], timeout_s)
 
 
-class _quiet_stdio:
+@contextlib.contextmanager
+def _quiet_stdio():
     """stdout and stderr to /dev/null (fds and sys streams) while the pure runs print."""
+    global _candidate
+    sys.path.insert(0, str(REPO / "sandbox" / "inside"))  # as the worker imports it: top-level modules
+    import candidate as _candidate
 
-    def __enter__(self):
-        global _candidate
-        sys.path.insert(0, str(REPO / "sandbox" / "inside"))  # as the worker imports it: top-level modules
-        import candidate as _candidate
-
-        signal.signal(signal.SIGALRM, _on_alarm)
-        self.streams = sys.stdin, sys.stdout
-        self.saved = os.dup(0), os.dup(1), os.dup(2)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        os.close(devnull)
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        sys.stdin, sys.stdout = self.streams
-        for fd, saved in enumerate(self.saved):
-            os.dup2(saved, fd)
-            os.close(saved)
+    signal.signal(signal.SIGALRM, _on_alarm)
+    streams, saved = (sys.stdin, sys.stdout), (os.dup(0), os.dup(1), os.dup(2))
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        yield
+    finally:
+        sys.stdin, sys.stdout = streams
+        for fd, copy in enumerate(saved):
+            os.dup2(copy, fd)
+            os.close(copy)
 
 
 def _pure_test(prepared, kind: str, fn_name: str | None, text: str, timeout_s: float) -> str:
