@@ -143,13 +143,21 @@ def _worker_cpu(ex) -> float:
     for worker in ex._workers:
         pid = worker.proc.pid
         try:
-            children = open(f"/proc/{pid}/task/{pid}/children").read().split()
+            children = _children(pid)
         except OSError:
             return float("nan")
         for child in children + [str(pid)]:
-            fields = open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()
-            total += sum(int(x) for x in fields[11:15]) / tick
+            total += sum(int(x) for x in _stat(child)[11:15]) / tick
     return total
+
+
+def _children(pid) -> list[str]:
+    return open(f"/proc/{pid}/task/{pid}/children").read().split()
+
+
+def _stat(pid) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (utime is [11], minflt [7])."""
+    return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
 
 
 def overhead(rounds: int, timeout_s: float) -> int:
@@ -188,7 +196,7 @@ def overhead(rounds: int, timeout_s: float) -> int:
 def _server_pid(ex) -> int:
     """The worker's serving process: its namespace init (the worker's child), else the worker itself."""
     pid = ex._workers[0].proc.pid
-    children = open(f"/proc/{pid}/task/{pid}/children").read().split()
+    children = _children(pid)
     return int(children[0]) if children else pid
 
 
@@ -196,8 +204,7 @@ def _costs(server: int) -> tuple:
     """(server CPU s, its reaped children's CPU s, this process's CPU s, server faults,
     faults of the whole machine, this process's faults)."""
     tick = os.sysconf("SC_CLK_TCK")
-    fields = open(f"/proc/{server}/stat").read().rsplit(")", 1)[1].split()
-    own = open("/proc/self/stat").read().rsplit(")", 1)[1].split()
+    fields, own = _stat(server), _stat("self")
     machine = next(int(line.split()[1]) for line in open("/proc/vmstat") if line.startswith("pgfault "))
     return ((int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick,
             time.process_time(), int(fields[7]), machine, int(own[7]))
