@@ -140,12 +140,12 @@ def variant(**changes):
 @pytest.mark.parametrize(
     "changes, expected",
     [
-        ({"generation": {"template": TemplateRecord("apps", "Q: {question}")}}, 'prompt templates differ (name "custom" vs "apps"; text '),
-        ({"dataset": {"fingerprint": "ffff"}}, 'dataset fingerprints differ ("'),
-        ({"limits": {"timeout_s": 10.0}}, "limits differ (timeout_s 2.0 vs 10.0)"),
-        ({"comparators": {"default": "exact"}}, f'comparators differ (default "{Comparators().default}" vs "exact")'),
-        ({"decoding": {"temperature": 0.2, "stop": ()}}, 'decoding settings differ (temperature 0.8 vs 0.2; stop ["\\nQUESTION", "\\nANSWER", "\\n---"] vs [])'),
-        ({"decoding": {"n_samples": 5}}, "decoding settings differ (n_samples 2 vs 5)"),
+        ({"generation": {"template": TemplateRecord("apps", "Q: {question}")}}, 'prompt templates differ (name: "apps" in b vs "custom" in a; text: '),
+        ({"dataset": {"fingerprint": "ffff"}}, 'dataset fingerprints differ ("ffff" in b vs "'),
+        ({"limits": {"timeout_s": 10.0}}, "limits differ (timeout_s: 10.0 in b vs 2.0 in a)"),
+        ({"comparators": {"default": "exact"}}, f'comparators differ (default: "exact" in b vs "{Comparators().default}" in a)'),
+        ({"decoding": {"temperature": 0.2, "stop": ()}}, 'decoding settings differ (temperature: 0.2 in b vs 0.8 in a; stop: [] in b vs ["\\nQUESTION", "\\nANSWER", "\\n---"] in a)'),
+        ({"decoding": {"n_samples": 5}}, "decoding settings differ (n_samples: 5 in b vs 2 in a)"),
     ],
 )
 def test_mismatched_settings_are_warned_about(tmp_path, changes, expected):

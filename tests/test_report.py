@@ -146,7 +146,8 @@ def test_a_stale_summary_json_is_reported(tmp_path):
     summary = summarize(KNOWN).to_json()
     summary["overall"]["strict_accuracy"] = 0.9
     run = write_run(tmp_path / "stale", KNOWN, summary=summary)
-    assert "Warning: summary.json disagrees with results.jsonl in overall: strict\\_accuracy" in render_report(run, "md")
+    assert ("Warning: summary.json disagrees with results.jsonl in overall: strict\\_accuracy 0.9 in summary.json vs 0.3 "
+            "from results.jsonl") in render_report(run, "md")
 
 
 def test_valid_only_scores_valid_problems_and_says_why(run):

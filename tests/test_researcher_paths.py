@@ -94,7 +94,7 @@ def test_evaluate_run_into_a_new_folder_keeps_dataset_and_model_record(tmp_path,
     assert rec.programs.from_run == str(model_run) and rec.execution.limits.timeout_s == 1.0
     assert summary_of(new).buckets["overall"].samples == summary_of(model_run).buckets["overall"].samples
     compared = json.loads(cli("compare", str(model_run), str(new), "--format", "json").stdout)
-    assert len(compared["warnings"]) == 1 and "limits differ (timeout_s 2.0 vs 1.0" in compared["warnings"][0]
+    assert len(compared["warnings"]) == 1 and "tight vs model-run: limits differ (timeout_s: 1.0 in tight vs 2.0 in model-run;" in compared["warnings"][0]
 
 
 def test_evaluate_run_refuses_another_dataset(tmp_path, model_run):

@@ -17,6 +17,7 @@ from harness.reporting.report import (
 from harness.record_codec import encode
 from harness.run_record import RunRecord
 from harness.reporting.report import SIMILARITY_HEADERS, similarity_cells, similarity_fields
+from harness.reporting.ordering import natural_sorted
 from harness.reporting.significance import PairedBootstrap, PairedComparison, compare_scores
 from harness.storage import RunFolder
 from harness.reporting.tables import csv_text, fmt_pct, frac, md_table, md_text, tex_document, tex_table
@@ -50,11 +51,13 @@ def run_labels(runs: Sequence[RunFolder], given: Sequence[str | None] | None = N
     return labels
 
 
-def _difference(a: Any, b: Any) -> str:
+def _difference(a: Any, b: Any, name_a: str, name_b: str) -> str:
+    """What differs between a (of the run named name_a) and b, each value named by its run: a's first."""
+    both = lambda x, y: f"{json.dumps(x)} in {name_a} vs {json.dumps(y)} in {name_b}"
     if isinstance(a, dict) and isinstance(b, dict):
         keys = [k for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
-        return "; ".join(f"{k} {json.dumps(a.get(k))} vs {json.dumps(b.get(k))}" for k in keys)
-    return f"{json.dumps(a)} vs {json.dumps(b)}"
+        return "; ".join(f"{k}: {both(a.get(k), b.get(k))}" for k in keys)
+    return both(a, b)
 
 
 def _decoding(r: RunRecord) -> dict[str, Any] | None:
@@ -98,7 +101,8 @@ def comparability_warnings(runs: Sequence[RunFolder], labels: Sequence[str] | No
         for what, get in CHECKS.items():
             theirs, ours = get(base.record), get(run.record)
             if theirs != ours:
-                out.append(f"{label} vs {labels[0]}: {what} differ ({_difference(theirs, ours)}); the numbers are not comparable")
+                out.append(f"{label} vs {labels[0]}: {what} differ ({_difference(ours, theirs, label, labels[0])}); "
+                           "the numbers are not comparable")
         ids = {r.problem_id for r in run.results}
         if ids != base_ids:
             out.append(
@@ -138,7 +142,7 @@ def solved_only(a: RunReport, b: RunReport) -> tuple[list[str], list[str]]:
     """Shared problems solved (any sample passes) by a but not b, and by b but not a."""
     solved_a = {s.problem_id: s.correct > 0 for s in a.scores}
     solved_b = {s.problem_id: s.correct > 0 for s in b.scores}
-    shared = sorted(solved_a.keys() & solved_b.keys())
+    shared = natural_sorted(solved_a.keys() & solved_b.keys())
     return [p for p in shared if solved_a[p] and not solved_b[p]], [p for p in shared if solved_b[p] and not solved_a[p]]
 
 
@@ -288,7 +292,7 @@ def _csv(c: Comparison, details: bool) -> str:
     if details:
         solved = [{s.problem_id: int(s.correct > 0) for s in r.scores} for r in c.reports]
         difficulty = {s.problem_id: s.difficulty for r in reversed(c.reports) for s in r.scores}
-        rows = [[pid, difficulty[pid], *(m.get(pid) for m in solved)] for pid in sorted(difficulty)]
+        rows = [[pid, difficulty[pid], *(m.get(pid) for m in solved)] for pid in natural_sorted(difficulty)]
         return csv_text(["problem_id", "difficulty", *(f"solved:{label}" for label in c.labels)], rows)
     ks = range(1, max_k([b for r in c.reports for b in r.buckets.values()]) + 1)
     rows = []

@@ -17,6 +17,7 @@ from sandbox.records import Verdict
 
 from harness.records import BucketSummary, RunSummary, SampleResult
 from harness.reporting.memorization import bucket_similarity
+from harness.reporting.ordering import natural_key, natural_sorted
 
 if TYPE_CHECKING:
     from harness.timings import RunTimings
@@ -69,7 +70,7 @@ def _fraction(passed: int, total: int) -> float:
 
 
 def problem_scores(results: Iterable[SampleResult], missing: Mapping[str, str] | None = None) -> list[ProblemScore]:
-    """Group results by problem (sorted by id); problems with only harness errors are dropped.
+    """Group results by problem (ids in natural order); problems with only harness errors are dropped.
 
     `missing` (problem_id -> difficulty): problems given no program, scored 0 (see missing_score).
     """
@@ -77,7 +78,7 @@ def problem_scores(results: Iterable[SampleResult], missing: Mapping[str, str] |
     for result in results:
         grouped[result.problem_id].append(result)
     scores = []
-    for problem_id in sorted(grouped):
+    for problem_id in natural_sorted(grouped):
         rows = grouped[problem_id]
         judged = [r for r in rows if r.verdict is not Verdict.HARNESS_ERROR]
         if not judged:
@@ -96,7 +97,7 @@ def problem_scores(results: Iterable[SampleResult], missing: Mapping[str, str] |
             )
         )
     scores += [missing_score(pid, d) for pid, d in (missing or {}).items() if pid not in grouped]
-    return sorted(scores, key=lambda s: s.problem_id)
+    return sorted(scores, key=lambda s: natural_key(s.problem_id))
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -132,7 +133,7 @@ def summarize(
 ) -> RunSummary:
     """summary.json: overall and per-difficulty buckets; `missing` problems score 0 (problem_id -> difficulty);
     with `similarity`, the memorization figures per bucket."""
-    missing = dict(sorted((missing or {}).items()))
+    missing = {pid: (missing or {})[pid] for pid in natural_sorted(missing or {})}
     scores = problem_scores(results, missing)
     excluded = dict(excluded_problems or {})
     judged_ids = {s.problem_id for s in scores}
@@ -150,6 +151,6 @@ def summarize(
         memorization["overall"] = bucket_similarity(similarity.get(r.key) for r in results)
         for difficulty in DIFFICULTIES:
             memorization[difficulty] = bucket_similarity(similarity.get(r.key) for r in results if r.difficulty == difficulty)
-    return RunSummary(buckets=buckets, excluded_problems=dict(sorted(excluded.items())), truncated_prompts=truncated_prompts,
+    return RunSummary(buckets=buckets, excluded_problems={pid: excluded[pid] for pid in natural_sorted(excluded)}, truncated_prompts=truncated_prompts,
                       missing_problems=missing, only_given_problems=only_given_problems,
                       reference_similarity=memorization, timings=timings)

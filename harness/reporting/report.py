@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from harness.reporting.memorization import ReferenceSimilarity
+from harness.reporting.ordering import natural_sorted
 from harness.reporting.metrics import DIFFICULTIES, ProblemScore, problem_scores, summarize
 from harness.reporting.settings import RunSettings, settings_lines
 from harness.records import BucketSummary, RunSummary, SampleResult
@@ -130,9 +131,12 @@ def summary_mismatches(computed: dict[str, BucketSummary], stored: dict[str, Buc
             out.append(f"summary.json has no {name} bucket")
             continue
         saved = stored[name].to_json()
-        bad = [key for key, value in bucket.to_json().items() if key in saved and not _close(value, saved[key])]
+        computed_json = bucket.to_json()
+        bad = [key for key, value in computed_json.items() if key in saved and not _close(value, saved[key])]
         if bad:
-            out.append(f"summary.json disagrees with results.jsonl in {name}: {', '.join(bad)}")
+            values = "; ".join(f"{key} {json.dumps(saved[key])} in summary.json vs {json.dumps(computed_json[key])} from results.jsonl"
+                               for key in bad)
+            out.append(f"summary.json disagrees with results.jsonl in {name}: {values}")
     return out
 
 
@@ -194,12 +198,12 @@ def best_sample(rows: Sequence[SampleResult]) -> SampleResult:
 
 
 def problem_details(results: Sequence[SampleResult]) -> list[dict[str, Any]]:
-    """One entry per problem (sorted by id): its best sample and that sample's first failing test."""
+    """One entry per problem (ids in natural order): its best sample and that sample's first failing test."""
     grouped: dict[str, list[SampleResult]] = {}
     for r in results:
         grouped.setdefault(r.problem_id, []).append(r)
     out = []
-    for pid in sorted(grouped):
+    for pid in natural_sorted(grouped):
         rows, best = grouped[pid], best_sample(grouped[pid])
         judged = [r for r in rows if r.verdict.value != "harness_error"]
         f = best.first_failure if best.verdict.value != "passed" else None

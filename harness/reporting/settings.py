@@ -12,6 +12,7 @@ from typing import Any
 from harness.record_codec import encode
 from harness.records import RunSummary
 from harness.run_record import ProgramSource, RunRecord
+from harness.reporting.ordering import natural_sorted
 from harness.reporting.tables import one_line
 
 TEMPLATE_CHARS = 160  # of a custom template's text in the printed settings (json has it all)
@@ -35,7 +36,7 @@ class RunSettings:
 
     @classmethod
     def of(cls, record: RunRecord, summary: RunSummary, harness_errors: int) -> "RunSettings":
-        return cls(record, tuple(sorted(summary.missing_problems)), summary.only_given_problems,
+        return cls(record, tuple(natural_sorted(summary.missing_problems)), summary.only_given_problems,
                    len(summary.excluded_problems), summary.truncated_prompts, harness_errors)
 
     # ---- short forms ------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any, Mapping, Sequence
 from sandbox.records import Verdict
 
 from harness.records import SampleResult
+from harness.reporting.ordering import natural_sorted
 from harness.errors import ConfigError, RunFolderError
 from harness.storage import VALIDITY_FILE, read_json, write_json_atomic
 
@@ -161,7 +162,7 @@ def apply_mask(results: Sequence[SampleResult], mask: ValidityMask | None,
     if mask is None:
         return list(results), missing, {}
     excluded = {}
-    for pid in sorted({r.problem_id for r in results} | missing.keys()):
+    for pid in natural_sorted({r.problem_id for r in results} | missing.keys()):
         why = mask.why_excluded(pid)
         if why is not None:
             excluded[pid] = why
