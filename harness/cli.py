@@ -444,22 +444,51 @@ def _error_line(exc: InputError) -> str:
     return line
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's or `kill`'s stop): unwound exactly like Ctrl-C, so finished work is saved."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+class _SigtermAsInterrupt:
+    """While a command runs, SIGTERM raises Terminated in the main thread; the previous handler comes back after."""
+
+    def __enter__(self) -> None:
+        try:
+            self.previous = signal.signal(signal.SIGTERM, _raise_terminated)
+        except ValueError:  # not the main thread: signals cannot be handled here
+            self.previous = None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
+INTERRUPTED_STATUS = 128 + signal.SIGINT
+TERMINATED_STATUS = 128 + signal.SIGTERM
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = tuple(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     configure_logging(args.verbose)
     try:
-        _dispatch(args, argv)
+        with _SigtermAsInterrupt():
+            _dispatch(args, argv)
     except InputError as exc:
         print(_error_line(exc), file=sys.stderr)
         return 1
     except SandboxUnavailable as exc:
         print(f"apps-eval: {_one_line(exc)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not add a traceback
-        print("apps-eval: interrupted; finished work is saved: rerun the same command (same --out) to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C or SIGTERM must not add a traceback
+            signal.signal(sig, signal.SIG_IGN)
+        what = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"apps-eval: {what}; finished work is saved: rerun the same command (same --out) to resume", file=sys.stderr)
+        return TERMINATED_STATUS if isinstance(exc, Terminated) else INTERRUPTED_STATUS
     except Exception as exc:
         if args.verbose:
             raise

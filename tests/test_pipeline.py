@@ -201,6 +201,30 @@ def test_ctrl_c_stops_cleanly_leaving_no_processes(tmp_path):
     assert 0 < len(rows) < 30
 
 
+def test_sigterm_is_handled_like_ctrl_c_and_the_run_resumes(tmp_path):
+    """A scheduler's `kill PID` (the harness alone, not its process group): one line, 143, nothing left, resumable."""
+    pid = _first_stdio_problem()
+    gens, out = tmp_path / "slow.jsonl", tmp_path / "run"
+    _slow_generations(gens, pid, 30)
+    args = ["evaluate", "--generations", str(gens), "--out", str(out), "--workers", "2", "--problems", pid]
+    proc = _start_and_wait_for_results(args, out / "results.jsonl", 1)
+    family = _descendants(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    after_start = stderr[stderr.index("judging"):]
+    messages = [line for line in after_start.splitlines() if line.startswith("apps-eval:")]
+    assert messages == [messages[-1]] and "terminated (SIGTERM)" in messages[0] and "resume" in messages[0], stderr
+    assert "Traceback" not in stderr
+    time.sleep(0.5)
+    assert _alive(family) == set()
+    saved = read_jsonl(out / "results.jsonl")
+    assert 0 < len(saved) < 30 and all(r["verdict"] != "harness_error" for r in saved)
+    assert main(args) == 0
+    rows = read_jsonl(out / "results.jsonl")
+    assert len(rows) == 30 and rows[: len(saved)] == saved
+
+
 @pytest.mark.parametrize(
     "make_args, expected",
     [
