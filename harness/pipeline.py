@@ -282,7 +282,8 @@ def _write_validity(out: Path, dataset: Dataset) -> None:
     from harness.reporting.validity import validity_from_results, write_validity
 
     results = read_results(out / RESULTS_FILE)
-    mask = validity_from_results(results, {s.problem_id: s.reason for s in dataset.skipped}, dataset.fingerprint)
+    without = [p.problem_id for p in dataset.problems if not p.solutions]
+    mask = validity_from_results(results, {s.problem_id: s.reason for s in dataset.skipped}, dataset.fingerprint, without)
     write_validity(out / VALIDITY_FILE, mask)
 
 

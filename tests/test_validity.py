@@ -9,6 +9,7 @@ from harness.reporting.validity import (
     Invalid, ValidityMask, apply_mask, exclusion_note, load_mask, read_validity, validity_from_results, write_validity,
 )
 from sandbox.records import Verdict as V
+from conftest import REPO_ROOT
 from pipeline_runs import write_run
 from test_report import KNOWN, sample
 
@@ -106,3 +107,21 @@ def test_report_valid_only_from_a_run_folder(tmp_path):
     data = json.loads(render_report(run, "json", valid_mask=load_mask(tmp_path / "refs")))
     assert data["buckets"]["overall"]["problems"] == 2 and data["buckets"]["overall"]["strict_accuracy"] == 0.5
     assert data["valid_only"]["reasons"] == {"verdicts_disagree": 1, "not_in_mask": 2}
+
+
+def test_a_problem_with_tests_but_no_reference_solution_is_listed_in_the_mask(tmp_path):
+    """evaluate --solutions on a real dataset file where one problem has tests and no solutions."""
+    from harness.cli import main
+    from harness.storage import read_results
+
+    rows = [json.loads(line) for line in (REPO_ROOT / "data" / "sample" / "apps_sample.jsonl").read_text().splitlines()[:2]]
+    rows[1]["solutions"] = "[]"
+    dataset = tmp_path / "two.jsonl"
+    dataset.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "refs"
+    assert main(["evaluate", "--solutions", "--dataset", str(dataset), "--workers", "1", "--out", str(out)]) == 0
+    assert {r.problem_id for r in read_results(out / "results.jsonl")} == {rows[0]["problem_id"]}
+    mask = json.loads((out / VALIDITY_FILE).read_text())
+    assert mask["valid"] == [rows[0]["problem_id"]]
+    assert mask["invalid"] == {rows[1]["problem_id"]: {"reason": "no_references", "detail": "the problem has tests but no reference solution"}}
+    assert mask["counts"]["no_references"] == 1

@@ -2,6 +2,7 @@
 
 A problem is invalid, for the first of these reasons that applies:
   * ``skipped``:               the loader left it out (e.g. it has no tests);
+  * ``no_references``:         it has tests but no reference solution, so nothing shows the tests sound;
   * ``harness_error``:         every reference solution ended in a harness error, so nothing is known;
   * ``all_references_fail``:   no reference solution passes under the default comparison;
   * ``verdicts_disagree``:     for some reference solution the default and APPS-compatible
@@ -27,11 +28,12 @@ from harness.storage import VALIDITY_FILE, read_json, write_json_atomic
 
 FORMAT = "apps-eval-validity/2"  # /2: with the dataset fingerprint
 SKIPPED = "skipped"
+NO_REFERENCES = "no_references"
 HARNESS_ERROR = "harness_error"
 ALL_FAIL = "all_references_fail"
 DISAGREE = "verdicts_disagree"
 NOT_IN_MASK = "not_in_mask"
-REASONS = (SKIPPED, HARNESS_ERROR, ALL_FAIL, DISAGREE, NOT_IN_MASK)
+REASONS = (SKIPPED, NO_REFERENCES, HARNESS_ERROR, ALL_FAIL, DISAGREE, NOT_IN_MASK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +114,17 @@ def _judge_problem(rows: Sequence[SampleResult]) -> Invalid | None:
     return None
 
 
-def validity_from_results(results: Sequence[SampleResult], skipped: Mapping[str, str], dataset_fingerprint: str) -> ValidityMask:
-    """The mask of a run of the dataset's own reference solutions; skipped maps problem_id -> reason."""
+def validity_from_results(results: Sequence[SampleResult], skipped: Mapping[str, str], dataset_fingerprint: str,
+                          without_references: Sequence[str] = ()) -> ValidityMask:
+    """The mask of a run of the dataset's own reference solutions; skipped maps problem_id -> reason;
+    without_references: selected problems (with tests) that have no reference solution to judge."""
     grouped: dict[str, list[SampleResult]] = defaultdict(list)
     for result in results:
         grouped[result.problem_id].append(result)
     invalid = {pid: Invalid(SKIPPED, reason) for pid, reason in skipped.items()}
+    for pid in without_references:
+        if pid not in grouped and pid not in invalid:
+            invalid[pid] = Invalid(NO_REFERENCES, "the problem has tests but no reference solution")
     valid = set()
     for pid, rows in grouped.items():
         if pid in invalid:
@@ -127,7 +134,7 @@ def validity_from_results(results: Sequence[SampleResult], skipped: Mapping[str,
             valid.add(pid)
         else:
             invalid[pid] = verdict
-    return ValidityMask(frozenset(valid), dict(sorted(invalid.items())), dataset_fingerprint)
+    return ValidityMask(frozenset(valid), {pid: invalid[pid] for pid in natural_sorted(invalid)}, dataset_fingerprint)
 
 
 def write_validity(path: Path, mask: ValidityMask) -> None:
