@@ -233,3 +233,15 @@ def test_png_legend_carries_the_settings_with_user_text_literal(run):
     legend = settings_legend(build_report(run))
     assert "Model: " in legend and "Template: custom: " in legend and "Sandbox: " in legend and "Limits: " in legend
     assert r"\$5" in legend and "$5" not in legend.replace(r"\$5", "")  # matplotlib would read $...$ as math
+
+
+def test_problem_ids_are_listed_in_natural_order(tmp_path):
+    from harness.reporting.ordering import natural_sorted
+
+    ids = ["test-10", "test-2", "test-1", "b-3", "test-9a", "test-9"]
+    results = [sample(pid, 0, "interview", V.PASSED, 1, 1) for pid in ids]
+    run = write_run(tmp_path / "natural", results)
+    listed = [p["problem_id"] for p in json.loads(render_report(run, "json", details=True))["problems"]]
+    assert listed == ["b-3", "test-1", "test-2", "test-9", "test-9a", "test-10"] == natural_sorted(ids)
+    rows = list(csv.DictReader(io.StringIO(render_report(run, "csv", details=True))))
+    assert [r["problem_id"] for r in rows] == listed
