@@ -71,6 +71,8 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--split", default=None, help="train or test")
     g.add_argument("--difficulty", metavar="NAME", action="append", default=[], help="introductory, interview or competition (repeatable)")
     g.add_argument("--limit", metavar="N", type=_positive_int, default=None, help="first N problems after the other filters")
+    g.add_argument("--sample", metavar="N", type=_positive_int, default=None,
+                   help="a seeded subset of N problems after the other filters, each difficulty keeping its share (seed: --seed)")
     g.add_argument("--problems", metavar="ID,...", default=None, help="comma-separated problem ids")
     g.add_argument("--skip-bad-rows", action="store_true", help="leave out dataset rows that cannot be read (listed in the run) instead of stopping")
 
@@ -120,7 +122,7 @@ def _add_generation_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--temperature", type=_finite_float, default=0.0, help="0 = greedy")
     g.add_argument("--top-p", type=_finite_float, default=1.0, help="nucleus sampling mass")
     g.add_argument("--num-beams", metavar="N", type=_positive_int, default=1, help="beam search width")
-    g.add_argument("--seed", type=int, default=0, help="sampling seed (each problem and sample has its own stream)")
+    g.add_argument("--seed", type=int, default=0, help="sampling seed (each problem and sample has its own stream); also seeds --sample")
     g.add_argument("--stop", action="append", default=None, help="stop string (repeatable; default: \\nQUESTION \\nANSWER \\n--- for APPS templates, none for chat)")
 
 
@@ -226,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("--run", metavar="DIR", type=Path, help="a run folder holding generations.jsonl (made by generate or run); "
                      "its recorded dataset and model are kept; judged in place unless --out is given")
     p.add_argument("--max-solutions", metavar="K", type=_positive_int, default=None, help="with --solutions: first K per problem")
+    p.add_argument("--seed", type=int, default=0, help="seed of --sample")
     p.add_argument("--rejudge", action="store_true", help="with --run: judge every program again in place (e.g. new limits); "
                    "the previous results.jsonl is kept as results.previous-N.jsonl")
     p.add_argument("--only-given-problems", action="store_true", help="with --generations: score only the problems the file "
@@ -248,7 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def data_config(args: argparse.Namespace) -> DataConfig:
     ids = tuple(x.strip() for x in (args.problems or "").split(",") if x.strip())
-    return DataConfig(args.dataset, args.split, tuple(args.difficulty), args.limit, ids, args.skip_bad_rows)
+    return DataConfig(args.dataset, args.split, tuple(args.difficulty), args.limit, ids, args.skip_bad_rows,
+                      args.sample, args.seed if args.sample else 0)
 
 
 def execution_config(args: argparse.Namespace) -> ExecutionConfig:

@@ -18,6 +18,14 @@ class DataConfig:
     limit: int | None = None
     problem_ids: tuple[str, ...] = ()
     skip_bad_rows: bool = False  # rows that cannot become a problem are listed as skipped, not fatal
+    sample: int | None = None  # a seeded subset of this many problems, stratified by difficulty (data/sampling.py)
+    sample_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.sample is not None and self.limit is not None:
+            raise ConfigError("--sample and --limit both choose a subset: give one of them (--limit N: the first N; --sample N: a seeded, stratified N)")
+        if self.sample is not None and self.sample < 1:
+            raise ConfigError(f"--sample must be >= 1, got {self.sample}")
 
 
 EXECUTORS = ("local", "ray")

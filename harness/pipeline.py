@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
-from data import Dataset, load_dataset, problem_order
+from data import Dataset, fingerprint, load_dataset, problem_order
+from data.sampling import stratified_sample
 from data.problem import Problem
 from sandbox import Verdict
 
@@ -71,6 +72,9 @@ def _load(cfg: DataConfig) -> Dataset:
         cfg.spec, split=cfg.split, difficulties=cfg.difficulties, limit=cfg.limit, problem_ids=cfg.problem_ids,
         skip_bad_rows=cfg.skip_bad_rows,
     )
+    if cfg.sample is not None:
+        chosen = stratified_sample(dataset.problems, cfg.sample, cfg.sample_seed)
+        dataset = replace(dataset, problems=tuple(chosen), fingerprint=fingerprint(chosen))
     for skipped in dataset.skipped:
         log.warning("problem %s excluded: %s", skipped.problem_id, skipped.reason)
     if not dataset.problems:
@@ -80,7 +84,7 @@ def _load(cfg: DataConfig) -> Dataset:
 
 
 def _filtered(cfg: DataConfig) -> bool:
-    return bool(cfg.split or cfg.difficulties or cfg.limit or cfg.problem_ids)
+    return bool(cfg.split or cfg.difficulties or cfg.limit or cfg.problem_ids or cfg.sample)
 
 
 def reference_candidates(dataset: Dataset, max_solutions: int | None) -> list[Candidate]:

@@ -62,6 +62,8 @@ class DatasetRecord:
     problem_ids: tuple[str, ...] = ()
     skipped: dict[str, str] = field(default_factory=dict)  # problem_id -> why it was left out
     skip_bad_rows: bool = False
+    sample: int | None = None  # --sample N (stratified by difficulty, seeded by sample_seed)
+    sample_seed: int = 0
 
     @classmethod
     def of(cls, cfg: DataConfig, dataset: Dataset) -> "DatasetRecord":
@@ -69,12 +71,14 @@ class DatasetRecord:
             spec=cfg.spec or "sample", fingerprint=dataset.fingerprint, problems=len(dataset.problems),
             split=cfg.split, difficulties=tuple(cfg.difficulties), limit=cfg.limit, problem_ids=tuple(cfg.problem_ids),
             skipped={s.problem_id: s.reason for s in dataset.skipped}, skip_bad_rows=cfg.skip_bad_rows,
+            sample=cfg.sample, sample_seed=cfg.sample_seed,
         )
 
     def data_config(self) -> DataConfig:
         """The selection that produced this record (to load the same problems again)."""
         spec = None if self.spec == "sample" else self.spec
-        return DataConfig(spec, self.split, self.difficulties, self.limit, self.problem_ids, self.skip_bad_rows)
+        return DataConfig(spec, self.split, self.difficulties, self.limit, self.problem_ids, self.skip_bad_rows,
+                          self.sample, self.sample_seed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,6 +149,7 @@ def settings_lines(s: RunSettings) -> list[str]:
     data = rec.dataset
     filters = [f"difficulties {', '.join(data.difficulties)}" if data.difficulties else None,
                f"limit {data.limit}" if data.limit else None,
+               f"sample {data.sample} stratified by difficulty, seed {data.sample_seed}" if data.sample else None,
                f"{len(data.problem_ids)} problem ids" if data.problem_ids else None]
     shown = "; ".join(f for f in filters if f)
     comparator = "unknown" if rec.comparators is None else f"default: {rec.comparators.default}; apps: {rec.comparators.apps}"
