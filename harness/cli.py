@@ -328,18 +328,18 @@ def _show_run(out: Path) -> None:
 
 def report_content(args: argparse.Namespace) -> str | bytes:
     """What `report` prints (or `compare`, for args.command == "compare"): text, or PNG bytes."""
+    from harness.reporting.partial import load_run_so_far
     from harness.reporting.validity import load_mask
-    from harness.storage import load_run
 
     mask = load_mask(args.valid_only) if args.valid_only else None
     if args.command == "report":
         from harness.reporting.report import render_report
 
-        return render_report(load_run(args.run_dir), args.format, valid_mask=mask, details=args.details)
+        return render_report(load_run_so_far(args.run_dir), args.format, valid_mask=mask, details=args.details)
     from harness.reporting.comparison import render_comparison
 
     dirs, labels = compare_runs(args.run_dirs, args.label)
-    runs = [load_run(d) for d in dirs]
+    runs = [load_run_so_far(d) for d in dirs]
     try:
         return render_comparison(runs, args.format, valid_mask=mask, details=args.details, labels=labels, table=args.table)
     except ValueError as exc:

@@ -57,8 +57,11 @@ def _repair_torn_tail(path: Path) -> None:
             data_start = max(0, data_start - (1 << 20))
 
 
-def iter_jsonl(path: Path, *, repair: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (line number, object). A malformed line raises an error naming file and line."""
+def iter_jsonl(path: Path, *, repair: bool = False, complete_only: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, object). A malformed line raises an error naming file and line.
+
+    repair: first cut a torn last line off the file; complete_only: read-only, a last line
+    without its newline (being written now, or torn) is not read."""
     if repair and path.exists():
         _repair_torn_tail(path)
     try:
@@ -67,6 +70,8 @@ def iter_jsonl(path: Path, *, repair: bool = False) -> Iterator[tuple[int, dict[
         raise RunFolderError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with fh:
         for line_no, line in enumerate(fh, 1):
+            if complete_only and not line.endswith("\n"):
+                break
             if not line.strip():
                 continue
             try:
@@ -100,16 +105,17 @@ class JsonlAppender:
         self.close()
 
 
-def read_results(path: Path) -> list[SampleResult]:
+def read_results(path: Path, *, read_only: bool = False) -> list[SampleResult]:
     """results.jsonl, keeping the first row of each (problem_id, sample_index).
 
     A `harness_error` row (the harness's fault, not the program's) gives way to a later
-    row of the same program: resuming a run judges such programs again.
+    row of the same program: resuming a run judges such programs again. read_only: the file
+    may be in the middle of being written (a report of a running run); it is not touched.
     """
     rows: dict[tuple[str, int], SampleResult] = {}
     if not path.exists():
         return []
-    for line_no, obj in iter_jsonl(path, repair=True):
+    for line_no, obj in iter_jsonl(path, repair=not read_only, complete_only=read_only):
         try:
             result = SampleResult.from_json(obj)
         except (KeyError, ValueError, TypeError) as exc:
@@ -176,6 +182,7 @@ class RunFolder:
     record: RunRecord
     results: list[SampleResult]
     summary: RunSummary
+    partial: str | None = None  # an unfinished run (see harness/reporting/partial.py): what is judged so far
 
 
 def load_run(path: Path) -> RunFolder:

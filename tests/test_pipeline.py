@@ -225,6 +225,28 @@ def test_sigterm_is_handled_like_ctrl_c_and_the_run_resumes(tmp_path):
     assert len(rows) == 30 and rows[: len(saved)] == saved
 
 
+def test_report_of_an_unfinished_run_shows_what_is_judged_so_far_marked_partial(tmp_path):
+    pid = _first_stdio_problem()
+    gens, out = tmp_path / "slow.jsonl", tmp_path / "run"
+    _slow_generations(gens, pid, 30)
+    args = ["evaluate", "--generations", str(gens), "--out", str(out), "--workers", "2", "--problems", pid]
+    proc = _start_and_wait_for_results(args, out / "results.jsonl", 2)
+    try:
+        live = cli("report", str(out), "--format", "json")  # while the run is still writing
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert live.returncode == 0, live.stderr
+    data = json.loads(live.stdout)
+    judged = data["buckets"]["overall"]["samples"]
+    assert 2 <= judged < 30 and data["partial"].startswith(f"unfinished run: {judged} programs of 1 problems judged so far")
+    assert not (out / "summary.json").exists()
+    text = cli("report", str(out)).stdout
+    assert "(partial: unfinished run)" in text.splitlines()[0] and "- Partial: unfinished run: " in text
+    assert main(args) == 0  # the run resumes and finishes; its report is whole again
+    assert json.loads(cli("report", str(out), "--format", "json").stdout)["partial"] is None
+
+
 @pytest.mark.parametrize(
     "make_args, expected",
     [

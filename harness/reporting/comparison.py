@@ -249,7 +249,8 @@ def notes(c: Comparison, details: bool) -> list[str]:
     out = [f"Baseline: {c.labels[0]}."]
     for r in c.reports:
         extra = ([exclusion_note(r.excluded) + "."] if r.masked else []) + [f"Warning: {w}" for w in r.warnings]
-        out.append(f"{r.label}: " + " ".join(settings_lines(r.settings) + extra))
+        partial = [f"Partial: {r.partial}."] if r.partial else []
+        out.append(f"{r.label}: " + " ".join(partial + settings_lines(r.settings) + extra))
     out += list(METHOD_NOTES) + [VERDICT_LEGEND] + [f"Warning: {w}" for w in c.warnings]
     if details:
         for other in c.reports[1:]:

@@ -51,9 +51,10 @@ class RunReport:
     level: float
     # per bucket, from summary.json (all samples; not recomputed under a validity mask); None: no references
     similarity: dict[str, ReferenceSimilarity | None]
+    partial: str | None = None  # an unfinished run: what is judged so far
 
     def notes(self) -> list[str]:
-        lines = settings_lines(self.settings)
+        lines = ([f"Partial: {self.partial}."] if self.partial else []) + settings_lines(self.settings)
         if self.masked:
             lines.append("Valid-only: " + exclusion_note(self.excluded) + ".")
         lines.append(ci_note(self.level, self.n_boot, self.seed))
@@ -91,6 +92,7 @@ def build_report(
         seed=seed,
         level=level,
         similarity={} if valid_mask is not None else stored_similarity(run.summary),
+        partial=run.partial,
     )
 
 
@@ -248,7 +250,7 @@ def summary_table(r: RunReport) -> tuple[list[str], list[list[str | None]]]:
 
 
 def _md(r: RunReport, details: bool) -> str:
-    parts = [f"## apps-eval report: {md_text(r.label)}", md_table(*summary_table(r)),
+    parts = [f"## apps-eval report: {md_text(r.label)}" + (" (partial: unfinished run)" if r.partial else ""), md_table(*summary_table(r)),
              "**Settings**\n\n" + "\n".join(f"- {md_text(n)}" for n in r.notes() + [VERDICT_LEGEND] + _similarity_note(r))]
     if details:
         rows = [row[:6] + [md_code(c) for c in row[6:9]] + row[9:] for row in detail_rows(problem_details(r.results))]
@@ -287,7 +289,7 @@ def report_json(r: RunReport, details: bool) -> dict[str, Any]:
             "reference_similarity": None if r.similarity.get(name) is None else r.similarity[name].to_json()}
             for name, b in r.buckets.items()},
         "bootstrap": {"method": "percentile", "level": r.level, "n_boot": r.n_boot, "seed": r.seed, "overall": "stratified by difficulty"},
-        "valid_only": None, "warnings": r.warnings,
+        "valid_only": None, "warnings": r.warnings, "partial": r.partial,
     }
     if r.masked:
         reasons: dict[str, int] = {}
