@@ -174,3 +174,15 @@ def test_png_has_bars_for_every_run(pair, tmp_path):
     (tmp_path / "c.png").write_bytes(data)
     height, width = matplotlib.image.imread(tmp_path / "c.png").shape[:2]
     assert height > 500 and width > 600
+
+
+def test_details_have_one_row_per_problem_with_each_run(pair):
+    text = render_comparison(pair, "md", details=True)
+    assert "| Problem | Difficulty | base: solved | better: solved | base: best verdict | better: best verdict |" in text
+    assert "| p1 | interview | 0/1 | 1/1 | wrong_answer (1/2 tests) | passed (2/2 tests) |" in text
+    assert "| p9 | interview | 0/1 | 0/1 | wrong_answer (1/2 tests) | wrong_answer (1/2 tests) |" in text
+    problems = json.loads(render_comparison(pair, "json", details=True))["problems"]
+    assert [p["problem_id"] for p in problems] == IDS
+    assert problems[1]["runs"]["better"] == {"passed": 1, "samples": 1, "verdict": "passed", "tests_passed": 2, "tests_total": 2}
+    assert render_comparison(pair, "tex", details=True).count(r"\toprule") == 4
+    assert "Per-problem detail" not in render_comparison(pair, "md")

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 from harness.reporting.report import (
     ROWS, VERDICT_COLUMNS, VERDICT_LEGEND, RunReport, build_report, ci_note, csv_metric_fields, metric_cells, metric_headers,
-    max_k, report_json, settings_lines, table_ks, verdict_cells,
+    max_k, problem_details, report_json, settings_lines, table_ks, verdict_cells,
 )
 from harness.record_codec import encode
 from harness.run_record import RunRecord
@@ -260,12 +260,40 @@ def notes(c: Comparison, details: bool) -> list[str]:
     return out
 
 
+def problem_rows(c: Comparison) -> list[dict[str, Any]]:
+    """--details: one entry per problem any run scored (natural order): each run's solved samples and best verdict."""
+    per_run = [{d["problem_id"]: d for d in problem_details(r.results)} for r in c.reports]
+    difficulty = {s.problem_id: s.difficulty.value for r in reversed(c.reports) for s in r.scores}
+    rows = []
+    for pid in natural_sorted(difficulty):
+        runs = {}
+        for label, found in zip(c.labels, per_run):
+            d = found.get(pid)
+            runs[label] = None if d is None else {"passed": d["passed"], "samples": d["samples"], "verdict": d["verdict"],
+                                                  "tests_passed": d["tests_passed"], "tests_total": d["tests_total"]}
+        rows.append({"problem_id": pid, "difficulty": difficulty[pid], "runs": runs})
+    return rows
+
+
+def problem_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
+    headers = ["Problem", "Difficulty"] + [f"{label}: solved" for label in c.labels] + [f"{label}: best verdict" for label in c.labels]
+    rows = []
+    for row in problem_rows(c):
+        cells = [row["runs"][label] for label in c.labels]
+        rows.append([row["problem_id"], row["difficulty"], *(None if x is None else f"{x['passed']}/{x['samples']}" for x in cells),
+                     *(None if x is None else f"{x['verdict']} ({x['tests_passed']}/{x['tests_total']} tests)" for x in cells)])
+    return headers, rows
+
+
 def _md(c: Comparison, details: bool) -> str:
     h0, rows0 = runs_table(c)
     h1, rows1 = results_table(c)
     parts = [f"## apps-eval comparison (baseline: {md_text(c.labels[0])})", md_table(h0, [[md_text(row[0]), md_text(row[1]), *row[2:]] for row in rows0], text_columns=2),
              "### By difficulty", md_table(h1, _md_rows(rows1)),
              "### Paired tests", md_table(paired_table(c)[0], _md_rows(paired_table(c)[1])), "**Notes**\n\n" + "\n".join(f"- {md_text(n)}" for n in notes(c, details))]
+    if details:
+        h, rows = problem_table(c)
+        parts.append("### Per-problem detail\n\n" + md_table([md_text(x) for x in h], [[md_text(row[0]), *row[1:]] for row in rows], text_columns=len(h)))
     return "\n\n".join(parts) + "\n"
 
 
@@ -275,6 +303,8 @@ def _tex(c: Comparison, details: bool) -> str:
     n = len(c.reports)
     h2, rows2 = paired_table(c)
     tables = [tex_table(h0, rows0, text_columns=2), tex_table(h1, rows1, rule_before=range(n, len(rows1), n)), tex_table(h2, rows2, rule_before=range(len(ROWS), len(rows2), len(ROWS)))]
+    if details:
+        tables.append(tex_table(*problem_table(c), text_columns=2))
     return tex_document(f"apps-eval comparison, baseline {c.labels[0]}", tables, notes(c, details))
 
 
@@ -319,6 +349,7 @@ def comparison_json(c: Comparison, details: bool) -> dict[str, Any]:
     out["warnings"] = c.warnings
     if details:
         out["details"] = {label: dict(zip(("baseline_only", "run_only"), solved_only(c.reports[0], r))) for label, r in zip(c.labels[1:], c.reports[1:])}
+        out["problems"] = problem_rows(c)
     return out
 
 
