@@ -228,11 +228,19 @@ _ARCH_CALLS = {
     "x86_64": {"mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161, "unshare": 272, "setns": 308,
                "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "keyctl": 250,
                "add_key": 248, "request_key": 249, "bpf": 321, "perf_event_open": 298,
-               "userfaultfd": 323, "clone": 56, "socket": 41},
+               "userfaultfd": 323, "clone": 56, "socket": 41, "rt_sigaction": 13, "prlimit64": 302,
+               "getpriority": 140, "setpriority": 141, "sched_setparam": 142, "sched_getparam": 143,
+               "sched_setscheduler": 144, "sched_getscheduler": 145, "sched_setaffinity": 203,
+               "sched_getaffinity": 204, "sched_setattr": 314, "sched_getattr": 315, "ioprio_set": 251,
+               "ioprio_get": 252, "migrate_pages": 256, "move_pages": 279},
     "aarch64": {"mount": 40, "umount2": 39, "pivot_root": 41, "chroot": 51, "unshare": 97, "setns": 268,
                 "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271, "keyctl": 219,
                 "add_key": 217, "request_key": 218, "bpf": 280, "perf_event_open": 241,
-                "userfaultfd": 282, "clone": 220, "socket": 198},
+                "userfaultfd": 282, "clone": 220, "socket": 198, "rt_sigaction": 134, "prlimit64": 261,
+                "setpriority": 140, "getpriority": 141, "sched_setparam": 118, "sched_setscheduler": 119,
+                "sched_getscheduler": 120, "sched_getparam": 121, "sched_setaffinity": 122,
+                "sched_getaffinity": 123, "sched_setattr": 274, "sched_getattr": 275, "ioprio_set": 30,
+                "ioprio_get": 31, "migrate_pages": 238, "move_pages": 239},
 }.get(_MACHINE)
 _COMMON_CALLS = {"io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "open_tree": 428,
                  "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
@@ -244,6 +252,18 @@ DENIED_CALLS = ("mount", "umount2", "pivot_root", "chroot", "unshare", "setns", 
 CLONE_NEWCGROUP, CLONE_NEWTIME = 0x02000000, 0x80
 NAMESPACE_FLAGS = (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID
                    | CLONE_NEWNET | CLONE_NEWTIME)
+# Calls that name another process by its pid (first argument): allowed only with pid 0, the
+# caller itself. Without root a candidate shares its worker's uid, which is all the kernel asks
+# to change another process's limits, priority, policy or affinity (or to move its pages).
+SELF_ONLY_CALLS = ("prlimit64", "sched_setparam", "sched_getparam", "sched_setscheduler", "sched_getscheduler",
+                   "sched_setaffinity", "sched_getaffinity", "sched_setattr", "sched_getattr", "migrate_pages",
+                   "move_pages")
+# (which, who) calls: only (PRIO_PROCESS, 0) and (IOPRIO_WHO_PROCESS, 0), the caller itself;
+# a process group or a uid would reach the worker.
+PRIO_CALLS = ("getpriority", "setpriority")
+IOPRIO_CALLS = ("ioprio_set", "ioprio_get")
+_PRIO_PROCESS, _IOPRIO_WHO_PROCESS = 0, 1
+_SIGCHLD = 17  # the same number on x86_64 and aarch64
 _AF_UNIX = 1
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 _LD, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06
@@ -269,11 +289,25 @@ def candidate_filter_program(restrict_sockets: bool) -> list[tuple[int, int, int
                   (_JGE, "deny", None, 0x40000000)]  # foreign ABI or x32 numbers: refused
     code += [(_JEQ, "deny", None, calls[name]) for name in DENIED_CALLS]
     code += [(_JEQ, "nosys", None, _NR_CLONE3), (_JEQ, "clone", None, calls["clone"])]
+    code += [(_JEQ, "self_only", None, calls[name]) for name in SELF_ONLY_CALLS]
+    code += [(_JEQ, "prio", None, calls[name]) for name in PRIO_CALLS]
+    code += [(_JEQ, "ioprio", None, calls[name]) for name in IOPRIO_CALLS]
+    code.append((_JEQ, "sigaction", None, calls["rt_sigaction"]))
     if restrict_sockets:
         code.append((_JEQ, "socket", None, calls["socket"]))
+    # Arguments: args[i] at 16 + 8 i; an int argument is its low half (the kernel ignores the rest).
     code += [(_RET, None, None, _ALLOW),
              ("label", "clone"), (_LD, None, None, 16), (_JSET, "deny", None, NAMESPACE_FLAGS),
-             (_RET, None, None, _ALLOW)]
+             (_RET, None, None, _ALLOW),
+             ("label", "self_only"), (_LD, None, None, 16), (_JEQ, None, "deny", 0), (_RET, None, None, _ALLOW),
+             ("label", "prio"), (_LD, None, None, 16), (_JEQ, "who_self", "deny", _PRIO_PROCESS),
+             ("label", "ioprio"), (_LD, None, None, 16), (_JEQ, "who_self", "deny", _IOPRIO_WHO_PROCESS),
+             ("label", "who_self"), (_LD, None, None, 24), (_JEQ, None, "deny", 0), (_RET, None, None, _ALLOW),
+             # SIGCHLD's disposition may be read, never set: a child of a process that ignores
+             # SIGCHLD (or sets SA_NOCLDWAIT) is reaped by the kernel, and its CPU time with it.
+             ("label", "sigaction"), (_LD, None, None, 16), (_JEQ, None, "allow", _SIGCHLD),
+             (_LD, None, None, 24), (_JEQ, None, "deny", 0), (_LD, None, None, 28), (_JEQ, None, "deny", 0),
+             ("label", "allow"), (_RET, None, None, _ALLOW)]
     if restrict_sockets:
         code += [("label", "socket"), (_LD, None, None, 16), (_JEQ, None, "deny", _AF_UNIX), (_RET, None, None, _ALLOW)]
     code += [("label", "nosys"), (_RET, None, None, _ERRNO | errno.ENOSYS),
@@ -292,8 +326,10 @@ def install_candidate_filter(restrict_sockets: bool) -> None:
     """A seccomp filter, inherited by every child and kept across exec (needs no_new_privs).
 
     Refuses (EPERM) the DENIED_CALLS and clone() with any namespace flag, clone3 (ENOSYS:
-    libc then uses clone, whose flags the filter can check) and foreign syscall ABIs. With
-    restrict_sockets (no network namespace) socket() may only make AF_UNIX sockets.
+    libc then uses clone, whose flags the filter can check) and foreign syscall ABIs; the
+    SELF_ONLY_CALLS, PRIO_CALLS and IOPRIO_CALLS on any process but the caller; setting
+    SIGCHLD's disposition. With restrict_sockets (no network namespace) socket() may only
+    make AF_UNIX sockets.
     """
     if _AUDIT_ARCH is None or _ARCH_CALLS is None:
         raise OSError(errno.ENOSYS, "seccomp filter not written for " + _MACHINE)
