@@ -1,9 +1,14 @@
-"""A memory/pids/cpu cgroup per worker, where the harness may make one. Standard library only.
+"""A memory/pids/cpu/cpuacct cgroup per worker, where the harness may make one. Standard library only.
 
-As root, cgroup v1 controllers (memory, pids, cpu) get a child group of the harness's own
-group (so a worker never leaves the limits its caller set); as an ordinary user, a cgroup
-v2 subtree delegated to us with the memory and pids controllers enabled. The worker and
-everything it starts are put in the group before the worker reads its configuration.
+As root, cgroup v1 controllers (memory, pids, cpu, and cpuacct where it is a hierarchy of its
+own) get a child group of the harness's own group (so a worker never leaves the limits its
+caller set); as an ordinary user, a cgroup v2 subtree delegated to us with the memory and
+pids controllers enabled. The worker and everything it starts are put in the group before
+the worker reads its configuration.
+
+The group's CPU counter (cpuacct.usage in v1, cpu.stat's usage_usec in v2) adds up every
+CPU-second of every process in it, reaped by anyone or by no one, readable or not: the
+worker charges a test with the counter's growth less its own CPU time.
 
 The memory group bounds what RLIMIT_AS cannot see, summed over all of a program's
 processes: tmpfs files, memfds, shared memory, page tables. Where no group can be made,
@@ -31,8 +36,15 @@ EXTRA_PROCESSES = 8  # the worker's own processes
 class WorkerCgroup:
     """The group(s) of one worker. `events_path`: where the kernel counts OOM kills."""
 
-    def __init__(self, version: int, dirs: list[str], events_path: str) -> None:
+    def __init__(self, version: int, dirs: list[str], events_path: str, cpu_usage_path: str = "") -> None:
         self.version, self.dirs, self.events_path = version, dirs, events_path
+        self.cpu_usage_path = cpu_usage_path  # "" when no CPU counter could be had
+
+    def describe_cpu(self) -> str:
+        where = os.path.dirname(self.cpu_usage_path)
+        counter = "cpuacct.usage" if self.version == 1 else "cpu.stat usage_usec"
+        return (f"cgroup v{self.version} {counter} of the worker's group ({where}): every process of the"
+                " program, whoever reaps it, less the worker's own CPU time")
 
     def describe(self, memory_mb: int) -> str:
         where = ", ".join(self.dirs)
@@ -91,15 +103,32 @@ def _make_v1(name: str, memory_mb: int, processes: int) -> WorkerCgroup:
             folder = os.path.join(parent, name)
             os.mkdir(folder, 0o755)
             dirs.append(folder)
-        memory, pids = dirs[0], dirs[1]
+        memory, pids, cpu = dirs
         limit = str(group_limit_mb(memory_mb) << 20)
         _write(memory, "memory.limit_in_bytes", limit)
         _write(memory, "memory.memsw.limit_in_bytes", limit, required=False)  # no swap to spill into
         _write(pids, "pids.max", str(processes + EXTRA_PROCESSES))
-        return WorkerCgroup(1, dirs, os.path.join(memory, "memory.oom_control"))
+        return WorkerCgroup(1, dirs, os.path.join(memory, "memory.oom_control"), _v1_cpu_counter(name, cpu, groups, dirs))
     except OSError:
         WorkerCgroup(1, dirs, "").remove()
         raise
+
+
+def _v1_cpu_counter(name: str, cpu: str, groups: dict[str, str], dirs: list[str]) -> str:
+    """cpuacct.usage of the worker: in its cpu group where cpuacct is mounted with cpu, else in a
+    cpuacct group of its own (appended to dirs); "" where neither can be had."""
+    if os.path.isfile(os.path.join(cpu, "cpuacct.usage")):
+        return os.path.join(cpu, "cpuacct.usage")
+    parent = os.path.join(V1_ROOT, "cpuacct") + groups.get("cpuacct", "/")
+    if not os.path.isfile(os.path.join(parent, "cpuacct.usage")):
+        return ""
+    folder = os.path.join(parent, name)
+    try:
+        os.mkdir(folder, 0o755)
+    except OSError:
+        return ""
+    dirs.append(folder)
+    return os.path.join(folder, "cpuacct.usage")
 
 
 def _make_v2(name: str, memory_mb: int, processes: int) -> WorkerCgroup:
@@ -118,7 +147,7 @@ def _make_v2(name: str, memory_mb: int, processes: int) -> WorkerCgroup:
         raise OSError(f"no delegated cgroup v2 subtree with the memory and pids controllers ({parent})")
     folder = os.path.join(parent, name)
     os.mkdir(folder, 0o755)
-    group = WorkerCgroup(2, [folder], os.path.join(folder, "memory.events"))
+    group = WorkerCgroup(2, [folder], os.path.join(folder, "memory.events"), os.path.join(folder, "cpu.stat"))
     try:
         _write(folder, "memory.max", str(group_limit_mb(memory_mb) << 20))
         _write(folder, "memory.swap.max", "0", required=False)

@@ -96,7 +96,11 @@ class WorkerProcess:
         self.cgroup, memory_bound = make_worker_cgroup(f"{SCRATCH_PREFIX}{os.getpid()}-{next(_WORKER_NUMBERS)}",
                                                        limits.memory_mb, limits.max_processes)
         oom_fd = os.open(self.cgroup.events_path, os.O_RDONLY | os.O_CLOEXEC) if self.cgroup else None
-        passed = (req_r, resp_w) + ((oom_fd,) if oom_fd is not None else ())
+        cpu_fd, cpu_counter = None, ""
+        if self.cgroup is not None and self.cgroup.cpu_usage_path:
+            cpu_fd = os.open(self.cgroup.cpu_usage_path, os.O_RDONLY | os.O_CLOEXEC)
+            cpu_counter = self.cgroup.describe_cpu()
+        passed = (req_r, resp_w) + tuple(fd for fd in (oom_fd, cpu_fd) if fd is not None)
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-s", "-S", WORKER_SCRIPT, str(req_r), str(resp_w)],
@@ -108,7 +112,8 @@ class WorkerProcess:
             for fd in passed:
                 os.close(fd)
         config = dataclasses.replace(self.config, scratch_base=self.scratch_base, oom_fd=oom_fd,
-                                     memory_bound=memory_bound)
+                                     memory_bound=memory_bound, cpu_fd=cpu_fd, cpu_counter=cpu_counter,
+                                     cpu_counter_v2=self.cgroup is not None and self.cgroup.version == 2)
         self.send_bytes(protocol.encode(config), time.monotonic() + START_TIMEOUT_S)
 
     def wait_ready(self) -> None:

@@ -172,6 +172,25 @@ def test_the_next_program_on_the_same_worker_starts_clean():
         assert "System V IPC objects" in " ".join(ex.isolation["state_wiped_after_each_program"])
 
 
+def test_awkward_litter_anywhere_it_can_write_is_removed_and_the_worker_serves_on():
+    """Symlinks, a FIFO, a socket, oddly named files, read-only and unreadable folders, in every
+    folder of /tmp and /dev/shm it can write to (without root it owns them): the program keeps
+    its own verdict, the next program finds nothing, and the worker is never replaced."""
+    with Executor(Limits(timeout_s=30, memory_mb=256), workers=1) as ex:
+        if not ex.isolation["filesystem"].startswith("private"):
+            pytest.skip("no private root: /tmp and /dev/shm are the host's")
+        worker = ex._workers[0].proc.pid
+        baseline = only(run_stdio(ex, program("find_state"))).output
+        litter = only(run_stdio(ex, program("litter_tmp")))
+        assert litter.status == RunStatus.OK, litter
+        # Only the private tmpfs roots: the folders made for read-only binds are read-only too.
+        assert set(litter.output.split()) == {"/tmp", "/dev/shm"}, litter.output
+        for _ in range(2):
+            found = only(run_stdio(ex, program("find_state")))
+            assert (found.status, found.output) == (RunStatus.OK, baseline)
+        assert ex._workers[0].proc.pid == worker
+
+
 # ---- the harness's own cost ----------------------------------------------------------------
 
 def test_an_output_at_the_cap_is_judged_in_a_fraction_of_a_second(ex):

@@ -128,3 +128,57 @@ def test_memory_outside_rlimit_as_is_bounded(ex, kind):
         pytest.skip(f"no memory cgroup here ({ex.isolation['memory_bound']}): only RLIMIT_AS per process")
     assert run.status == RunStatus.MEMORY_LIMIT or held <= group_limit_mb(MEMORY_MB), (run, held)
     assert only(run_stdio(ex, "print('next')\n")).output == "next\n"
+
+
+# ---- the worker out of the candidate's reach (third round) -------------------------------------
+
+# What a candidate may still change: its own session's autogroup (each test process has one).
+OWN_ONLY = {"autogroup nice"}
+
+
+def test_worker_limits_priority_and_scheduling_are_out_of_reach_and_the_next_programs_unchanged():
+    """Without root a candidate shares its worker's uid: all the kernel asks to change another
+    process's limits, priority, policy, affinity or I/O priority, or its autogroup's nice."""
+    with Executor(Limits(timeout_s=2, memory_mb=MEMORY_MB, wall_timeout_s=10), workers=1) as ex1:
+        worker = ex1._workers[0].proc.pid
+        before = only(run_stdio(ex1, program("report_scheduling")))
+        assert before.status == RunStatus.OK, before
+        attack = only(run_stdio(ex1, program("bend_worker")))
+        assert attack.status == RunStatus.OK, attack
+        report = json.loads(attack.output)
+        assert 1 in report["others"]  # it did name its worker
+        assert set(report["accepted"]) <= OWN_ONLY, report
+        if "autogroup nice" in report["accepted"]:
+            assert ex1.isolation["sessions"].startswith("a session")
+        for _ in range(2):  # honest programs on the same worker: same inherited state, same verdicts
+            after = only(run_stdio(ex1, program("report_scheduling")))
+            assert (after.status, after.output) == (RunStatus.OK, before.output)
+            busy = only(run_stdio(ex1, "print(sum(i * i for i in range(300000)))\n"))
+            assert (busy.status, busy.output) == (RunStatus.OK, f"{sum(i * i for i in range(300000))}\n")
+        assert ex1._workers[0].proc.pid == worker  # never broken, never replaced
+
+
+# ---- CPU time nobody can read any more ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cpu_ex():
+    with Executor(Limits(timeout_s=1, memory_mb=MEMORY_MB, wall_timeout_s=40), workers=1) as executor:
+        yield executor
+
+
+def test_cpu_accounting_is_recorded(cpu_ex):
+    method = cpu_ex.isolation["cpu_accounting"]
+    assert method.startswith(("cgroup v1 cpuacct", "cgroup v2 cpu.stat", "the pid namespace: live processes")), method
+
+
+@pytest.mark.parametrize("how", ["ignore", "nocldwait", "undumpable", "short"])
+def test_cpu_burnt_in_children_the_worker_cannot_read_is_charged(cpu_ex, how):
+    """Children reaped by the kernel (their time added nowhere), or unreadable in a hidepid /proc,
+    still burn the program's CPU time: it ends at the CPU limit, not at the wall clock's."""
+    run = only(run_stdio(cpu_ex, program("hide_cpu"), how))
+    assert run.status == RunStatus.TIMEOUT and run.detail.startswith("CPU time"), run
+    assert run.wall_s < 30, run
+    if how in ("ignore", "nocldwait"):
+        assert run.output.split()[0] in ("SIG_IGN", "SA_NOCLDWAIT"), run  # refused by the filter
+    honest = only(run_stdio(cpu_ex, "print(input()[::-1])\n", "abc"))
+    assert (honest.status, honest.output) == (RunStatus.OK, "cba\n")

@@ -30,12 +30,19 @@ class CleanupFailed(OSError):
     """Something a candidate left could not be removed: the worker must not serve another program."""
 
 
-def wipe(bases, keep) -> None:
+def wipe(bases, keep, modes=None) -> None:
     """Remove everything in the folders `bases` except the paths in `keep`; CleanupFailed if
-    anything stays. Never follows a symlink, whatever the depth or length of the paths."""
+    anything stays. Never follows a symlink, whatever the depth or length of the paths.
+    `modes`: base -> the permission bits to give it back first (a candidate that owns a base,
+    as without root, may have made it read-only)."""
     for base in bases:
         fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
+            if modes is not None and base in modes:
+                try:
+                    os.fchmod(fd, modes[base])
+                except PermissionError:  # not ours (a candidate with a uid of its own): nor the candidate's
+                    pass
             with os.scandir(fd) as it:
                 names = [e.name for e in it]
             for name in names:
@@ -137,7 +144,9 @@ def _open_locked_dir(parent_fd: int, name: str) -> int:
         if not stat.S_ISDIR(os.fstat(handle).st_mode):
             raise CleanupFailed(errno.ENOTDIR, f"cannot remove {name!r}: not a directory, not removable")
         os.chmod(f"/proc/self/fd/{handle}", 0o700)  # the O_PATH descriptor's own inode
-        return os.open(f"/proc/self/fd/{handle}", _DIR_FLAGS)
+        # The magic link leads to that very inode (a directory, checked above): following it is
+        # safe, and O_NOFOLLOW would refuse it (ENOTDIR with O_DIRECTORY).
+        return os.open(f"/proc/self/fd/{handle}", os.O_RDONLY | os.O_DIRECTORY)
     finally:
         os.close(handle)
 

@@ -145,14 +145,15 @@ def _populate_dev(new_root: str) -> None:
     os.mkdir(dev + "/mqueue", 0o755)
 
 
-def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str]:
+def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str, "int | None"]:
     """Replace the filesystem view with a fresh tmpfs root holding only what Python needs.
 
     System directories and the interpreter's own folders are bind-mounted read-only;
     /tmp and /dev/shm are small private tmpfs; everything else (home folders, the
     harness's data and results, the system temp dir) simply does not exist. Must run
     in a private mount namespace, as the init of the pid namespace whose /proc it mounts.
-    Returns the paths made visible and what /proc is.
+    Returns the paths made visible, what /proc is, and a descriptor on a second /proc that
+    hides no process (see open_detached_proc), or None.
     """
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     sources = [p for p in SYSTEM_DIRS if os.path.lexists(p)]
@@ -177,6 +178,11 @@ def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str
             os.makedirs(target, 0o755, exist_ok=True)
             _bind_readonly(p, target)
         visible.append(p)
+    # Folders made in the private /tmp to hold binds (a checkout under the host's /tmp): read-only
+    # too, or a candidate that owns them (no root) could leave files there for the next program.
+    for name in os.listdir(new_root + "/tmp"):
+        if not os.path.islink(f"{new_root}/tmp/{name}"):
+            _bind_readonly(f"{new_root}/tmp/{name}", f"{new_root}/tmp/{name}")
     _populate_dev(new_root)
     os.makedirs(new_root + "/proc", 0o755, exist_ok=True)
     # Before the pivot: in a user namespace the kernel allows a new proc mount only while
@@ -189,6 +195,10 @@ def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str
         proc_note = "own /proc, hidepid=2, /proc/keys hidden"
     except OSError as exc:
         proc_note = f"no /proc ({exc.strerror})"
+    try:
+        every_process = open_detached_proc(new_root + "/.proc")
+    except OSError:
+        every_process = None
     os.makedirs(new_root + "/var", 0o755, exist_ok=True)
     os.symlink("/tmp", new_root + "/var/tmp")
     os.mkdir(new_root + "/.oldroot", 0o700)
@@ -201,7 +211,27 @@ def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str
     # Nothing else of the root stays writable, whoever the candidate runs as.
     mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
     mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    return visible, proc_note
+    return visible, proc_note, every_process
+
+
+def open_detached_proc(mountpoint: str) -> int:
+    """A directory descriptor on a /proc of our pid namespace without hidepid, mounted nowhere.
+
+    Processes a candidate made undumpable are invisible in the hidepid=2 /proc to a worker
+    without capabilities (no root), and so would be their CPU time. This instance shows them
+    all; detached at once, it is reachable only through the descriptor, which no test process
+    keeps (they close every descriptor they do not need).
+    """
+    os.mkdir(mountpoint, 0o700)
+    try:
+        mount("proc", mountpoint, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        try:
+            fd = os.open(mountpoint, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        finally:
+            _check(_libc.umount2(_b(mountpoint), MNT_DETACH), "umount " + mountpoint)
+    finally:
+        os.rmdir(mountpoint)
+    return fd
 
 
 def _pivot(new_root: str) -> None:

@@ -166,6 +166,9 @@ class WorkerConfig:
     sandbox: SandboxMode = SandboxMode.FULL
     oom_fd: int | None = None  # read-only descriptor of the worker's memory cgroup OOM counter
     memory_bound: str = ""  # what bounds a program's memory (the cgroup, or RLIMIT_AS only)
+    cpu_fd: int | None = None  # read-only descriptor of the worker's cgroup CPU counter
+    cpu_counter: str = ""  # what that counter is (recorded)
+    cpu_counter_v2: bool = False  # cpu.stat (usage_usec) rather than cpuacct.usage (ns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +204,10 @@ class ServerConfig:
     user_namespace: bool = False
     shares_uid: bool = False  # candidates run as the server's own uid (a user namespace, no uid drop)
     oom_fd: int | None = None
+    cpu_fd: int | None = None  # the cgroup CPU counter (WorkerConfig.cpu_fd), when there is one
+    cpu_counter_v2: bool = False
+    proc_fd: int | None = None  # a /proc of the pid namespace that hides no process, out of candidates' reach
+    new_session: bool = False  # each test process in a session (and so an autogroup) of its own
 
 
 @dataclass(frozen=True, slots=True)

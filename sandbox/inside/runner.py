@@ -22,7 +22,7 @@ import cleanup
 import outcome as outcomes
 import protocol
 from protocol import Limits, RunStatus, TestKind, TestRun
-from test_process import FreshState, TestProcess
+from test_process import FreshState, GroupCpuMeter, TestProcess
 
 
 # Third-party modules slow to import (numpy: ~50 ms): a program that imports one has it
@@ -40,7 +40,9 @@ def _open_last_pid() -> "int | None":
 class Runner:
     def __init__(self, limits: Limits, *, uid: int, gid: int, drop: bool, pid_namespace: bool,
                  ipc_namespace: bool, private_root: bool, watch_fd: int, scratch_base: str,
-                 shares_uid: bool = False, user_namespace: bool = False, oom_fd: "int | None" = None) -> None:
+                 shares_uid: bool = False, user_namespace: bool = False, oom_fd: "int | None" = None,
+                 cpu_fd: "int | None" = None, cpu_counter_v2: bool = False, proc_fd: "int | None" = None,
+                 new_session: bool = False) -> None:
         self.limits = lim = limits
         self.uid, self.gid, self.drop = uid, gid, drop
         self.pid_namespace, self.private_root, self.watch_fd = pid_namespace, private_root, watch_fd
@@ -54,6 +56,10 @@ class Runner:
         # Who made the last process in our pid namespace: tells whether a test process spawned any.
         self.last_pid_fd = _open_last_pid() if pid_namespace else None
         self.oom_seen = outcomes.oom_kills(oom_fd) if oom_fd is not None else 0
+        # What charges a test its CPU time: the worker's cgroup counter where there is one, else
+        # the processes of the pid namespace, read through `proc_fd` (or /proc) by TestProcess.
+        self.meter = GroupCpuMeter(cpu_fd, cpu_counter_v2) if cpu_fd is not None else None
+        self.proc_fd = proc_fd
         if private_root:  # private tmpfs (and the mqueue filesystem): wipe whatever the candidate left
             self.wipe = ("/tmp", "/dev/shm") + (("/dev/mqueue",) if os.path.isdir("/dev/mqueue") else ())
         else:  # a folder the harness made for this worker (and removes when it is killed)
@@ -64,7 +70,7 @@ class Runner:
         # Everything the child needs, computed once: each attribute a child looks up costs it
         # a copied page.
         self.child_setup = (self.scratch, lim.memory_bytes, lim.effective_cpu_s, lim.file_bytes,
-                            uid if drop else -1, gid, pid_namespace, shares_uid, oom_fd is not None)
+                            uid if drop else -1, gid, pid_namespace, shares_uid, True, new_session)
         # Constant per worker, so children need not touch the environment.
         os.environ["HOME"] = os.environ["TMPDIR"] = self.scratch
         self.kill_uid = uid if drop else None  # without a pid namespace: whose processes to kill
@@ -75,6 +81,7 @@ class Runner:
         # What the worker's own root put there (e.g. the mount point of a virtual environment
         # under /tmp): never a candidate's, never wiped.
         self.skeleton = frozenset(os.path.join(base, name) for base in self.wipe for name in os.listdir(base))
+        self.base_modes = {base: os.stat(base).st_mode & 0o7777 for base in self.wipe}
         self._make_scratch()
 
     def limit_worker(self) -> None:
@@ -85,7 +92,7 @@ class Runner:
 
     def snapshot_interpreter(self) -> None:
         """Record the interpreter state every test starts from; call when the worker is set up."""
-        self.fresh = FreshState(self.scratch, self.limits.effective_cpu_s, self.wipe, self.skeleton)
+        self.fresh = FreshState(self.scratch, self.limits.effective_cpu_s, self.wipe, self.skeleton, self.base_modes)
 
     def describe(self) -> dict:
         return {
@@ -96,7 +103,8 @@ class Runner:
                         if self.nproc_binds else "not binding (no uid drop, no user namespace)",
                         "core": 0},
             "time_limit": f"{self.limits.timeout_s:g} s of CPU time of the test's whole process tree"
-                          " (threads, children, daemons; read by the worker from /proc, outside the candidate)",
+                          " (threads, children, daemons; measured by the worker, outside the candidate: see"
+                          " cpu_accounting)",
             "wall_timeout": f"{self.limits.effective_wall_s:g} s, enforced by the worker (pidfd poll + SIGKILL)",
             "no_new_privs": True,  # set before the worker's exec, inherited
             "test_process": "one fork per program runs its tests in turn, interpreter state reset"
@@ -114,7 +122,7 @@ class Runner:
     def close(self) -> None:
         self._take_session(None)
         if not self.private_root:
-            cleanup.wipe(self.wipe, self.skeleton)
+            cleanup.wipe(self.wipe, self.skeleton, self.base_modes)
 
     # ---- one program -------------------------------------------------------------------
     def run_program(self, piece: protocol.Piece) -> protocol.Results:
@@ -152,8 +160,8 @@ class Runner:
                     run, in_wrapper = outcomes.classify(self.limits, first + index, stdio, process.files, outcome)
                     wrapped |= in_wrapper
                     if not process.alive:
-                        self._finish(process)
-                        process = None
+                        ended, process = process, None  # finished once, even if its cleanup fails
+                        self._finish(ended)
                     if outcome.started or fresh:
                         break
                 if run.status is RunStatus.COMPILE_ERROR:  # does not compile, or no such function
@@ -192,7 +200,7 @@ class Runner:
         files = [os.memfd_create(name) for name in ("stdin", "stdout", "stderr", "record")]
         try:
             return TestProcess(files, self.child_setup + (max_tests,), program, self.fresh, self.watch_fd,
-                               self.last_pid_fd)
+                               self.last_pid_fd, self.meter, self.proc_fd)
         except BaseException:
             for fd in files:
                 os.close(fd)
@@ -214,7 +222,7 @@ class Runner:
     def _clean(self) -> None:
         """Remove the scratch dir, anything else the candidate wrote and the IPC objects it made;
         make a fresh scratch dir. cleanup.CleanupFailed when something stays."""
-        cleanup.wipe(self.wipe, self.skeleton)
+        cleanup.wipe(self.wipe, self.skeleton, self.base_modes)
         if self.ipc_cleanup:
             cleanup.remove_ipc_objects(self.ipc_owner)
         self._make_scratch()

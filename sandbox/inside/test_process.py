@@ -86,9 +86,12 @@ class TestProcess:
     """Worker side: fork the child, run tests on it, tell whether it is still usable."""
 
     def __init__(self, files: list[int], setup: tuple, program: tuple, fresh: "FreshState", watch_fd: int,
-                 last_pid_fd: "int | None" = None) -> None:
+                 last_pid_fd: "int | None" = None, meter: "GroupCpuMeter | None" = None,
+                 proc_fd: "int | None" = None) -> None:
         self.files, self.watch_fd = files, watch_fd
         self.last_pid_fd = last_pid_fd  # /proc/sys/kernel/ns_last_pid of our pid namespace, when there is one
+        self.meter = meter  # the worker's cgroup CPU counter: then the only clock of a test
+        self.proc_fd = proc_fd  # a /proc that hides no process of our pid namespace, when there is one
         done_r, done_w = os.pipe()
         go_r, self.go_w = os.pipe()
         self.isolated_r, isolated_w = os.pipe()
@@ -136,7 +139,10 @@ class TestProcess:
         # A fresh process has no children and no CPU time of earlier tests: its own clock is
         # the whole tree's. So is a reused one's when no pid was handed out after its own (it
         # never made a thread or process); else count every process its earlier tests left.
-        cpu0 = self._cpu() if fresh or not self._spawned() else self.tree_cpu()
+        if self.meter is not None:
+            cpu0 = self.meter()
+        else:
+            cpu0 = self._cpu() if fresh or not self._spawned() else self.tree_cpu()
         start = time.monotonic()
         try:
             os.write(self.go_w, LAST if last else GO)
@@ -145,7 +151,10 @@ class TestProcess:
         outcome = self._wait(start, cpu_s, wall_s, cpu0)
         if outcome is None:
             wall = time.monotonic() - start
-            cpu = (self.tree_cpu() if self._spawned() else self._cpu()) - cpu0  # cpu0 was the tree's, either way
+            if self.meter is not None:
+                cpu = self.meter() - cpu0
+            else:  # cpu0 was the tree's, either way
+                cpu = (self.tree_cpu() if self._spawned() else self._cpu()) - cpu0
             return Outcome(True, "", 0, cpu, 0, wall)
         placeholder = call_args or PENDING
         outcome.started = os.pread(self.files[3], len(placeholder) + 1, 0) != placeholder
@@ -179,14 +188,19 @@ class TestProcess:
         parents' cumulative child times. Without one: the test process and its reaped children.
         """
         total = self._cpu()
-        pids = [p for p in os.listdir("/proc") if p.isdigit()] if self.pid_namespace else [str(self.pid)]
+        proc = self.proc_fd if self.proc_fd is not None else "/proc"
+        pids = [p for p in os.listdir(proc) if p.isdigit()] if self.pid_namespace else [str(self.pid)]
         me, child = str(os.getpid()), str(self.pid)
         for pid in pids:
             if pid == me:
                 continue
             try:
-                with open(f"/proc/{pid}/stat", "rb") as f:
-                    fields = f.read().rsplit(b")", 1)[1].split()
+                fd = os.open(f"{pid}/stat", os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.proc_fd) \
+                    if self.proc_fd is not None else os.open(f"/proc/{pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    fields = os.read(fd, 4096).rsplit(b")", 1)[1].split()
+                finally:
+                    os.close(fd)
             except (OSError, IndexError):
                 continue  # ended meanwhile: its time is now its parent's
             ticks = [int(x) for x in fields[11:15]]  # utime, stime, cutime, cstime
@@ -201,8 +215,10 @@ class TestProcess:
             except ProcessLookupError:
                 pass
             self.alive = False
-        for fd in (self.go_w, self.done_r, self.pidfd, self.isolated_r):
-            os.close(fd)
+        fds, self.go_w = (self.go_w, self.done_r, self.pidfd, self.isolated_r), -1
+        if fds[0] >= 0:  # not closed already
+            for fd in fds:
+                os.close(fd)
 
     def _cpu(self) -> float:
         try:
@@ -224,7 +240,7 @@ class TestProcess:
             if now >= wall_deadline:
                 timed_out = "wall"
             elif now >= check_at:
-                used = self.tree_cpu() - cpu0
+                used = (self.meter() if self.meter is not None else self.tree_cpu()) - cpu0
                 if used >= cpu_s:
                     timed_out = "cpu"
                 else:
@@ -245,8 +261,32 @@ class TestProcess:
         wall = time.monotonic() - start if cpu0 is not None else 0.0
         _, status, rusage = os.wait4(self.pid, 0)
         self.alive = False
-        cpu = rusage.ru_utime + rusage.ru_stime - cpu0
+        if cpu0 is None:  # it ended before its first test
+            cpu = 0.0
+        elif self.meter is not None:
+            cpu = self.meter() - cpu0
+        else:
+            cpu = rusage.ru_utime + rusage.ru_stime - cpu0
         return Outcome(False, timed_out, status, cpu, rusage.ru_maxrss * 1024, wall)
+
+
+class GroupCpuMeter:
+    """CPU seconds of the worker's cgroup, less the worker's own: every CPU-second of every process
+    of the program, whether a parent reaped it, the kernel did, or it hid from /proc. Called
+    before a test and after it (or while it runs); the difference is the test's CPU time."""
+
+    __slots__ = ("fd", "v2")
+
+    def __init__(self, fd: int, v2: bool) -> None:
+        self.fd, self.v2 = fd, v2
+
+    def __call__(self) -> float:
+        data = os.pread(self.fd, 256, 0)
+        if self.v2:  # cpu.stat starts with "usage_usec N"
+            group = int(data.split(None, 2)[1]) / 1e6
+        else:  # cpuacct.usage: nanoseconds
+            group = int(data) / 1e9
+        return group - time.clock_gettime(time.CLOCK_PROCESS_CPUTIME_ID)
 
 
 # ---- child side --------------------------------------------------------------------------
@@ -269,7 +309,8 @@ def _child_main(fds: list[int], isolated_w: int, setup: tuple, program: tuple, f
 def _isolate(fds: list[int], isolated_w: int, setup: tuple) -> None:
     """Wire the descriptors, enter the scratch folder, set limits, drop privileges; then
     close `isolated_w` with ISOLATED written to it (the worker's proof that setup held)."""
-    scratch, memory_bytes, cpu_s, fsize, uid, gid, pid_namespace, shares_uid, in_cgroup, max_tests = setup
+    scratch, memory_bytes, cpu_s, fsize, uid, gid, pid_namespace, shares_uid, oom_first, new_session, \
+        max_tests = setup
     dup2 = os.dup2
     for i, fd in enumerate(fds):  # out of the way first: a source may sit on a target number
         dup2(fd, _HIGH_FD + i)
@@ -288,7 +329,11 @@ def _isolate(fds: list[int], isolated_w: int, setup: tuple) -> None:
     setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     setrlimit(resource.RLIMIT_CPU, (cpu_s, (cpu_s + 1) * max_tests + 1))
     setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-    if in_cgroup:  # at the group's limit the kernel kills a candidate's process first, never the worker
+    if shares_uid:  # the worker made itself undumpable; we need not be (our /proc files are then ours)
+        import jail  # loaded by the worker already
+
+        jail.set_dumpable()
+    if oom_first:  # out of memory (a cgroup's or the machine's), the kernel kills a candidate's process first
         fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)  # not open(): its objects cost page copies
         os.write(fd, b"1000")
         os.close(fd)
@@ -296,15 +341,14 @@ def _isolate(fds: list[int], isolated_w: int, setup: tuple) -> None:
         os.setgroups(())
         os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)
+    if new_session:  # a scheduler autogroup of our own: its nice value (/proc/self/autogroup) is not the worker's
+        os.setsid()
     if not pid_namespace:  # else the kernel kills us together with the namespace's init
-        os.setpgid(0, 0)
+        if not new_session:
+            os.setpgid(0, 0)
         import jail  # ctypes: only on this slower fallback path
 
         jail.set_parent_death_signal(signal.SIGKILL)
-    if shares_uid:  # the worker made itself undumpable; we need not be (it reads our /proc)
-        import jail  # loaded by the worker already
-
-        jail.set_dumpable()
     os.write(_ISOLATED_FD, ISOLATED)
     os.close(_ISOLATED_FD)
 
@@ -380,8 +424,8 @@ class FreshState:
     APPS harness; everything a program commonly touches is reset.
     """
 
-    def __init__(self, scratch: str, cpu_s: int, writable: tuple, skeleton: frozenset) -> None:
-        self.scratch, self.cpu_s, self.writable = scratch, cpu_s, writable
+    def __init__(self, scratch: str, cpu_s: int, writable: tuple, skeleton: frozenset, modes: dict) -> None:
+        self.scratch, self.cpu_s, self.writable, self.modes = scratch, cpu_s, writable, modes
         self.keep = skeleton | {scratch}
         self.builtins = dict(builtins.__dict__)
         self.sys = dict(sys.__dict__)
@@ -428,7 +472,7 @@ class FreshState:
 
     def _wipe_files(self) -> None:
         """Remove what the last test wrote (its scratch folder's content, /tmp, /dev/shm)."""
-        cleanup.wipe(self.writable, self.keep)
+        cleanup.wipe(self.writable, self.keep, self.modes)
         os.chmod(self.scratch, 0o700)
         cleanup.wipe((self.scratch,), ())
 

@@ -18,6 +18,7 @@ its pipe close. The exec keeps N small: fork cost grows with N's mappings.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 REQ_FD, RESP_FD = int(sys.argv[1]), int(sys.argv[2])
@@ -59,22 +60,23 @@ def _become_namespace_init() -> None:
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
 
-def _filesystem(cfg: protocol.WorkerConfig, ns: dict, iso: dict) -> bool:
-    """The private minimal root; False (recorded) when it cannot be built."""
+def _filesystem(cfg: protocol.WorkerConfig, ns: dict, iso: dict) -> tuple[bool, "int | None"]:
+    """The private minimal root, False (recorded) when it cannot be built; and a descriptor on a
+    /proc that hides no process (jail.open_detached_proc), or None."""
     if not ns["mount"]:
         iso["filesystem"] = "host filesystem visible (no mount namespace)"
-        return False
+        return False, None
     scratch_base = cfg.scratch_base  # the harness's fallback scratch folder: unused with a private root
     try:
         os.rmdir(scratch_base)
-        visible, proc = jail.build_root(list(cfg.readonly_paths) + [HERE], cfg.tmp_bytes)
+        visible, proc, proc_fd = jail.build_root(list(cfg.readonly_paths) + [HERE], cfg.tmp_bytes)
     except OSError as exc:
         os.makedirs(scratch_base, 0o711, exist_ok=True)
         iso["filesystem"] = f"host filesystem visible (private root failed: {exc})"
-        return False
+        return False, None
     iso["filesystem"] = "private tmpfs root; read-only binds: " + ", ".join(visible)
     iso["proc"] = proc + (" of the private pid namespace" if ns["pid"] and proc.startswith("own") else "")
-    return True
+    return True, proc_fd
 
 
 def _world_readable(path: str) -> bool:
@@ -142,7 +144,30 @@ UNAVAILABLE_HINT = ("run as root, allow unprivileged user namespaces (sysctls ke
                     "seccomp profile), or pass --sandbox weak to judge with weaker isolation")
 
 
+def _autogroups_enabled() -> bool:
+    """Does the scheduler group processes by session (a nice value a whole session shares)?"""
+    try:
+        with open("/proc/sys/kernel/sched_autogroup_enabled") as f:
+            return f.read().strip() != "0"
+    except OSError:
+        return False
+
+
+def _cpu_accounting(cfg: protocol.WorkerConfig, ns: dict, proc_fd: "int | None") -> str:
+    if cfg.cpu_fd is not None:
+        return cfg.cpu_counter
+    if ns["pid"] and proc_fd is not None:
+        return ("the pid namespace: live processes read from a /proc of it that hides none (out of the"
+                " candidate's reach), ended ones through their parents' child times; a process cannot"
+                " have its children reaped unseen (setting SIGCHLD's disposition is refused)")
+    if ns["pid"]:
+        return ("the pid namespace, read from its hidepid=2 /proc: without root, processes that make"
+                " themselves undumpable are not seen")
+    return "the test process and the children it reaped (no pid namespace)"
+
+
 def main() -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # inherited through exec: children reaped unseen otherwise
     cfg = protocol.decode(wire.recv(REQ_FD), protocol.WorkerConfig)
     if cfg.cpu is not None:
         try:
@@ -167,7 +192,7 @@ def main() -> None:
         _become_namespace_init()
     else:
         jail.set_child_subreaper()  # survives the exec: orphans of the candidate come to us
-    private_root = _filesystem(cfg, ns, iso)
+    private_root, proc_fd = _filesystem(cfg, ns, iso)
     jail.set_no_new_privs()
     try:
         jail.install_candidate_filter(restrict_sockets=not ns["network"])
@@ -194,12 +219,17 @@ def main() -> None:
     # undumpable (untraceable, its /proc files closed to the candidate), each test process
     # dumpable again so that the server can still read its CPU time in /proc.
     own_uid = not drop and ns["user"]
+    iso["cpu_accounting"] = _cpu_accounting(cfg, ns, proc_fd)
+    new_session = _autogroups_enabled()
+    iso["sessions"] = ("a session (and so a scheduler autogroup) of its own per test process" if new_session
+                       else "shared with the worker (no scheduler autogroups here)")
     serve = protocol.ServerConfig(
         limits=cfg.limits, sys_path=cfg.sys_path, uid=uid, gid=uid if drop else os.getgid(), drop=drop,
         pid_namespace=ns["pid"], ipc_namespace=ns["ipc"], private_root=private_root, isolation=iso,
-        scratch_base=cfg.scratch_base, user_namespace=ns["user"], shares_uid=own_uid, oom_fd=cfg.oom_fd)
+        scratch_base=cfg.scratch_base, user_namespace=ns["user"], shares_uid=own_uid, oom_fd=cfg.oom_fd,
+        cpu_fd=cfg.cpu_fd, cpu_counter_v2=cfg.cpu_counter_v2, proc_fd=proc_fd, new_session=new_session)
     iso["memory_bound"] = cfg.memory_bound
-    for fd in (REQ_FD, RESP_FD) + ((cfg.oom_fd,) if cfg.oom_fd is not None else ()):
+    for fd in (REQ_FD, RESP_FD) + tuple(fd for fd in (cfg.oom_fd, cfg.cpu_fd, proc_fd) if fd is not None):
         os.set_inheritable(fd, True)
     server = os.path.join(HERE, "server.py")
     os.execv(sys.executable, [sys.executable, "-s", "-S", server, str(REQ_FD), str(RESP_FD),
