@@ -30,11 +30,31 @@ from test_process import FreshState, GroupCpuMeter, TestProcess
 _HEAVY_PATTERN = re.compile(r"^[ \t]*(?:import|from)[ \t][^\n]*?\b(numpy|scipy|sympy|pandas|networkx)\b", re.M)
 
 
-def _open_last_pid() -> "int | None":
+def _open_last_pid() -> "tuple[int | None, bool]":
+    """ns_last_pid of our pid namespace, and whether we may set it (root: a random start per
+    test process, so no program learns from its pids how many processes earlier ones made)."""
+    path = "/proc/sys/kernel/ns_last_pid"
     try:
-        return os.open("/proc/sys/kernel/ns_last_pid", os.O_RDONLY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            os.pwrite(fd, os.pread(fd, 32, 0).strip(), 0)
+            return fd, True
+        except OSError:
+            os.close(fd)
+    except OSError:
+        pass
+    try:
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC), False
     except OSError:  # then every test counts as one that may have spawned processes
-        return None
+        return None, False
+
+
+def _pid_range() -> int:
+    try:
+        with open("/proc/sys/kernel/pid_max") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 32768
 
 
 class Runner:
@@ -54,7 +74,8 @@ class Runner:
         self.nproc = limits.max_processes if drop else limits.max_processes + 2
         self.oom_fd = oom_fd  # the memory cgroup's OOM-kill counter, when there is a group
         # Who made the last process in our pid namespace: tells whether a test process spawned any.
-        self.last_pid_fd = _open_last_pid() if pid_namespace else None
+        self.last_pid_fd, self.random_pids = _open_last_pid() if pid_namespace else (None, False)
+        self.pid_max = _pid_range()
         self.oom_seen = outcomes.oom_kills(oom_fd) if oom_fd is not None else 0
         # What charges a test its CPU time: the worker's cgroup counter where there is one, else
         # the processes of the pid namespace, read through `proc_fd` (or /proc) by TestProcess.
@@ -65,7 +86,9 @@ class Runner:
         else:  # a folder the harness made for this worker (and removes when it is killed)
             self.wipe = (scratch_base,)
         self.scratch = self.wipe[0] + "/work"
-        self._compile_errors: dict = {}  # program key -> why it does not compile (seen in a test process)
+        # Why the program being served does not compile, as its test process found: (key, detail,
+        # wrapped) or None. Never kept for another program: a program can forge that finding.
+        self._compile_error = None
         self._session = None  # (program key, TestProcess) left open for the next piece
         # Everything the child needs, computed once: each attribute a child looks up costs it
         # a copied page.
@@ -113,6 +136,9 @@ class Runner:
             else ("subreaper + kill of the candidate uid" if self.drop else "subreaper + process-group kill"),
             "scratch": "fresh directory per program in a private tmpfs /tmp" if self.private_root
             else "fresh directory per program under the host temp dir",
+            "pid_sequence": "a random start for every test process (ns_last_pid)" if self.random_pids
+            else ("continues across programs (ns_last_pid cannot be set without root)" if self.pid_namespace
+                  else "the host's"),
             "state_wiped_after_each_program": list(self.wipe) + (
                 ["System V IPC objects" + ("" if self.ipc_owner is None else " of the candidate uid")]
                 if self.ipc_cleanup else []),
@@ -133,11 +159,12 @@ class Runner:
         process = self._take_session(key if piece.resume else None)
         inputs, more = piece.inputs, piece.more
         first = piece.first_index
-        compile_error = self._compile_errors.get(key)
-        if compile_error is not None:
+        if not piece.resume:
+            self._compile_error = None
+        if self._compile_error is not None and self._compile_error[0] == key:
             if process is not None:
                 self._finish(process)
-            return self._not_compiled(first, len(inputs), *compile_error)
+            return self._not_compiled(first, len(inputs), *self._compile_error[1:])
         heavy = set(_HEAVY_PATTERN.findall(piece.program))
         if stdio and candidate.uses_numpy_alias(piece.program):
             heavy.add("numpy")  # the APPS header imports numpy for a program that uses `np`
@@ -182,9 +209,7 @@ class Runner:
                                            for i in range(count)), wrapped=wrapped)
 
     def _remember_compile_error(self, key, detail: str, wrapped: bool) -> None:
-        if len(self._compile_errors) >= 8:
-            del self._compile_errors[next(iter(self._compile_errors))]
-        self._compile_errors[key] = (detail, wrapped)
+        self._compile_error = (key, detail, wrapped)
 
     def _take_session(self, key) -> "TestProcess | None":
         """The test process left open for `key`; any other open one is finished."""
@@ -198,6 +223,9 @@ class Runner:
 
     def _start(self, program: tuple, max_tests: int) -> TestProcess:
         files = [os.memfd_create(name) for name in ("stdin", "stdout", "stderr", "record")]
+        if self.random_pids:  # the next pid is random, whatever ran before
+            start = 1000 + int.from_bytes(os.urandom(4), "little") % max(1, self.pid_max - 2000)
+            os.pwrite(self.last_pid_fd, str(start).encode(), 0)
         try:
             return TestProcess(files, self.child_setup + (max_tests,), program, self.fresh, self.watch_fd,
                                self.last_pid_fd, self.meter, self.proc_fd)
