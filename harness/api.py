@@ -62,8 +62,9 @@ def compare(*run_folders: "RunFolder | str | Path", **options: Any) -> str | byt
 
 
 def _rendered(args: argparse.Namespace) -> str | bytes:
-    from harness.cli import emit, report_content
+    from harness.cli import emit, output_format, report_content
 
+    args.format = output_format(args.format, args.output)
     content = report_content(args)
     if args.output is not None:
         emit(content, args.output, args.format)

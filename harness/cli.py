@@ -130,11 +130,23 @@ def _add_out(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", type=Path, default=None, help="run folder (default: runs/<command>-<settings hash>); the same --out resumes")
 
 
+REPORT_FORMATS = ("md", "csv", "json", "tex", "png", "svg", "pdf")
+BINARY_FORMATS = ("png", "svg", "pdf")
+
+
 def _add_report_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", default="md", choices=["md", "csv", "json", "tex", "png"])
-    p.add_argument("--output", metavar="FILE", type=Path, default=None, help="write to FILE instead of stdout (required for png)")
+    p.add_argument("--format", default=None, choices=REPORT_FORMATS,
+                   help="md (Markdown), csv, json, tex (a booktabs table), png, svg or pdf (figures; svg and pdf are vector) "
+                        "(default: the --output name's extension if it is one of these, else md)")
+    p.add_argument("--output", metavar="FILE", type=Path, default=None, help="write to FILE instead of stdout (required for png, svg, pdf)")
     p.add_argument("--valid-only", default=None, metavar="MASK", help="validity.json (or a run folder holding one): score only valid problems")
     p.add_argument("--details", action="store_true", help="list per-problem details")
+    p.add_argument("--metrics", metavar="LIST", default=None,
+                   help="the columns (and figure bars), in order: problems, samples, strict, test_pass, pass@K, apps_strict, "
+                        "apps_test_pass, verdicts, similarity, copy_rate (default: all for md/csv, a page-wide set for tex, "
+                        "strict,test_pass for figures; json always has everything)")
+    p.add_argument("--notes", default="full", choices=["full", "short", "none"],
+                   help="the notes under a table: full (every setting), short (one line per run), none")
 
 
 EXAMPLES = {
@@ -237,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "report", "result tables of a run")
     p.add_argument("run_dir", type=Path)
+    p.add_argument("--label", metavar="NAME", default=None, help="the run's name, shown instead of its folder and its model's local path")
     _add_report_options(p)
 
     p = _command(sub, "compare", "side-by-side tables of runs with deltas and paired tests (the first run is the baseline)")
@@ -326,8 +339,17 @@ def _show_run(out: Path) -> None:
     log.info("run folder: %s", out)
 
 
+def output_format(fmt: str | None, output: Path | None) -> str:
+    """--format, else the --output name's extension, else md; a known extension that says otherwise is an error."""
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    by_name = suffix if suffix in REPORT_FORMATS else None
+    if fmt is not None and by_name is not None and by_name != fmt:
+        raise ConfigError(f"--format {fmt} but --output {output} names {by_name}: make them agree (or leave --format out)")
+    return fmt or by_name or "md"
+
+
 def report_content(args: argparse.Namespace) -> str | bytes:
-    """What `report` prints (or `compare`, for args.command == "compare"): text, or PNG bytes."""
+    """What `report` prints (or `compare`, for args.command == "compare"): text, or figure bytes."""
     from harness.reporting.partial import load_run_so_far
     from harness.reporting.validity import load_mask
 
@@ -335,13 +357,15 @@ def report_content(args: argparse.Namespace) -> str | bytes:
     if args.command == "report":
         from harness.reporting.report import render_report
 
-        return render_report(load_run_so_far(args.run_dir), args.format, valid_mask=mask, details=args.details)
+        return render_report(load_run_so_far(args.run_dir), args.format, valid_mask=mask, details=args.details,
+                             metrics=args.metrics, notes=args.notes, label=args.label)
     from harness.reporting.comparison import render_comparison
 
     dirs, labels = compare_runs(args.run_dirs, args.label)
     runs = [load_run_so_far(d) for d in dirs]
     try:
-        return render_comparison(runs, args.format, valid_mask=mask, details=args.details, labels=labels, table=args.table)
+        return render_comparison(runs, args.format, valid_mask=mask, details=args.details, labels=labels, table=args.table,
+                                 metrics=args.metrics, notes=args.notes)
     except ValueError as exc:
         if isinstance(exc, InputError):
             raise
@@ -370,6 +394,7 @@ def compare_runs(run_dirs: Sequence[Path], label_args: Sequence[str]) -> tuple[l
 
 
 def _report(args: argparse.Namespace) -> None:
+    args.format = output_format(args.format, args.output)
     emit(report_content(args), args.output, args.format)
 
 

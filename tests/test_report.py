@@ -98,8 +98,12 @@ def test_tex_is_booktabs_with_escaped_text(run):
     text = render_report(run, "tex")
     lines = text.splitlines()
     assert lines.count(r"\toprule") == 1 and lines.count(r"\bottomrule") == 1 and lines.count(r"\midrule") == 2
-    assert r"Difficulty & Problems & Samples & Strict acc. \% [95\% CI] & Test pass \% [95\% CI]" in text
-    assert r"overall & 5 & 10 & 30.00 [0.00, 60.00] & 42.50 [10.00, 75.00] & 30.00 [0.00, 60.00] & 40.00 & 40.00 & 47.50 & 2 & 1 & 1 & 1 & 1 & 1 & 1 \\" in lines
+    assert r"Difficulty & Problems & Strict acc. \% & Test pass \% & pass@2 \% \\" in text  # the narrow default
+    assert r"overall & 5 & \begin{tabular}[t]{@{}r@{}}30.00\\{\scriptsize [0.00, 60.00]}\end{tabular} & " in text
+    every = render_report(run, "tex", metrics="samples,strict,test_pass,pass@1,pass@2,apps_strict,apps_test_pass,verdicts").splitlines()
+    assert (r"overall & 10 & \begin{tabular}[t]{@{}r@{}}30.00\\{\scriptsize [0.00, 60.00]}\end{tabular} & "
+            r"\begin{tabular}[t]{@{}r@{}}42.50\\{\scriptsize [10.00, 75.00]}\end{tabular} & "
+            r"\begin{tabular}[t]{@{}r@{}}30.00\\{\scriptsize [0.00, 60.00]}\end{tabular} & 40.00 & 40.00 & 47.50 & 2 & 1 & 1 & 1 & 1 & 1 & 1 \\") in every
     assert "Template: custom: " + r"\textbar{} *bold* \_x\_ \# \$5 \& 100\% \textbackslash{}\textbackslash{}n" not in text
     assert r"\textbar{} *bold* \_x\_ \# \$5 \& 100\%" in text and "é" not in text and "Δ" not in text
     assert text.isascii()

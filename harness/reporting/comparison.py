@@ -17,6 +17,11 @@ from harness.reporting.report import (
 from harness.record_codec import encode
 from harness.run_record import RunRecord
 from harness.reporting.report import SIMILARITY_HEADERS, similarity_cells, similarity_fields
+from harness.reporting.report import FIGURES, TEX_CI_NOTE, TableOptions, chosen_figure_metrics, chosen_metrics, view
+from harness.reporting.columns import (
+    BucketView, Cell, Metric, cells as column_cells, fields as column_fields, flat, headers as column_headers,
+)
+from harness.reporting.settings import short_settings_line
 from harness.reporting.ordering import natural_sorted
 from harness.reporting.significance import PairedBootstrap, PairedComparison, compare_scores
 from harness.storage import RunFolder
@@ -125,8 +130,10 @@ def build_comparison(runs: Sequence[RunFolder], valid_mask: ValidityMask | None 
                      n_boot: int = DEFAULT_BOOT, seed: int = DEFAULT_SEED) -> Comparison:
     if len(runs) < 2:
         raise ValueError("a comparison needs at least two runs")
-    labels = run_labels(runs, labels)
-    reports = [build_report(run, valid_mask, label=label, n_boot=n_boot, seed=seed) for run, label in zip(runs, labels)]
+    given = list(labels or [None] * len(runs))
+    labels = run_labels(runs, given)
+    reports = [build_report(run, valid_mask, label=label, named=name is not None, n_boot=n_boot, seed=seed)
+               for run, label, name in zip(runs, labels, given)]
     base = reports[0].scores
     paired = []
     for other in reports[1:]:
@@ -152,6 +159,48 @@ def _delta(x: float | None, base: float | None) -> float | None:
 
 def _pp(x: float | None) -> str | None:
     return None if x is None else f"{100 * x:+.2f}"
+
+
+def _chosen_deltas(metrics: Sequence[Metric]) -> list[Metric]:
+    return [m for m in metrics if m.scalar]
+
+
+def _delta_cells(metrics: Sequence[Metric], mine: BucketView, base: BucketView | None) -> list[str | None]:
+    """Δ of each rate against the baseline, in percentage points (None for the baseline itself)."""
+    if base is None:
+        return [None] * len(metrics)
+    return [_pp(_delta(m.value(mine), m.value(base))) for m in metrics]
+
+
+def chosen_results_table(c: Comparison, metrics: Sequence[Metric], with_ci: bool = True) -> tuple[list[str], list[list[Cell]]]:
+    """--metrics: by difficulty, the chosen columns and the Δ of each chosen rate."""
+    deltas = _chosen_deltas(metrics)
+    headers = ["Run", "Difficulty", *column_headers(metrics, c.reports[0].level, with_ci), *(f"Δ {m.title or m.name} pp" for m in deltas)]
+    rows = []
+    for bucket in ROWS:
+        base = view(c.reports[0], bucket)
+        for i, (r, label) in enumerate(zip(c.reports, c.labels)):
+            mine = view(r, bucket)
+            rows.append([label, bucket, *column_cells(metrics, mine), *_delta_cells(deltas, mine, None if i == 0 else base)])
+    return headers, rows
+
+
+def chosen_runs_table(c: Comparison, metrics: Sequence[Metric], with_ci: bool = True) -> tuple[list[str], list[list[Cell]]]:
+    """--metrics (or the .tex default): one row per run, overall, the chosen columns, their Δ and the paired p of strict."""
+    deltas = _chosen_deltas(metrics)
+    strict = any(m.name == "strict" for m in metrics)
+    headers = ["Run", "Model", *column_headers(metrics, c.reports[0].level, with_ci), *(f"Δ {m.title or m.name} pp" for m in deltas)]
+    headers += ["p strict (paired)"] if strict else []
+    base = view(c.reports[0], "overall")
+    rows = []
+    for i, (r, label) in enumerate(zip(c.reports, c.labels)):
+        mine = view(r, "overall")
+        row = [label, r.settings.model_label(), *column_cells(metrics, mine), *_delta_cells(deltas, mine, None if i == 0 else base)]
+        if strict:
+            paired = None if i == 0 else c.paired[i - 1]["overall"].strict
+            row.append(None if paired is None else _p(paired.p_value))
+        rows.append(row)
+    return headers, rows
 
 
 def results_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
@@ -245,8 +294,13 @@ def paired_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
     return headers, rows
 
 
-def notes(c: Comparison, details: bool) -> list[str]:
-    out = [f"Baseline: {c.labels[0]}."]
+def notes(c: Comparison, details: bool, opts: TableOptions | None = None, tex: bool = False) -> list[str]:
+    opts = opts or TableOptions()
+    if opts.notes == "none":
+        return []
+    if opts.notes == "short":
+        return short_notes(c, tex)
+    out = [f"Baseline: {c.labels[0]}."] + ([TEX_CI_NOTE.format(level=c.reports[0].level)] if tex else [])
     for r in c.reports:
         extra = ([exclusion_note(r.excluded) + "."] if r.masked else []) + [f"Warning: {w}" for w in r.warnings]
         partial = [f"Partial: {r.partial}."] if r.partial else []
@@ -285,27 +339,53 @@ def problem_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
     return headers, rows
 
 
-def _md(c: Comparison, details: bool) -> str:
-    h0, rows0 = runs_table(c)
-    h1, rows1 = results_table(c)
+def short_notes(c: Comparison, tex: bool = False) -> list[str]:
+    """--notes short: the baseline, one line per run, the CI method, the warnings."""
+    r0 = c.reports[0]
+    out = [f"Baseline: {c.labels[0]}."] + ([TEX_CI_NOTE.format(level=r0.level)] if tex else [])
+    out += [f"{r.label}: " + " ".join(([f"Partial: {r.partial}."] if r.partial else []) + [short_settings_line(r.settings)]
+                                      + ([exclusion_note(r.excluded) + "."] if r.masked else [])) for r in c.reports]
+    out.append(f"{r0.level:.0%} CIs: percentile bootstrap over problems (B={r0.n_boot}); paired tests over the problems both runs scored.")
+    return out + [f"Warning: {w}" for w in c.warnings]
+
+
+def _tables(c: Comparison, opts: TableOptions, tex: bool) -> tuple[tuple[list[str], list[list[Cell]]], tuple[list[str], list[list[Cell]]]]:
+    """The main (one row per run) and by-difficulty tables: the chosen or .tex default columns, else every column."""
+    if opts.metrics is None and not tex:
+        return runs_table(c), results_table(c)
+    metrics = chosen_metrics(c.reports, opts, paper=tex)
+    return chosen_runs_table(c, metrics, with_ci=not tex), chosen_results_table(c, metrics, with_ci=not tex)
+
+
+def _flat_rows(rows: list[list[Cell]]) -> list[list[str | None]]:
+    return [[flat(x) for x in row] for row in rows]
+
+
+def _md(c: Comparison, details: bool, opts: TableOptions | None = None) -> str:
+    opts = opts or TableOptions()
+    (h0, rows0), (h1, rows1) = _tables(c, opts, tex=False)
+    rows0, rows1 = _flat_rows(rows0), _flat_rows(rows1)
     parts = [f"## apps-eval comparison (baseline: {md_text(c.labels[0])})", md_table(h0, [[md_text(row[0]), md_text(row[1]), *row[2:]] for row in rows0], text_columns=2),
              "### By difficulty", md_table(h1, _md_rows(rows1)),
-             "### Paired tests", md_table(paired_table(c)[0], _md_rows(paired_table(c)[1])), "**Notes**\n\n" + "\n".join(f"- {md_text(n)}" for n in notes(c, details))]
+             "### Paired tests", md_table(paired_table(c)[0], _md_rows(paired_table(c)[1]))]
+    listed = notes(c, details, opts)
+    if listed:
+        parts.append("**Notes**\n\n" + "\n".join(f"- {md_text(n)}" for n in listed))
     if details:
         h, rows = problem_table(c)
         parts.append("### Per-problem detail\n\n" + md_table([md_text(x) for x in h], [[md_text(row[0]), *row[1:]] for row in rows], text_columns=len(h)))
     return "\n\n".join(parts) + "\n"
 
 
-def _tex(c: Comparison, details: bool) -> str:
-    h0, rows0 = runs_table(c)
-    h1, rows1 = results_table(c)
+def _tex(c: Comparison, details: bool, opts: TableOptions | None = None) -> str:
+    opts = opts or TableOptions()
+    (h0, rows0), (h1, rows1) = _tables(c, opts, tex=True)
     n = len(c.reports)
     h2, rows2 = paired_table(c)
     tables = [tex_table(h0, rows0, text_columns=2), tex_table(h1, rows1, rule_before=range(n, len(rows1), n)), tex_table(h2, rows2, rule_before=range(len(ROWS), len(rows2), len(ROWS)))]
     if details:
         tables.append(tex_table(*problem_table(c), text_columns=2))
-    return tex_document(f"apps-eval comparison, baseline {c.labels[0]}", tables, notes(c, details))
+    return tex_document(f"apps-eval comparison, baseline {c.labels[0]}", tables, notes(c, details, opts, tex=True))
 
 
 def _paired_fields(t: PairedComparison | None) -> dict[str, Any]:
@@ -318,13 +398,24 @@ def _paired_fields(t: PairedComparison | None) -> dict[str, Any]:
     return fields | {"mcnemar_b": m and m.b, "mcnemar_c": m and m.c, "mcnemar_p": m and m.p_value}
 
 
-def _csv(c: Comparison, details: bool) -> str:
+def _csv(c: Comparison, details: bool, opts: TableOptions | None = None) -> str:
     """One row per (run, difficulty), fractions; with details, one row per problem with solved flags instead."""
+    opts = opts or TableOptions()
     if details:
         solved = [{s.problem_id: int(s.correct > 0) for s in r.scores} for r in c.reports]
         difficulty = {s.problem_id: s.difficulty for r in reversed(c.reports) for s in r.scores}
         rows = [[pid, difficulty[pid], *(m.get(pid) for m in solved)] for pid in natural_sorted(difficulty)]
         return csv_text(["problem_id", "difficulty", *(f"solved:{label}" for label in c.labels)], rows)
+    if opts.metrics is not None:
+        metrics = chosen_metrics(c.reports, opts)
+        rows = []
+        for bucket in ROWS:
+            base = view(c.reports[0], bucket)
+            for i, (r, label) in enumerate(zip(c.reports, c.labels)):
+                mine = view(r, bucket)
+                deltas = {f"delta_{m.name}_frac": None if i == 0 else frac(_delta(m.value(mine), m.value(base))) for m in _chosen_deltas(metrics)}
+                rows.append({"run": label, "difficulty": bucket} | column_fields(metrics, mine) | deltas)
+        return csv_text(list(rows[0]), [list(row.values()) for row in rows])
     ks = range(1, max_k([b for r in c.reports for b in r.buckets.values()]) + 1)
     rows = []
     for bucket in ROWS:
@@ -353,55 +444,80 @@ def comparison_json(c: Comparison, details: bool) -> dict[str, Any]:
     return out
 
 
-def _png(c: Comparison, details: bool) -> bytes:
-    from harness.reporting.plots import comparison_png
+def _figure(fmt: str) -> Callable[[Comparison, bool, TableOptions], bytes]:
+    def render(c: Comparison, details: bool, opts: TableOptions) -> bytes:
+        from harness.reporting.plots import comparison_figure
 
-    return comparison_png(c.reports, c.labels)
+        return comparison_figure(c.reports, c.labels, fmt, chosen_figure_metrics(c.reports, opts), c.warnings)
 
-
-RENDERERS = {"md": _md, "tex": _tex, "csv": _csv, "json": lambda c, d: json.dumps(comparison_json(c, d), indent=2) + "\n", "png": _png}
-
-
-def _runs_md(c: Comparison) -> str:
-    h, rows = runs_table(c)
-    table = md_table(h, [[md_text(row[0]), md_text(row[1]), *row[2:]] for row in rows], text_columns=2)
-    notes = [f"Baseline: {c.labels[0]}.", *(f"{r.label}: " + " ".join(settings_lines(r.settings)) for r in c.reports),
-             ci_note(c.reports[0].level, c.reports[0].n_boot, c.reports[0].seed), *(f"Warning: {w}" for w in c.warnings)]
-    return "\n\n".join([table, "\n".join(f"- {md_text(n)}" for n in notes)]) + "\n"
+    return render
 
 
-def _runs_tex(c: Comparison) -> str:
-    h, rows = runs_table(c)
-    notes = [f"Baseline: {c.labels[0]}.", *(f"{r.label}: " + " ".join(settings_lines(r.settings)) for r in c.reports),
-             ci_note(c.reports[0].level, c.reports[0].n_boot, c.reports[0].seed), *(f"Warning: {w}" for w in c.warnings)]
-    return tex_document(f"apps-eval: {len(c.reports)} runs, baseline {c.labels[0]}", [tex_table(h, rows, text_columns=2)], notes)
+RENDERERS: dict[str, Callable[[Comparison, bool, TableOptions], str | bytes]] = {
+    "md": _md, "tex": _tex, "csv": _csv, "json": lambda c, d, o: json.dumps(comparison_json(c, d), indent=2) + "\n",
+    **{fmt: _figure(fmt) for fmt in FIGURES}}
 
 
-def _runs_csv(c: Comparison) -> str:
+def _runs_notes(c: Comparison, opts: TableOptions, tex: bool) -> list[str]:
+    if opts.notes == "none":
+        return []
+    if opts.notes == "short":
+        return short_notes(c, tex)
+    r0 = c.reports[0]
+    return [f"Baseline: {c.labels[0]}.", *([TEX_CI_NOTE.format(level=r0.level)] if tex else []),
+            *(f"{r.label}: " + " ".join(([f"Partial: {r.partial}."] if r.partial else []) + settings_lines(r.settings)) for r in c.reports),
+            ci_note(r0.level, r0.n_boot, r0.seed), *(f"Warning: {w}" for w in c.warnings)]
+
+
+def _runs_md(c: Comparison, opts: TableOptions) -> str:
+    h, rows = _tables(c, opts, tex=False)[0]
+    table = md_table(h, [[md_text(row[0]), md_text(row[1]), *row[2:]] for row in _flat_rows(rows)], text_columns=2)
+    listed = _runs_notes(c, opts, tex=False)
+    return "\n\n".join([table] + (["\n".join(f"- {md_text(n)}" for n in listed)] if listed else [])) + "\n"
+
+
+def _runs_tex(c: Comparison, opts: TableOptions) -> str:
+    h, rows = _tables(c, opts, tex=True)[0]
+    return tex_document(f"apps-eval: {len(c.reports)} runs, baseline {c.labels[0]}", [tex_table(h, rows, text_columns=2)],
+                        _runs_notes(c, opts, tex=True))
+
+
+def _runs_csv(c: Comparison, opts: TableOptions) -> str:
+    if opts.metrics is not None:
+        metrics = chosen_metrics(c.reports, opts)
+        base = view(c.reports[0], "overall")
+        rows = [{"run": label} | column_fields(metrics, view(r, "overall"))
+                | {f"delta_{m.name}_frac": None if i == 0 else frac(_delta(m.value(view(r, "overall")), m.value(base))) for m in _chosen_deltas(metrics)}
+                for i, (r, label) in enumerate(zip(c.reports, c.labels))]
+        return csv_text(list(rows[0]), [list(row.values()) for row in rows])
     rows = runs_csv_rows(c)
     return csv_text(list(rows[0]), [list(row.values()) for row in rows])
 
 
-def _runs_json(c: Comparison) -> str:
+def _runs_json(c: Comparison, opts: TableOptions) -> str:
     return json.dumps({"baseline": c.labels[0], "unit": "fraction", "runs": runs_csv_rows(c),
                        "settings": {label: r.settings.to_json() for label, r in zip(c.labels, c.reports)},
                        "warnings": c.warnings}, indent=2) + "\n"
 
 
-RUNS_RENDERERS: dict[str, Callable[[Comparison], str | bytes]] = {
-    "md": _runs_md, "tex": _runs_tex, "csv": _runs_csv, "json": _runs_json, "png": lambda c: _png(c, False)}
+RUNS_RENDERERS: dict[str, Callable[[Comparison, TableOptions], str | bytes]] = {
+    "md": _runs_md, "tex": _runs_tex, "csv": _runs_csv, "json": _runs_json,
+    **{fmt: (lambda fmt: lambda c, o: _figure(fmt)(c, False, o))(fmt) for fmt in FIGURES}}
 TABLES = ("full", "runs")
 
 
 def render_comparison(runs: Sequence[RunFolder], fmt: str, *, valid_mask: ValidityMask | None = None, details: bool = False,
-                      labels: Sequence[str | None] | None = None, table: str = "full") -> str | bytes:
-    """Side-by-side tables of runs[0] (the baseline) and the others; bytes for png.
+                      labels: Sequence[str | None] | None = None, table: str = "full", metrics: str | None = None,
+                      notes: str = "full") -> str | bytes:
+    """Side-by-side tables of runs[0] (the baseline) and the others; bytes for png, svg and pdf.
 
-    table="runs": only the main table, one row per run (for a paper), in any format.
+    table="runs": only the main table, one row per run (for a paper), in any format. metrics: the
+    columns ("strict,pass@10,copy_rate"; None: the format's default); notes: full, short or none.
     """
     if fmt not in RENDERERS:
         raise ValueError(f"unknown comparison format {fmt!r}; choose one of {', '.join(RENDERERS)}")
     if table not in TABLES:
         raise ValueError(f"unknown comparison table {table!r}; choose one of {', '.join(TABLES)}")
+    opts = TableOptions(metrics, notes)
     comparison = build_comparison(runs, valid_mask, labels=labels)
-    return RUNS_RENDERERS[fmt](comparison) if table == "runs" else RENDERERS[fmt](comparison, details)
+    return RUNS_RENDERERS[fmt](comparison, opts) if table == "runs" else RENDERERS[fmt](comparison, details, opts)

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
+from harness.errors import ConfigError
+from harness.reporting.columns import (
+    FIXED, BucketView, Cell, Metric, cells as column_cells, fields as column_fields, flat, full_metrics, headers as column_headers,
+    paper_metrics, parse_metrics,
+)
 from harness.reporting.memorization import ReferenceSimilarity
 from harness.reporting.ordering import natural_sorted
 from harness.reporting.metrics import DIFFICULTIES, ProblemScore, problem_scores, summarize
-from harness.reporting.settings import RunSettings, settings_lines
+from harness.reporting.settings import RunSettings, settings_lines, short_settings_line
 from harness.records import BucketSummary, RunSummary, SampleResult
 from harness.storage import RunFolder
 from harness.reporting.tables import csv_text, fmt_ci, fmt_pct, frac, md_code, md_table, md_text, one_line, tex_document, tex_table
@@ -21,7 +26,7 @@ from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_S
 from harness.reporting.validity import Invalid, ValidityMask, apply_mask, exclusion_note
 
 ROWS = DIFFICULTIES + ("overall",)
-FORMATS = ("md", "tex", "csv", "json", "png")
+FORMATS = ("md", "tex", "csv", "json", "png", "svg", "pdf")
 VERDICT_COLUMNS = {
     "wrong_answer": "WA", "runtime_error": "RE", "timeout": "TLE", "memory_limit": "MLE",
     "output_limit": "OLE", "compile_error": "CE", "harness_error": "HE",
@@ -66,6 +71,7 @@ def build_report(
     valid_mask: ValidityMask | None = None,
     *,
     label: str | None = None,
+    named: bool | None = None,
     n_boot: int = DEFAULT_BOOT,
     seed: int = DEFAULT_SEED,
     level: float = DEFAULT_LEVEL,
@@ -80,7 +86,8 @@ def build_report(
     return RunReport(
         label=label or run.path.name,
         path=str(run.path),
-        settings=RunSettings.of(run.record, run.summary, summary.buckets["overall"].harness_errors),
+        settings=RunSettings.of(run.record, run.summary, summary.buckets["overall"].harness_errors,
+                                label=label if (named if named is not None else label is not None) else None),
         buckets={name: summary.buckets[name] for name in ROWS},
         intervals=bucket_intervals(groups, n_boot=n_boot, seed=seed, level=level),
         scores=scores,
@@ -239,52 +246,103 @@ def detail_rows(details: Sequence[dict[str, Any]]) -> list[list[str | None]]:
 # ---- renderers --------------------------------------------------------------------------------------
 
 
-def summary_table(r: RunReport) -> tuple[list[str], list[list[str | None]]]:
-    ks = table_ks(max_k(list(r.buckets.values())))
-    headers = ["Difficulty", "Problems", "Samples", *metric_headers(ks, r.level), *VERDICT_COLUMNS.values()]
-    rows = [[name, str(b.problems), str(b.samples), *metric_cells(b, r.intervals[name], ks), *verdict_cells(b)] for name, b in r.buckets.items()]
-    if any(r.similarity.values()):
-        headers += SIMILARITY_HEADERS
-        rows = [row + similarity_cells(r.similarity.get(name)) for row, name in zip(rows, r.buckets)]
-    return headers, rows
+@dataclass(frozen=True)
+class TableOptions:
+    """How tables are cut for their reader: --metrics (None: the format's default columns) and --notes."""
+
+    metrics: str | None = None
+    notes: str = "full"  # full | short | none
+
+    def __post_init__(self) -> None:
+        if self.notes not in NOTES:
+            raise ConfigError(f"--notes must be one of {', '.join(NOTES)}, got {self.notes!r}")
 
 
-def _md(r: RunReport, details: bool) -> str:
-    parts = [f"## apps-eval report: {md_text(r.label)}" + (" (partial: unfinished run)" if r.partial else ""), md_table(*summary_table(r)),
-             "**Settings**\n\n" + "\n".join(f"- {md_text(n)}" for n in r.notes() + [VERDICT_LEGEND] + _similarity_note(r))]
+NOTES = ("full", "short", "none")
+
+
+def has_similarity(reports: Sequence[RunReport]) -> bool:
+    return any(s for r in reports for s in r.similarity.values())
+
+
+def chosen_metrics(reports: Sequence[RunReport], opts: TableOptions, paper: bool = False) -> list[Metric]:
+    """The columns asked for, else the format's default (paper: the narrow .tex default)."""
+    k = max_k([b for r in reports for b in r.buckets.values()])
+    if opts.metrics is not None:
+        return parse_metrics(opts.metrics, k)
+    return (paper_metrics if paper else full_metrics)(k, has_similarity(reports))
+
+
+def view(r: RunReport, bucket: str) -> BucketView:
+    return BucketView(r.buckets[bucket], r.intervals[bucket], r.similarity.get(bucket))
+
+
+def summary_table(r: RunReport, metrics: Sequence[Metric] | None = None, with_ci: bool = True) -> tuple[list[str], list[list[Cell]]]:
+    metrics = chosen_metrics([r], TableOptions()) if metrics is None else metrics
+    headers = ["Difficulty", *column_headers(metrics, r.level, with_ci)]
+    return headers, [[name, *column_cells(metrics, view(r, name))] for name in r.buckets]
+
+
+def run_notes(r: RunReport, opts: TableOptions, metrics: Sequence[Metric], tex: bool = False) -> list[str]:
+    """The notes under a run's table: everything (full), the essentials (short) or none."""
+    if opts.notes == "none":
+        return []
+    legend = ([VERDICT_LEGEND] if any(m.name == "verdicts" for m in metrics) else []) + (
+        [SIMILARITY_NOTE] if any(m.name in ("similarity", "copy_rate") for m in metrics) and any(r.similarity.values()) else [])
+    ci = [TEX_CI_NOTE.format(level=r.level)] if tex else []
+    if opts.notes == "full":
+        return ci + r.notes() + legend
+    short = ([f"Partial: {r.partial}."] if r.partial else []) + [short_settings_line(r.settings)]
+    short += (["Valid-only: " + exclusion_note(r.excluded) + "."] if r.masked else []) + ci
+    short.append(f"{r.level:.0%} CIs: percentile bootstrap over problems (B={r.n_boot}).")
+    return short + legend + [f"Warning: {w}" for w in r.warnings]
+
+
+TEX_CI_NOTE = "Percentages; under a value, its {level:.0%} CI in brackets."
+
+
+def _md(r: RunReport, details: bool, opts: TableOptions) -> str:
+    metrics = chosen_metrics([r], opts)
+    headers, rows = summary_table(r, metrics)
+    parts = [f"## apps-eval report: {md_text(r.label)}" + (" (partial: unfinished run)" if r.partial else ""),
+             md_table(headers, [[flat(c) for c in row] for row in rows])]
+    notes = run_notes(r, opts, metrics)
+    if notes:
+        parts.append("**Settings**\n\n" + "\n".join(f"- {md_text(n)}" for n in notes))
     if details:
         rows = [row[:6] + [md_code(c) for c in row[6:9]] + row[9:] for row in detail_rows(problem_details(r.results))]
         parts.append("### Per-problem detail\n\n" + md_table(DETAIL_HEADERS, rows, text_columns=len(DETAIL_HEADERS)))
     return "\n\n".join(parts) + "\n"
 
 
-def _similarity_note(r: RunReport) -> list[str]:
-    return [SIMILARITY_NOTE] if any(r.similarity.values()) else []
-
-
-def _tex(r: RunReport, details: bool) -> str:
-    headers, rows = summary_table(r)
+def _tex(r: RunReport, details: bool, opts: TableOptions) -> str:
+    metrics = chosen_metrics([r], opts, paper=True)
+    headers, rows = summary_table(r, metrics, with_ci=False)
     tables = [tex_table(headers, rows, rule_before=(len(rows) - 1,))]
     if details:
         tables.append(tex_table(DETAIL_HEADERS, detail_rows(problem_details(r.results)), text_columns=len(DETAIL_HEADERS)))
-    return tex_document(f"apps-eval results: {r.label}", tables, r.notes() + [VERDICT_LEGEND] + _similarity_note(r))
+    return tex_document(f"apps-eval results: {r.label}", tables, run_notes(r, opts, metrics, tex=True))
 
 
-def _csv(r: RunReport, details: bool) -> str:
+def _csv(r: RunReport, details: bool, opts: TableOptions) -> str:
     """One row per difficulty (fractions); with details, one row per problem instead."""
     if details:
         rows = [d | {f"failure_{k}": v for k, v in (d["failure"] or {}).items()} for d in problem_details(r.results)]
         return csv_text(DETAIL_CSV, [[row.get(h) for h in DETAIL_CSV] for row in rows])
-    ks = range(1, max_k(list(r.buckets.values())) + 1)
-    settings = r.settings.columns()
-    fields = [{"difficulty": name} | csv_metric_fields(b, r.intervals[name], ks) | similarity_fields(r.similarity.get(name)) | settings
-              for name, b in r.buckets.items()]
+    settings = r.settings.columns() if opts.notes != "none" else {}
+    if opts.metrics is not None:
+        metrics = chosen_metrics([r], opts)
+        fields = [{"difficulty": name} | column_fields(metrics, view(r, name)) | settings for name in r.buckets]
+    else:
+        ks = range(1, max_k(list(r.buckets.values())) + 1)
+        fields = [{"difficulty": name} | csv_metric_fields(b, r.intervals[name], ks) | similarity_fields(r.similarity.get(name)) | settings
+                  for name, b in r.buckets.items()]
     return csv_text(list(fields[0]), [list(f.values()) for f in fields])
 
 
 def report_json(r: RunReport, details: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "run": r.label, "path": r.path, "unit": "fraction", "settings": r.settings.to_json(),
+        "run": r.label, "path": None if r.settings.label else r.path, "unit": "fraction", "settings": r.settings.to_json(),
         "buckets": {name: b.to_json() | {"ci": {k: list(v) for k, v in r.intervals[name].items()}} | {
             "reference_similarity": None if r.similarity.get(name) is None else r.similarity[name].to_json()}
             for name, b in r.buckets.items()},
@@ -302,17 +360,35 @@ def report_json(r: RunReport, details: bool) -> dict[str, Any]:
     return out
 
 
-def _png(r: RunReport, details: bool) -> bytes:
-    from harness.reporting.plots import report_png
+def _figure(fmt: str) -> Callable[[RunReport, bool, TableOptions], bytes]:
+    def render(r: RunReport, details: bool, opts: TableOptions) -> bytes:
+        from harness.reporting.plots import report_figure
 
-    return report_png(r)
+        return report_figure(r, fmt, chosen_figure_metrics([r], opts))
+
+    return render
 
 
-RENDERERS = {"md": _md, "tex": _tex, "csv": _csv, "json": lambda r, d: json.dumps(report_json(r, d), indent=2) + "\n", "png": _png}
+def chosen_figure_metrics(reports: Sequence[RunReport], opts: TableOptions) -> list[Metric]:
+    """The bars of a figure: the scalar metrics asked for, else strict accuracy and test-pass rate."""
+    if opts.metrics is None:
+        return [FIXED["strict"], FIXED["test_pass"]]
+    scalar = [m for m in chosen_metrics(reports, opts) if m.scalar]
+    if not scalar:
+        raise ConfigError(f"--metrics {opts.metrics}: a figure draws rates (strict, test_pass, pass@K, apps_*, copy_rate)")
+    return scalar
 
 
-def render_report(run: RunFolder, fmt: str, *, valid_mask: ValidityMask | None = None, details: bool = False) -> str | bytes:
-    """The run's tables in one format; bytes for png, text otherwise."""
+FIGURES = ("png", "svg", "pdf")
+RENDERERS: dict[str, Callable[[RunReport, bool, TableOptions], str | bytes]] = {
+    "md": _md, "tex": _tex, "csv": _csv, "json": lambda r, d, o: json.dumps(report_json(r, d), indent=2) + "\n",
+    **{fmt: _figure(fmt) for fmt in FIGURES}}
+
+
+def render_report(run: RunFolder, fmt: str, *, valid_mask: ValidityMask | None = None, details: bool = False,
+                  metrics: str | None = None, notes: str = "full", label: str | None = None) -> str | bytes:
+    """The run's tables in one format; bytes for png/svg/pdf, text otherwise. `label`: the run's name, shown
+    instead of its folder and its model's local path."""
     if fmt not in RENDERERS:
         raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return RENDERERS[fmt](build_report(run, valid_mask), details)
+    return RENDERERS[fmt](build_report(run, valid_mask, label=label), details, TableOptions(metrics, notes))

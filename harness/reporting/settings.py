@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from harness.record_codec import encode
@@ -33,11 +34,19 @@ class RunSettings:
     excluded_problems: int
     truncated_prompts: int
     harness_errors: int
+    label: str | None = None  # the run's --label: shown instead of local paths (model folder, files, run folders)
 
     @classmethod
-    def of(cls, record: RunRecord, summary: RunSummary, harness_errors: int) -> "RunSettings":
+    def of(cls, record: RunRecord, summary: RunSummary, harness_errors: int, label: str | None = None) -> "RunSettings":
         return cls(record, tuple(natural_sorted(summary.missing_problems)), summary.only_given_problems,
-                   len(summary.excluded_problems), summary.truncated_prompts, harness_errors)
+                   len(summary.excluded_problems), summary.truncated_prompts, harness_errors, label)
+
+    def shown(self, text: str | None, *, model: bool = False) -> str | None:
+        """A local path as printed: with a label, a model folder becomes the label and any other path its last
+        part (no machine paths in a paper's table); without one, as recorded."""
+        if text is None or self.label is None or not _local_path(text):
+            return text
+        return self.label if model else (Path(text).name or text)
 
     # ---- short forms ------------------------------------------------------------------------
     def model(self) -> dict[str, Any] | None:
@@ -45,11 +54,11 @@ class RunSettings:
         rec = self.record
         if rec.model is not None:
             m = rec.model
-            return {"name": m.name, "revision": m.revision, "commit": m.commit_hash, "dtype": m.dtype, "device": m.device,
+            return {"name": self.shown(m.name, model=True), "revision": m.revision, "commit": m.commit_hash, "dtype": m.dtype, "device": m.device,
                     "source": m.source, "resolved": True}
         if rec.generation is not None:
             g = rec.generation
-            return {"name": g.model or "embedded default", "revision": g.revision, "commit": None, "dtype": g.dtype,
+            return {"name": self.shown(g.model, model=True) or "embedded default", "revision": g.revision, "commit": None, "dtype": g.dtype,
                     "device": g.device, "source": None, "resolved": False}
         return None
 
@@ -69,12 +78,12 @@ class RunSettings:
         rec = self.record
         gen = rec.generation
         return {
-            "programs": encode(rec.programs),
+            "programs": encode(rec.programs) | {"path": self.shown(rec.programs.path), "from_run": self.shown(rec.programs.from_run)},
             "model": self.model(),
             "template": None if gen is None else encode(gen.template),
             "decoding": None if gen is None else _decoding(rec),
             "prompt": encode(rec.prompt),
-            "dataset": encode(rec.dataset) | {"skipped": len(rec.dataset.skipped)},
+            "dataset": encode(rec.dataset) | {"skipped": len(rec.dataset.skipped), "spec": self.shown(rec.dataset.spec)},
             "limits": None if rec.execution is None else encode(rec.execution.limits),
             "sandbox": self.sandbox(),
             "isolation": encode(rec.isolation),
@@ -94,7 +103,7 @@ class RunSettings:
             "source": rec.programs.source.value, "model": model.get("name"), "revision": model.get("revision"),
             "commit": model.get("commit"), "dtype": model.get("dtype"), "device": model.get("device"),
             "template": gen and gen.template.name, "decoding": gen and _kv(_decoding(rec)),
-            "dataset": rec.dataset.spec, "split": rec.dataset.split, "fingerprint": rec.dataset.fingerprint,
+            "dataset": self.shown(rec.dataset.spec), "split": rec.dataset.split, "fingerprint": rec.dataset.fingerprint,
             "limits": limits and _kv(encode(limits)), "sandbox": self.sandbox(),
             "missing_problems": len(self.missing_problems),
         }
@@ -128,9 +137,9 @@ def _kv(mapping: dict[str, Any]) -> str:
 def _program_lines(s: RunSettings) -> list[str]:
     rec, model = s.record, s.model()
     what = SOURCE_WORDS[rec.programs.source]
-    where = f" {rec.programs.path}" if rec.programs.path else ""
+    where = f" {s.shown(rec.programs.path)}" if rec.programs.path else ""
     if rec.programs.from_run:
-        where += f" (run folder {rec.programs.from_run})"
+        where += f" (run folder {s.shown(rec.programs.from_run)})"
     if model is None:
         return [f"Programs: {what}{where}; no generation settings."]
     gen = rec.generation
@@ -142,6 +151,30 @@ def _program_lines(s: RunSettings) -> list[str]:
         _template_line(rec),
         f"Decoding: {_kv(_decoding(rec))}.",
     ]
+
+
+def _local_path(text: str) -> bool:
+    return text.startswith(("/", "./", "../", "~")) or Path(text).exists()
+
+
+def short_settings_line(s: RunSettings) -> str:
+    """--notes short: what a paper's caption needs, on one line."""
+    rec, model = s.record, s.model()
+    parts = [f"Programs: {SOURCE_WORDS[rec.programs.source]}" if model is None else f"Model: {model['name']}"
+             + (f" ({model['dtype']})" if model["dtype"] else "")]
+    if rec.generation is not None:
+        d = rec.generation.decoding
+        decoding = "greedy" if d.temperature == 0 else f"temperature {d.temperature:g}, top-p {d.top_p:g}"
+        parts.append(f"{d.n_samples} sample{'s' if d.n_samples != 1 else ''} per problem, {decoding}, "
+                     f"at most {d.max_new_tokens} new tokens")
+    data = rec.dataset
+    parts.append(f"dataset {s.shown(data.spec)}" + (f" ({data.split})" if data.split else "") + f", {data.problems} problems")
+    if rec.execution is not None:
+        limits = rec.execution.limits
+        parts.append(f"{limits.timeout_s:g} s CPU and {limits.memory_mb} MiB per test")
+    if s.harness_errors:
+        parts.append(f"{s.harness_errors} harness-error samples left out")
+    return "; ".join(parts) + "."
 
 
 def settings_lines(s: RunSettings) -> list[str]:
@@ -161,7 +194,7 @@ def settings_lines(s: RunSettings) -> list[str]:
     elif s.only_given_problems:
         missing = "; only problems given a program are scored (--only-given-problems)"
     return _program_lines(s) + [
-        f"Dataset: {data.spec} (split {data.split or 'all'}{'; ' + shown if shown else ''}), fingerprint {data.fingerprint[:12]}, "
+        f"Dataset: {s.shown(data.spec)} (split {data.split or 'all'}{'; ' + shown if shown else ''}), fingerprint {data.fingerprint[:12]}, "
         f"{data.problems} problems, {len(data.skipped)} skipped{missing}.",
         f"Limits: {limits}.",
         f"Sandbox: {s.sandbox() or 'not recorded'}.",

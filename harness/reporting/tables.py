@@ -72,14 +72,25 @@ def tex_escape(text: str) -> str:
     return "".join(_tex_char(ch) for ch in " ".join(text.split()))
 
 
-def tex_table(headers: Sequence[str], rows: Sequence[Sequence[str | None]], rule_before: Sequence[int] = (), text_columns: int = 1) -> list[str]:
+def tex_cell(cell: str | tuple[str, str] | None) -> str:
+    """A cell; a (value, interval) pair is stacked: the value, and under it the interval in small print."""
+    if cell is None:
+        return "--"
+    if isinstance(cell, tuple):
+        value, interval = cell
+        return r"\begin{tabular}[t]{@{}r@{}}" + tex_escape(value) + r"\\{\scriptsize " + tex_escape(interval) + r"}\end{tabular}"
+    return tex_escape(cell)
+
+
+def tex_table(headers: Sequence[str], rows: Sequence[Sequence[str | tuple[str, str] | None]], rule_before: Sequence[int] = (),
+              text_columns: int = 1) -> list[str]:
     """booktabs tabular lines; rule_before: row indexes that get a \\midrule above them."""
     spec = "l" * text_columns + "r" * (len(headers) - text_columns)
     lines = [r"\begin{tabular}{" + spec + "}", r"\toprule", " & ".join(tex_escape(h) for h in headers) + r" \\", r"\midrule"]
     for i, row in enumerate(rows):
         if i in rule_before:
             lines.append(r"\midrule")
-        lines.append(" & ".join("--" if c is None else tex_escape(c) for c in row) + r" \\")
+        lines.append(" & ".join(tex_cell(c) for c in row) + r" \\")
     return lines + [r"\bottomrule", r"\end{tabular}"]
 
 
@@ -89,7 +100,9 @@ def tex_document(caption: str, tables: Sequence[list[str]], notes: Sequence[str]
     for table in tables:
         body += table + [r"\par\medskip"]
     note_text = " \\\\\n".join(tex_escape(n) for n in notes)
-    body += [r"\begin{minipage}{\linewidth}\footnotesize", note_text, r"\end{minipage}", rf"\caption{{{tex_escape(caption)}}}", r"\end{table}"]
+    if notes:
+        body += [r"\begin{minipage}{\linewidth}\footnotesize", note_text, r"\end{minipage}"]
+    body += [rf"\caption{{{tex_escape(caption)}}}", r"\end{table}"]
     return "\n".join(body) + "\n"
 
 
