@@ -98,12 +98,13 @@ def test_tex_is_booktabs_with_escaped_text(run):
     text = render_report(run, "tex")
     lines = text.splitlines()
     assert lines.count(r"\toprule") == 1 and lines.count(r"\bottomrule") == 1 and lines.count(r"\midrule") == 2
-    assert r"Difficulty & Problems & Strict acc. \% & Test pass \% & pass@2 \% \\" in text  # the narrow default
-    assert r"overall & 5 & \begin{tabular}[t]{@{}r@{}}30.00\\{\scriptsize [0.00, 60.00]}\end{tabular} & " in text
+    assert (r"Difficulty & Problems & \begin{tabular}[b]{@{}r@{}}Strict\\acc. \%\end{tabular} & "
+            r"\begin{tabular}[b]{@{}r@{}}Test\\pass \%\end{tabular} & \begin{tabular}[b]{@{}r@{}}pass@2\\\%\end{tabular} \\") in text
+    assert r"overall & 5 & \begin{tabular}[t]{@{}r@{}}30.00\\{\scriptsize [0.0, 60.0]}\end{tabular} & " in text
     every = render_report(run, "tex", metrics="samples,strict,test_pass,pass@1,pass@2,apps_strict,apps_test_pass,verdicts").splitlines()
-    assert (r"overall & 10 & \begin{tabular}[t]{@{}r@{}}30.00\\{\scriptsize [0.00, 60.00]}\end{tabular} & "
-            r"\begin{tabular}[t]{@{}r@{}}42.50\\{\scriptsize [10.00, 75.00]}\end{tabular} & "
-            r"\begin{tabular}[t]{@{}r@{}}30.00\\{\scriptsize [0.00, 60.00]}\end{tabular} & 40.00 & 40.00 & 47.50 & 2 & 1 & 1 & 1 & 1 & 1 & 1 \\") in every
+    assert (r"overall & 10 & \begin{tabular}[t]{@{}r@{}}30.00\\{\scriptsize [0.0, 60.0]}\end{tabular} & "
+            r"\begin{tabular}[t]{@{}r@{}}42.50\\{\scriptsize [10.0, 75.0]}\end{tabular} & "
+            r"\begin{tabular}[t]{@{}r@{}}30.00\\{\scriptsize [0.0, 60.0]}\end{tabular} & 40.00 & 40.00 & 47.50 & 2 & 1 & 1 & 1 & 1 & 1 & 1 \\") in every
     assert "Template: custom: " + r"\textbar{} *bold* \_x\_ \# \$5 \& 100\% \textbackslash{}\textbackslash{}n" not in text
     assert r"\textbar{} *bold* \_x\_ \# \$5 \& 100\%" in text and "é" not in text and "Δ" not in text
     assert text.isascii()

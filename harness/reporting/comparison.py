@@ -161,6 +161,14 @@ def _pp(x: float | None) -> str | None:
     return None if x is None else f"{100 * x:+.2f}"
 
 
+DELTA_NAMES = {"strict": "strict", "test_pass": "test pass", "apps_strict": "APPS strict", "apps_test_pass": "APPS test pass",
+               "copy_rate": "ref. copies"}
+
+
+def _delta_header(m: Metric) -> str:
+    return f"Δ {DELTA_NAMES.get(m.name, m.name)} pp"
+
+
 def _chosen_deltas(metrics: Sequence[Metric]) -> list[Metric]:
     return [m for m in metrics if m.scalar]
 
@@ -175,7 +183,7 @@ def _delta_cells(metrics: Sequence[Metric], mine: BucketView, base: BucketView |
 def chosen_results_table(c: Comparison, metrics: Sequence[Metric], with_ci: bool = True) -> tuple[list[str], list[list[Cell]]]:
     """--metrics: by difficulty, the chosen columns and the Δ of each chosen rate."""
     deltas = _chosen_deltas(metrics)
-    headers = ["Run", "Difficulty", *column_headers(metrics, c.reports[0].level, with_ci), *(f"Δ {m.title or m.name} pp" for m in deltas)]
+    headers = ["Run", "Difficulty", *column_headers(metrics, c.reports[0].level, with_ci), *(_delta_header(m) for m in deltas)]
     rows = []
     for bucket in ROWS:
         base = view(c.reports[0], bucket)
@@ -185,17 +193,23 @@ def chosen_results_table(c: Comparison, metrics: Sequence[Metric], with_ci: bool
     return headers, rows
 
 
-def chosen_runs_table(c: Comparison, metrics: Sequence[Metric], with_ci: bool = True) -> tuple[list[str], list[list[Cell]]]:
-    """--metrics (or the .tex default): one row per run, overall, the chosen columns, their Δ and the paired p of strict."""
-    deltas = _chosen_deltas(metrics)
+def chosen_runs_table(c: Comparison, metrics: Sequence[Metric], with_ci: bool = True,
+                      only_strict_delta: bool = False) -> tuple[list[str], list[list[Cell]]]:
+    """--metrics (or the .tex default, with only_strict_delta): one row per run, overall, the chosen columns, their Δ
+    and the paired p of strict."""
+    deltas = [m for m in _chosen_deltas(metrics) if m.name == "strict" or not only_strict_delta]
     strict = any(m.name == "strict" for m in metrics)
-    headers = ["Run", "Model", *column_headers(metrics, c.reports[0].level, with_ci), *(f"Δ {m.title or m.name} pp" for m in deltas)]
+    model = not only_strict_delta  # the page-wide default leaves the model and problem counts to the notes
+    metrics = [m for m in metrics if model or m.name != "problems"]
+    headers = ["Run", *(["Model"] if model else []), *column_headers(metrics, c.reports[0].level, with_ci),
+               *(_delta_header(m) for m in deltas)]
     headers += ["p strict (paired)"] if strict else []
     base = view(c.reports[0], "overall")
     rows = []
     for i, (r, label) in enumerate(zip(c.reports, c.labels)):
         mine = view(r, "overall")
-        row = [label, r.settings.model_label(), *column_cells(metrics, mine), *_delta_cells(deltas, mine, None if i == 0 else base)]
+        row = [label, *([r.settings.model_label()] if model else []), *column_cells(metrics, mine),
+               *_delta_cells(deltas, mine, None if i == 0 else base)]
         if strict:
             paired = None if i == 0 else c.paired[i - 1]["overall"].strict
             row.append(None if paired is None else _p(paired.p_value))
@@ -354,7 +368,8 @@ def _tables(c: Comparison, opts: TableOptions, tex: bool) -> tuple[tuple[list[st
     if opts.metrics is None and not tex:
         return runs_table(c), results_table(c)
     metrics = chosen_metrics(c.reports, opts, paper=tex)
-    return chosen_runs_table(c, metrics, with_ci=not tex), chosen_results_table(c, metrics, with_ci=not tex)
+    return (chosen_runs_table(c, metrics, with_ci=not tex, only_strict_delta=opts.metrics is None),
+            chosen_results_table(c, metrics, with_ci=not tex))
 
 
 def _flat_rows(rows: list[list[Cell]]) -> list[list[str | None]]:
@@ -382,7 +397,7 @@ def _tex(c: Comparison, details: bool, opts: TableOptions | None = None) -> str:
     (h0, rows0), (h1, rows1) = _tables(c, opts, tex=True)
     n = len(c.reports)
     h2, rows2 = paired_table(c)
-    tables = [tex_table(h0, rows0, text_columns=2), tex_table(h1, rows1, rule_before=range(n, len(rows1), n)), tex_table(h2, rows2, rule_before=range(len(ROWS), len(rows2), len(ROWS)))]
+    tables = [tex_table(h0, rows0, text_columns=2 if h0[1] == "Model" else 1), tex_table(h1, rows1, rule_before=range(n, len(rows1), n)), tex_table(h2, rows2, rule_before=range(len(ROWS), len(rows2), len(ROWS)))]
     if details:
         tables.append(tex_table(*problem_table(c), text_columns=2))
     return tex_document(f"apps-eval comparison, baseline {c.labels[0]}", tables, notes(c, details, opts, tex=True))
@@ -478,7 +493,8 @@ def _runs_md(c: Comparison, opts: TableOptions) -> str:
 
 def _runs_tex(c: Comparison, opts: TableOptions) -> str:
     h, rows = _tables(c, opts, tex=True)[0]
-    return tex_document(f"apps-eval: {len(c.reports)} runs, baseline {c.labels[0]}", [tex_table(h, rows, text_columns=2)],
+    text_columns = 2 if h[1] == "Model" else 1
+    return tex_document(f"apps-eval: {len(c.reports)} runs, baseline {c.labels[0]}", [tex_table(h, rows, text_columns=text_columns)],
                         _runs_notes(c, opts, tex=True))
 
 

@@ -73,20 +73,32 @@ def tex_escape(text: str) -> str:
 
 
 def tex_cell(cell: str | tuple[str, str] | None) -> str:
-    """A cell; a (value, interval) pair is stacked: the value, and under it the interval in small print."""
+    """A cell; a (value, interval) pair is stacked: the value, and under it the interval in small print,
+    its bounds to one decimal (the interval is the widest thing in a paper's table)."""
     if cell is None:
         return "--"
     if isinstance(cell, tuple):
-        value, interval = cell
+        value, interval = cell[0], re.sub(r"(\d+\.\d)\d+", r"\1", cell[1])
         return r"\begin{tabular}[t]{@{}r@{}}" + tex_escape(value) + r"\\{\scriptsize " + tex_escape(interval) + r"}\end{tabular}"
     return tex_escape(cell)
+
+
+def tex_header(header: str, align: str) -> str:
+    """A header of several words on two lines, split where the longer line is shortest (narrow columns)."""
+    words = header.split()
+    if len(words) < 2:
+        return tex_escape(header)
+    cut = min(range(1, len(words)), key=lambda i: max(len(" ".join(words[:i])), len(" ".join(words[i:]))))
+    top, bottom = " ".join(words[:cut]), " ".join(words[cut:])
+    return rf"\begin{{tabular}}[b]{{@{{}}{align}@{{}}}}" + tex_escape(top) + r"\\" + tex_escape(bottom) + r"\end{tabular}"
 
 
 def tex_table(headers: Sequence[str], rows: Sequence[Sequence[str | tuple[str, str] | None]], rule_before: Sequence[int] = (),
               text_columns: int = 1) -> list[str]:
     """booktabs tabular lines; rule_before: row indexes that get a \\midrule above them."""
     spec = "l" * text_columns + "r" * (len(headers) - text_columns)
-    lines = [r"\begin{tabular}{" + spec + "}", r"\toprule", " & ".join(tex_escape(h) for h in headers) + r" \\", r"\midrule"]
+    head = " & ".join(tex_header(h, a) for h, a in zip(headers, spec))
+    lines = [r"\begin{tabular}{" + spec + "}", r"\toprule", head + r" \\", r"\midrule"]
     for i, row in enumerate(rows):
         if i in rule_before:
             lines.append(r"\midrule")
@@ -96,7 +108,7 @@ def tex_table(headers: Sequence[str], rows: Sequence[Sequence[str | tuple[str, s
 
 def tex_document(caption: str, tables: Sequence[list[str]], notes: Sequence[str]) -> str:
     """A table float (needs \\usepackage{booktabs}) with the notes in small print under the tabulars."""
-    body = ["% apps-eval: needs \\usepackage{booktabs}", r"\begin{table}[t]", r"\centering", r"\small"]
+    body = ["% apps-eval: needs \\usepackage{booktabs}", r"\begin{table}[t]", r"\centering", r"\small", r"\setlength{\tabcolsep}{3pt}"]
     for table in tables:
         body += table + [r"\par\medskip"]
     note_text = " \\\\\n".join(tex_escape(n) for n in notes)
