@@ -65,6 +65,17 @@ def _timeout_seconds(text: str) -> float:
     return value
 
 
+def _budget_seconds(text: str) -> float:
+    """A per-program budget: 0 (none) or seconds in (0, one day]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= MAX_TIMEOUT_S:
+        raise argparse.ArgumentTypeError(f"expected 0 (no budget) or seconds up to {MAX_TIMEOUT_S:g}, got {text!r}")
+    return value
+
+
 def _add_data_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data")
     g.add_argument("--dataset", default=None, metavar="SPEC", help="bundled sample (default), a .jsonl/.parquet file, an APPS folder, or a hub id")
@@ -84,6 +95,15 @@ def _add_execution_options(p: argparse.ArgumentParser) -> None:
                    help="CPU seconds per test, of the program's whole process tree (threads and children included)")
     g.add_argument("--wall-timeout", metavar="SECONDS", type=_timeout_seconds, default=None,
                    help="wall-clock seconds per test, for programs that sleep or block (default: 5 x --timeout)")
+    g.add_argument("--program-cpu-budget", metavar="SECONDS", type=_budget_seconds, default=None,
+                   help="CPU seconds a program's tests may use in all: once its tests (in order) used them, the rest"
+                        " are timeouts, not run (default: 3 x --timeout; 0: no budget)")
+    g.add_argument("--program-wall-budget", metavar="SECONDS", type=_budget_seconds, default=None,
+                   help="likewise in wall-clock seconds, for programs that sleep or block (default: 2 x --wall-timeout;"
+                        " 0: no budget)")
+    g.add_argument("--stop-at-first-failure", action="store_true",
+                   help="stop a program at its first failing test: strict accuracy and pass@k only, the test-pass"
+                        " rate is not computed (part of the run's settings: a resume must use it too)")
     g.add_argument("--sandbox", choices=[m.value for m in SandboxMode], default=SandboxMode.FULL.value,
                    help="full (default): refuse to run where candidates cannot be fully isolated; weak: judge with"
                         " whatever isolation this machine allows (recorded in config.json and every report)")
@@ -272,10 +292,12 @@ def execution_config(args: argparse.Namespace) -> ExecutionConfig:
     workers = args.workers or len(os.sched_getaffinity(0))
     try:
         limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb, max_output_bytes=args.max_output_kb * 1024,
-                        wall_timeout_s=args.wall_timeout)
+                        wall_timeout_s=args.wall_timeout, program_cpu_s=args.program_cpu_budget,
+                        program_wall_s=args.program_wall_budget)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    return ExecutionConfig(limits=limits, workers=workers, sandbox=SandboxMode(args.sandbox), cluster=cluster_config(args))
+    return ExecutionConfig(limits=limits, workers=workers, sandbox=SandboxMode(args.sandbox), cluster=cluster_config(args),
+                           stop_at_first_failure=args.stop_at_first_failure)
 
 
 def cluster_config(args: argparse.Namespace) -> ClusterConfig:
@@ -424,7 +446,8 @@ def execute(args: argparse.Namespace, loaded: object = None, command_line: Seque
     execution = execution_config(args)
     if args.command == "run":
         gen = generation_config(args)
-        out = args.out or default_out("run", data_cfg, gen, execution.limits)
+        out = args.out or default_out("run", data_cfg, gen, execution.limits,
+                                      *(["stop-at-first-failure"] if execution.stop_at_first_failure else []))
         pipeline.run(data_cfg, gen, execution, out, loaded, command_line=command_line)
     elif args.run is not None:
         out = args.out or args.run
@@ -436,7 +459,8 @@ def execute(args: argparse.Namespace, loaded: object = None, command_line: Seque
         if args.only_given_problems and not args.generations:
             raise ConfigError("--only-given-problems needs --generations FILE")
         source = pipeline.ProgramSource(args.solutions, args.max_solutions, args.generations)
-        out = args.out or default_out("evaluate", data_cfg, source, execution.limits, *([True] if args.only_given_problems else []))
+        out = args.out or default_out("evaluate", data_cfg, source, execution.limits, *([True] if args.only_given_problems else []),
+                                      *(["stop-at-first-failure"] if execution.stop_at_first_failure else []))
         pipeline.evaluate(data_cfg, execution, source, out, only_given_problems=args.only_given_problems, command_line=command_line)
     return out
 

@@ -58,6 +58,8 @@ class ExecutionConfig:
     workers: int = 1
     sandbox: SandboxMode = SandboxMode.FULL  # WEAK: judge with whatever isolation this machine allows
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    # A program stops at its first failing test (strict accuracy and pass@k only; no test-pass rate).
+    stop_at_first_failure: bool = False
 
 
 @dataclass(frozen=True, slots=True)

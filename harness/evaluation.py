@@ -39,7 +39,7 @@ def _first_failure(problem: Problem, verdicts: tuple[TestVerdict, ...]) -> Failu
 
 
 def sample_result(problem: Problem, candidate: Candidate, judgement: Judgement, wall_s: float,
-                  cpu_s: float = 0.0) -> SampleResult:
+                  cpu_s: float = 0.0, early_stop: bool = False) -> SampleResult:
     """Both comparisons of one execution, as one results.jsonl row."""
     default, apps = judgement.default, judgement.apps
     return SampleResult(
@@ -57,6 +57,7 @@ def sample_result(problem: Problem, candidate: Candidate, judgement: Judgement, 
         wrapped=judgement.wrapped,
         first_failure=_first_failure(problem, default),
         cpu_s=round(cpu_s, 4),
+        early_stop=early_stop,
     )
 
 
@@ -77,8 +78,11 @@ class Evaluation:
         executor: ExecutorBackend,
         problems: Mapping[str, Problem],
         on_result: Callable[[SampleResult], None],
+        *,
+        stop_at_first_failure: bool = False,
     ) -> None:
         self._executor = executor
+        self._stop = stop_at_first_failure
         self._problems = problems
         self._on_result = on_result
         self._lock = threading.Lock()
@@ -99,10 +103,11 @@ class Evaluation:
             kind=problem.kind,
             inputs=tuple(t.input for t in problem.tests),
             fn_name=problem.fn_name,
+            stop_at_first_failure=self._stop,
         )
         with self._lock:
             self._pending += 1
-        test_judge = TestJudge(problem.tests)  # judged as they arrive: no outputs are kept
+        test_judge = TestJudge(problem.tests, stop_at_first_failure=self._stop)  # judged as they arrive: no outputs are kept
         future = self._executor.submit(request, on_run=test_judge)
         future.add_done_callback(lambda fut: self._finish(problem, candidate, request, fut, test_judge))
 
@@ -126,7 +131,7 @@ class Evaluation:
             if default is None:
                 rerun = apps_rerun(request, run)
                 if rerun is not None:
-                    apps_judge = TestJudge(problem.tests, default=False)
+                    apps_judge = TestJudge(problem.tests, default=False, stop_at_first_failure=self._stop)
                     with self._lock:
                         self._pending += 1
                     self._executor.submit(rerun, on_run=apps_judge).add_done_callback(
@@ -137,7 +142,8 @@ class Evaluation:
             else:
                 default_run, default_judge = default
                 judgement = default_judge.judgement(default_run, apps=test_judge, apps_run=run)
-            result = sample_result(problem, candidate, judgement, default_run.wall_s, default_run.cpu_s)
+            result = sample_result(problem, candidate, judgement, default_run.wall_s, default_run.cpu_s,
+                                   early_stop=self._stop)
             with self._lock:
                 if not self._stopped:
                     self._on_result(result)

@@ -178,7 +178,8 @@ def _judge(
     workers = max(1, min(execution.workers, total - len(done)))  # an idle worker is only a cost
     try:
         with LazyBackend(lambda: open_backend(execution, workers), lambda b: _record_backend(folder, b)) as executor:
-            evaluation = Evaluation(executor, dataset.by_id(), writer)
+            evaluation = Evaluation(executor, dataset.by_id(), writer,
+                                    stop_at_first_failure=execution.stop_at_first_failure)
             try:
                 for batch in batches:
                     todo = [c for c in batch if (c.problem_id, c.sample_index) not in done]

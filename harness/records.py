@@ -64,6 +64,9 @@ class SampleResult:
     wrapped: bool = False
     first_failure: FailureDetail | None = None
     cpu_s: float = 0.0  # CPU time of the program's tests, their process trees included (0.0 in older rows)
+    # Judged with the early stop: tests after the first failure were not run (not_run), so
+    # tests_passed counts only those before it and no test-pass rate is computed from it.
+    early_stop: bool = False
 
     @property
     def key(self) -> tuple[str, int]:
@@ -76,6 +79,8 @@ class SampleResult:
         row["apps_verdict"] = self.apps_verdict.value
         row["tests"] = [v.value for v in self.tests]
         row["apps_tests"] = [v.value for v in self.apps_tests]
+        if not self.early_stop:
+            del row["early_stop"]
         if self.first_failure is not None:
             row["first_failure"]["verdict"] = self.first_failure.verdict.value
         return row
@@ -98,6 +103,7 @@ class SampleResult:
             wrapped=bool(row.get("wrapped", False)),
             first_failure=None if failure is None else FailureDetail(**{**failure, "verdict": Verdict(failure["verdict"])}),
             cpu_s=float(row.get("cpu_s", 0.0)),
+            early_stop=bool(row.get("early_stop", False)),
         )
 
 

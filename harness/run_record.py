@@ -188,11 +188,17 @@ class LimitsRecord:
     max_file_bytes: int
     max_processes: int
     wall_timeout_s: float | None = None  # effective wall-clock seconds per test
+    # Per-program budgets: once a program's tests (in order) used this much CPU time of their
+    # process trees, or this much wall-clock time, the tests after them are timeouts, not run.
+    # None: no budget (also every run recorded before budgets existed).
+    program_cpu_budget_s: float | None = None
+    program_wall_budget_s: float | None = None
 
     @classmethod
     def of(cls, limits: Limits) -> "LimitsRecord":
         return cls(limits.timeout_s, limits.memory_mb, limits.max_output_bytes, limits.effective_cpu_s,
-                   limits.max_file_bytes, limits.max_processes, limits.effective_wall_s)
+                   limits.max_file_bytes, limits.max_processes, limits.effective_wall_s,
+                   limits.program_cpu_budget_s, limits.program_wall_budget_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,10 +207,12 @@ class ExecutionRecord:
     workers: int  # as asked for; IsolationRecord.workers says how many ran
     sandbox: SandboxMode = SandboxMode.FULL  # as asked for (--sandbox); RunRecord.sandbox says what held
     executor: str = "local"  # as asked for (--executor); RunRecord.executor says which nodes ran
+    # --stop-at-first-failure: tests after a program's first failure were not run (no test-pass rate)
+    stop_at_first_failure: bool = False
 
     @classmethod
     def of(cls, cfg: ExecutionConfig) -> "ExecutionRecord":
-        return cls(LimitsRecord.of(cfg.limits), cfg.workers, cfg.sandbox, cfg.cluster.executor)
+        return cls(LimitsRecord.of(cfg.limits), cfg.workers, cfg.sandbox, cfg.cluster.executor, cfg.stop_at_first_failure)
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +362,7 @@ class RunRecord:
             "dataset.fingerprint": self.dataset.fingerprint,
             "generation": None if self.generation is None else self.generation.identity(),
             "execution.limits": None if self.execution is None else encode(self.execution.limits),
+            "execution.stop_at_first_failure": None if self.execution is None else self.execution.stop_at_first_failure,
             "comparators": encode(self.comparators),
         }
 

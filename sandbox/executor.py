@@ -22,6 +22,7 @@ import weakref
 from concurrent.futures import Future
 
 from .worker_pool import CANDIDATE_ENV, WorkerFailure, WorkerProcess, interpreter_paths, kill_all
+from . import program_budget
 from .inside import protocol
 from .records import ExecutionRequest, Limits, ProgramRun, RunStatus, SandboxMode, SandboxSummary, TestKind, TestRun
 
@@ -39,11 +40,17 @@ _STOP = object()
 class _Job:
     """One submitted request; its tests finish in pieces, in any order."""
 
-    def __init__(self, request: ExecutionRequest, future: Future, on_run=None) -> None:
-        self.request, self.future, self.on_run = request, future, on_run
+    def __init__(self, request: ExecutionRequest, future: Future, limits: Limits, on_run=None) -> None:
+        self.request, self.future, self.on_run, self.limits = request, future, on_run, limits
+        # With the early stop, the first test index after which nothing need run (the caller's
+        # judge knows wrong answers; without one, only what failed in the sandbox counts).
+        self.stop_index = getattr(on_run, "stop_index", None) if request.stop_at_first_failure else None
         self.runs: list = [None] * len(request.inputs)
         self.left, self.wrapped = len(request.inputs), False
         self.slowest_s = 0.0  # the longest test so far: sizes pieces
+        # Its tests may run on several workers at once: once one came back, and while none
+        # timed out (a program that does would only spend its budget faster, on more cores).
+        self.returned = self.timed_out = False
         self.lock = threading.Lock()
         self.started = self.cancelled = False
 
@@ -77,10 +84,38 @@ class _Job:
             self.wrapped |= wrapped
             self.left -= len(chunk.inputs)
             self.slowest_s = max([self.slowest_s] + [run.wall_s for run in runs])
+            self.returned = True
+            self.timed_out |= any(run.status is RunStatus.TIMEOUT for run in runs)
             done = self.left <= 0
         if done:
-            self.future.set_result(ProgramRun(runs=tuple(self.runs), wrapped=self.wrapped))
+            self.future.set_result(ProgramRun(runs=self._within_budget(), wrapped=self.wrapped))
 
+    def skip_reason(self, start: int) -> "tuple[RunStatus, str] | None":
+        """Why the tests from `start` on need not run: the budget, used up by tests before
+        them, or the early stop at a failing test before them. None: run them."""
+        with self.lock:
+            before = [run for run in self.runs[:start] if run is not None]
+        why = program_budget.exhausted(self.limits, [r.cpu_s for r in before], [r.wall_s for r in before])
+        if why is not None:
+            return RunStatus.TIMEOUT, why
+        if self.request.stop_at_first_failure:
+            stop = self.stop_index() if self.stop_index is not None else next(
+                (r.index for r in before if r.status is not RunStatus.OK), None)
+            if stop is not None and stop < start:
+                return RunStatus.NOT_RUN, f"not run: the program failed test {stop} (stop at the first failure)"
+        return None
+
+    def skip(self, chunk: "_Chunk", status: RunStatus, detail: str) -> None:
+        self.finish(chunk, [TestRun(chunk.start + i, status, detail=detail) for i in range(len(chunk.inputs))], False)
+
+    def _within_budget(self) -> tuple:
+        """The runs as the per-program budget leaves them (program_budget: test order decides)."""
+        runs = self.runs
+        cut = program_budget.apply_budget(self.limits, runs)
+        if cut is None:
+            return tuple(runs)
+        k, detail = cut
+        return tuple(runs[:k]) + tuple(self._reduce(program_budget.over_budget(run, detail)) for run in runs[k:])
 
     def _reduce(self, run: TestRun) -> TestRun:
         try:
@@ -160,9 +195,13 @@ class Executor:
 
         `on_run(TestRun) -> TestRun`, when given, sees each test's run as soon as its piece is
         back, and what it returns is kept instead (sandbox.judge.TestJudge judges it and drops
-        the output: memory then stays bounded however many tests produce big outputs)."""
+        the output: memory then stays bounded however many tests produce big outputs). With
+        `request.stop_at_first_failure`, an `on_run` that has a `stop_index()` method (TestJudge)
+        tells which failing test the program stops at; tests after it are not run (NOT_RUN).
+
+        Every program is held to the per-program budget of `limits` (sandbox.program_budget)."""
         future: Future = Future()
-        job = _Job(request, future, on_run)
+        job = _Job(request, future, self.limits, on_run)
         with self._lock:
             if self._closed:
                 raise RuntimeError("Executor is closed")
@@ -214,6 +253,10 @@ class Executor:
                 elif inflight:
                     break  # the next piece is sized once this reply is in
                 piece, more = self._next_piece(me, size)
+                skip = piece.job.skip_reason(piece.start)
+                if skip is not None:
+                    piece.job.skip(self._give_back(me, piece), *skip)
+                    continue
                 size = len(piece.inputs)
                 body = piece.encode(resume, more)
                 if inflight and len(body) > PIPE_SAFE_BYTES:
@@ -350,7 +393,8 @@ def _worker_configs(limits: Limits, workers: int, sandbox: SandboxMode) -> list[
 def _stealable(rest: "_Chunk | None") -> bool:
     """Worth taking from a busy worker: two tests or more, or one that takes at least
     PIECE_TARGET_S (far more than the fresh test process the thief forks for it)."""
-    return rest is not None and (len(rest.inputs) >= 2 or rest.job.slowest_s >= PIECE_TARGET_S)
+    return (rest is not None and rest.job.returned and not rest.job.timed_out
+            and (len(rest.inputs) >= 2 or rest.job.slowest_s >= PIECE_TARGET_S))
 
 
 def _expected_s(rest: _Chunk) -> float:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from typing import Callable, Sequence
 
 from .compare import (ReturnValueError, apps_stdout_equal, apps_value_equal, first_difference, stdout_equal,
@@ -22,6 +23,7 @@ _STATUS_VERDICT = {
     RunStatus.OUTPUT_LIMIT: Verdict.OUTPUT_LIMIT,
     RunStatus.COMPILE_ERROR: Verdict.COMPILE_ERROR,
     RunStatus.HARNESS_ERROR: Verdict.HARNESS_ERROR,
+    RunStatus.NOT_RUN: Verdict.NOT_RUN,
 }
 
 Comparator = Callable[[str, str], bool]
@@ -61,11 +63,15 @@ def apps_rerun(request: ExecutionRequest, run: ProgramRun) -> "ExecutionRequest 
     return dataclasses.replace(request, apps_environment=True)
 
 
-def judge(tests: Sequence[TestCase], run: ProgramRun, apps_run: "ProgramRun | None" = None) -> Judgement:
+def judge(tests: Sequence[TestCase], run: ProgramRun, apps_run: "ProgramRun | None" = None, *,
+          stop_at_first_failure: bool = False) -> Judgement:
     """Judge every test under the default and the APPS-compatible rule, from the same run.
 
     With `apps_run` (the same program run again in the APPS environment, see apps_rerun),
-    the APPS-compatible verdicts come from that run instead.
+    the APPS-compatible verdicts come from that run instead. With `stop_at_first_failure`,
+    each rule's verdicts after its first failing test are NOT_RUN, whether or not they ran
+    (the executor may have run some of them meanwhile): the same outcome however the
+    program's tests were spread over workers.
 
     `run.runs[k].index` is the position of the input in the ExecutionRequest, which is built
     from `tests` in order; a verdict carries the TestCase's own `index`. A test without
@@ -74,8 +80,31 @@ def judge(tests: Sequence[TestCase], run: ProgramRun, apps_run: "ProgramRun | No
     """
     default = _judge_all(tests, run, _DEFAULT, stdio_diff=True)
     apps_run = run if apps_run is None else apps_run
-    apps = _within_apps_program_limit(_judge_all(tests, apps_run, _APPS, stdio_diff=False), apps_run)
-    return Judgement(default=default, apps=apps, wrapped=run.wrapped)
+    apps = _judge_all(tests, apps_run, _APPS, stdio_diff=False)
+    return _finished(default, apps, run, apps_run, stop_at_first_failure)
+
+
+def _finished(default: tuple, apps: tuple, run: ProgramRun, apps_run: ProgramRun, stop: bool) -> Judgement:
+    """Both rules' verdicts with the original's per-program limit applied to the APPS ones and,
+    with the early stop, everything after each rule's first failure NOT_RUN."""
+    if not stop:
+        return Judgement(default=default, apps=_within_apps_program_limit(apps, apps_run), wrapped=run.wrapped)
+    counted = _first_failure(apps)
+    apps = _within_apps_program_limit(apps, apps_run, upto=len(apps) if counted is None else counted)
+    return Judgement(default=_until_first_failure(default), apps=_until_first_failure(apps), wrapped=run.wrapped)
+
+
+def _first_failure(verdicts: Sequence[TestVerdict]) -> "int | None":
+    return next((i for i, v in enumerate(verdicts) if v.verdict not in (Verdict.PASSED, Verdict.NOT_RUN)), None)
+
+
+def _until_first_failure(verdicts: tuple) -> tuple:
+    first = _first_failure(verdicts)
+    if first is None:
+        return verdicts
+    detail = f"not run: the program failed test {verdicts[first].index} (stop at the first failure)"
+    return verdicts[:first + 1] + tuple(TestVerdict(v.index, Verdict.NOT_RUN, detail=detail)
+                                        for v in verdicts[first + 1:])
 
 
 class TestJudge:
@@ -89,18 +118,33 @@ class TestJudge:
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, tests: Sequence[TestCase], *, default: bool = True, apps: bool = True) -> None:
+    def __init__(self, tests: Sequence[TestCase], *, default: bool = True, apps: bool = True,
+                 stop_at_first_failure: bool = False) -> None:
         self._tests = tuple(tests)
         self._rules = tuple(name for name, wanted in (("default", default), ("apps", apps)) if wanted)
         self._verdicts: dict = {}  # (rule, position) -> TestVerdict; distinct keys per thread
+        self.stop_at_first_failure = stop_at_first_failure
+        self._failed: dict = {}  # rule -> the first failing position seen so far
+        self._failed_lock = threading.Lock()
+
+    def stop_index(self) -> "int | None":
+        """The position after which no test need run: every rule has seen a failure at or
+        before it (their program verdicts are then known). None: not yet."""
+        with self._failed_lock:
+            if len(self._failed) < len(self._rules):
+                return None
+            return max(self._failed.values())
 
     def __call__(self, test_run: TestRun) -> TestRun:
         if 0 <= test_run.index < len(self._tests):
             test = self._tests[test_run.index]
             for name in self._rules:
                 rules, stdio_diff = _RULES[name]
-                self._verdicts[name, test_run.index] = _judge_one(test, test_run, rules[test.kind],
-                                                                  stdio_diff=stdio_diff)
+                verdict = self._verdicts[name, test_run.index] = _judge_one(test, test_run, rules[test.kind],
+                                                                            stdio_diff=stdio_diff)
+                if verdict.verdict not in (Verdict.PASSED, Verdict.NOT_RUN):
+                    with self._failed_lock:
+                        self._failed[name] = min(self._failed.get(name, test_run.index), test_run.index)
         if len(test_run.output) <= GOT_LIMIT:
             return test_run
         return dataclasses.replace(test_run, output=_clip(test_run.output, GOT_LIMIT))
@@ -111,9 +155,8 @@ class TestJudge:
         it, when given (see apps_rerun), else from `run`."""
         apps_judge, apps_run = (apps, apps_run) if apps_run is not None else (self, run)
         default = _judge_all(self._tests, run, _DEFAULT, stdio_diff=True, known=self._known("default"))
-        apps_verdicts = _within_apps_program_limit(
-            _judge_all(self._tests, apps_run, _APPS, stdio_diff=False, known=apps_judge._known("apps")), apps_run)
-        return Judgement(default=default, apps=apps_verdicts, wrapped=run.wrapped)
+        apps_verdicts = _judge_all(self._tests, apps_run, _APPS, stdio_diff=False, known=apps_judge._known("apps"))
+        return _finished(default, apps_verdicts, run, apps_run, self.stop_at_first_failure)
 
     def _known(self, name: str) -> dict:
         return {position: verdict for (rule, position), verdict in self._verdicts.items() if rule == name}
@@ -138,10 +181,11 @@ def _judge_all(tests: Sequence[TestCase], run: ProgramRun, rules: dict, *, stdio
     return tuple(verdicts)
 
 
-def _within_apps_program_limit(verdicts: tuple, run: ProgramRun) -> tuple:
+def _within_apps_program_limit(verdicts: tuple, run: ProgramRun, upto: "int | None" = None) -> tuple:
     """APPS verdicts as the original's per-program limit leaves them: every test a timeout
-    (its -1) when the program's tests used more than APPS_PROGRAM_LIMIT_S of CPU time."""
-    used = run.cpu_s
+    (its -1) when the program's tests used more than APPS_PROGRAM_LIMIT_S of CPU time.
+    `upto`: only tests up to this position count (the early stop: those that always run)."""
+    used = run.cpu_s if upto is None else sum(r.cpu_s for r in run.runs if r.index <= upto)
     if used <= APPS_PROGRAM_LIMIT_S:
         return verdicts
     detail = (f"the tests used {used:.1f} s of CPU time in all, above the original's {APPS_PROGRAM_LIMIT_S:g} s "

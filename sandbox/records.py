@@ -26,6 +26,8 @@ class Verdict(str, enum.Enum):
     COMPILE_ERROR = "compile_error"
     # The harness itself failed: never counted against the candidate silently.
     HARNESS_ERROR = "harness_error"
+    # Not run: a test after the program's first failure, with the early stop (never a program's verdict).
+    NOT_RUN = "not_run"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,8 @@ class ExecutionRequest:
     # Run as the original APPS harness does: its import header before the program (call-based
     # too) and `open` returning the test input. For the APPS-compatible verdict only.
     apps_environment: bool = False
+    # Tests after the first failing one need not run (their runs are NOT_RUN): the early stop.
+    stop_at_first_failure: bool = False
 
 
 @dataclass(frozen=True, slots=True)

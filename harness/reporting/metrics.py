@@ -47,6 +47,9 @@ class ProblemScore:
     test_pass: float  # mean over samples of the fraction of tests passed
     apps_test_pass: float
     harness_errors: int
+    # False when some sample stopped at its first failure (--stop-at-first-failure): its
+    # test-pass fractions are lower bounds, so no test-pass rate is computed from them.
+    test_pass_known: bool = True
 
     @property
     def strict(self) -> float:
@@ -94,6 +97,7 @@ def problem_scores(results: Iterable[SampleResult], missing: Mapping[str, str] |
                 test_pass=sum(_fraction(r.tests_passed, r.tests_total) for r in judged) / n,
                 apps_test_pass=sum(_fraction(r.apps_tests_passed, r.tests_total) for r in judged) / n,
                 harness_errors=len(rows) - n,
+                test_pass_known=not any(r.early_stop for r in judged),
             )
         )
     scores += [missing_score(pid, d) for pid, d in (missing or {}).items() if pid not in grouped]
@@ -107,14 +111,15 @@ def _mean(values: Sequence[float]) -> float | None:
 def bucket_summary(scores: Sequence[ProblemScore], results: Sequence[SampleResult]) -> BucketSummary:
     """Metrics over one set of problems; pass@k for every k up to the smallest n."""
     max_k = min((s.samples for s in scores if s.samples), default=0)
+    known = all(s.test_pass_known for s in scores)
     return BucketSummary(
         problems=len(scores),
         samples=sum(s.samples for s in scores),
         strict_accuracy=_mean([s.strict for s in scores]),
-        test_pass_rate=_mean([s.test_pass for s in scores]),
+        test_pass_rate=_mean([s.test_pass for s in scores]) if known else None,
         pass_at_k={str(k): sum(s.pass_at(k) for s in scores) / len(scores) for k in range(1, max_k + 1)},
         apps_strict_accuracy=_mean([s.apps_strict for s in scores]),
-        apps_test_pass_rate=_mean([s.apps_test_pass for s in scores]),
+        apps_test_pass_rate=_mean([s.apps_test_pass for s in scores]) if known else None,
         verdicts=dict(sorted(Counter(r.verdict.value for r in results).items())),
         apps_verdicts=dict(sorted(Counter(r.apps_verdict.value for r in results).items())),
         harness_errors=sum(r.verdict is Verdict.HARNESS_ERROR for r in results),

@@ -85,6 +85,7 @@ class RunSettings:
             "prompt": encode(rec.prompt),
             "dataset": encode(rec.dataset) | {"skipped": len(rec.dataset.skipped), "spec": self.shown(rec.dataset.spec)},
             "limits": None if rec.execution is None else encode(rec.execution.limits),
+            "stop_at_first_failure": None if rec.execution is None else rec.execution.stop_at_first_failure,
             "sandbox": self.sandbox(),
             "isolation": encode(rec.isolation),
             "comparators": encode(rec.comparators),
@@ -187,6 +188,9 @@ def settings_lines(s: RunSettings) -> list[str]:
     shown = "; ".join(f for f in filters if f)
     comparator = "unknown" if rec.comparators is None else f"default: {rec.comparators.default}; apps: {rec.comparators.apps}"
     limits = "none (not judged)" if rec.execution is None else _kv(encode(rec.execution.limits))
+    if rec.execution is not None and rec.execution.stop_at_first_failure:
+        limits += ("; stop at the first failure (--stop-at-first-failure): later tests not run, "
+                   "no test-pass rate computed")
     missing = ""
     if s.missing_problems:
         listed = ", ".join(s.missing_problems[:20]) + (", ..." if len(s.missing_problems) > 20 else "")

@@ -117,6 +117,8 @@ def compare_scores(
     diffs = [(o.strict - a.strict, o.test_pass - a.test_pass) for a, o in pairs]
     strata = [a.difficulty for a, _ in pairs]
     strict, test_pass = paired_bootstrap(diffs, strata, n_boot=n_boot, seed=(seed, zlib.crc32(bucket.encode())), level=level)
+    if not all(a.test_pass_known and o.test_pass_known for a, o in pairs):
+        test_pass = None  # a run stopped programs at their first failure: no test-pass rate to compare
     mcnemar = None
     if all(a.samples <= 1 and o.samples <= 1 for a, o in pairs):  # 0: a missing problem, unsolved
         b = sum(a.correct == 1 and o.correct == 0 for a, o in pairs)

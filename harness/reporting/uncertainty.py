@@ -104,6 +104,8 @@ def metric_columns(scores: Sequence[ProblemScore], max_k: int) -> dict[str, list
         "apps_strict_accuracy": [s.apps_strict for s in scores],
         "apps_test_pass_rate": [s.apps_test_pass for s in scores],
     }
+    if not all(s.test_pass_known for s in scores):  # the early stop: no test-pass rate, no interval
+        del columns["test_pass_rate"], columns["apps_test_pass_rate"]
     for k in range(1, max_k + 1):
         columns[f"pass@{k}"] = [s.pass_at(k) for s in scores]
     return columns

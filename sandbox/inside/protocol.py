@@ -55,6 +55,7 @@ class RunStatus(str, enum.Enum):
     OUTPUT_LIMIT = "output_limit"
     COMPILE_ERROR = "compile_error"
     HARNESS_ERROR = "harness_error"
+    NOT_RUN = "not_run"  # skipped by the executor (early stop); never produced by a worker
 
 
 class RecordKind(str, enum.Enum):
@@ -70,6 +71,8 @@ class RecordKind(str, enum.Enum):
 
 
 WALL_FACTOR = 5  # default wall-clock limit, in multiples of the CPU-time limit
+PROGRAM_CPU_FACTOR = 3  # default per-program CPU-time budget, in multiples of the per-test CPU-time limit
+PROGRAM_WALL_FACTOR = 2  # default per-program wall-clock budget, in multiples of the per-test wall-clock limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,10 @@ class Limits:
     max_file_bytes: int = 16 << 20
     max_processes: int = 64
     wall_timeout_s: float | None = None
+    # Per-program budgets over all its tests (see program_cpu_budget_s); None: the default
+    # multiple of the per-test limit; 0: no budget.
+    program_cpu_s: float | None = None
+    program_wall_s: float | None = None
 
     def __post_init__(self) -> None:
         if not (self.timeout_s > 0 and math.isfinite(self.timeout_s)):
@@ -98,6 +105,10 @@ class Limits:
                                                     and self.wall_timeout_s >= self.timeout_s):
             raise ValueError(f"wall-clock limit must be at least the CPU-time limit ({self.timeout_s:g} s),"
                              f" got {self.wall_timeout_s}")
+        for name in ("program_cpu_s", "program_wall_s"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"a per-program budget must be 0 (none) or a positive number of seconds, got {value}")
         if self.memory_mb < 16:
             raise ValueError(f"memory limit must be at least 16 MB, got {self.memory_mb}")
         if self.max_output_bytes < 1:
@@ -110,6 +121,21 @@ class Limits:
     @property
     def effective_wall_s(self) -> float:
         return self.wall_timeout_s if self.wall_timeout_s is not None else WALL_FACTOR * self.timeout_s
+
+    @property
+    def program_cpu_budget_s(self) -> float | None:
+        """CPU seconds a program's tests may use in all: once its tests so far (in order) used
+        this much, the tests after them are timeouts, not run. None: no budget."""
+        if self.program_cpu_s is None:
+            return PROGRAM_CPU_FACTOR * self.timeout_s
+        return self.program_cpu_s or None
+
+    @property
+    def program_wall_budget_s(self) -> float | None:
+        """Likewise for the wall-clock time of its tests (sleeping or blocked programs). None: no budget."""
+        if self.program_wall_s is None:
+            return PROGRAM_WALL_FACTOR * self.effective_wall_s
+        return self.program_wall_s or None
 
     @property
     def memory_bytes(self) -> int:
