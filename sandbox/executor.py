@@ -48,9 +48,9 @@ class _Job:
         self.runs: list = [None] * len(request.inputs)
         self.left, self.wrapped = len(request.inputs), False
         self.slowest_s = 0.0  # the longest test so far: sizes pieces
-        # Its tests may run on several workers at once: once one came back, and while none
-        # timed out (a program that does would only spend its budget faster, on more cores).
-        self.returned = self.timed_out = False
+        # Once a test timed out, its tests run on one worker at a time: a program that does
+        # would only spend its budget faster, on more cores.
+        self.timed_out = False
         self.lock = threading.Lock()
         self.started = self.cancelled = False
 
@@ -84,7 +84,6 @@ class _Job:
             self.wrapped |= wrapped
             self.left -= len(chunk.inputs)
             self.slowest_s = max([self.slowest_s] + [run.wall_s for run in runs])
-            self.returned = True
             self.timed_out |= any(run.status is RunStatus.TIMEOUT for run in runs)
             done = self.left <= 0
         if done:
@@ -115,7 +114,10 @@ class _Job:
         if cut is None:
             return tuple(runs)
         k, detail = cut
-        return tuple(runs[:k]) + tuple(self._reduce(program_budget.over_budget(run, detail)) for run in runs[k:])
+        late = [program_budget.over_budget(run, detail) for run in runs[k:]]
+        if self.on_run is not None:
+            late = [self._reduce(run) for run in late]
+        return tuple(runs[:k]) + tuple(late)
 
     def _reduce(self, run: TestRun) -> TestRun:
         try:
@@ -393,7 +395,7 @@ def _worker_configs(limits: Limits, workers: int, sandbox: SandboxMode) -> list[
 def _stealable(rest: "_Chunk | None") -> bool:
     """Worth taking from a busy worker: two tests or more, or one that takes at least
     PIECE_TARGET_S (far more than the fresh test process the thief forks for it)."""
-    return (rest is not None and rest.job.returned and not rest.job.timed_out
+    return (rest is not None and not rest.job.timed_out
             and (len(rest.inputs) >= 2 or rest.job.slowest_s >= PIECE_TARGET_S))
 
 
