@@ -141,6 +141,8 @@ def _worker_cpu(ex) -> float:
     """CPU seconds used so far by the workers' process trees (their namespace init and children)."""
     total, tick = 0.0, os.sysconf("SC_CLK_TCK")
     for worker in ex._workers:
+        if worker.proc is None:  # a spare worker never started
+            continue
         pid = worker.proc.pid
         try:
             children = _children(pid)

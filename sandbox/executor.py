@@ -21,6 +21,7 @@ import time
 import weakref
 from concurrent.futures import Future
 
+from .cpu_watch import tree_cpu_seconds
 from .worker_pool import CANDIDATE_ENV, WorkerFailure, WorkerProcess, interpreter_paths, kill_all
 from . import program_budget
 from .inside import protocol
@@ -31,6 +32,10 @@ PER_TEST_SLACK_S = 2.0
 PER_CHUNK_SLACK_S = 30.0
 PIPELINE_DEPTH = 2
 PIECE_TARGET_S = 0.05  # work per piece: the granularity at which idle workers can take over
+WATCH_INTERVAL_S = 0.1  # how often cpu_watch samples the workers with a long test
+WATCH_AFTER_S = 0.1  # a reply pending this long is watched: its worker's CPU time is sampled
+SLEEP_AFTER_S = 0.3  # ... and from this long on, judged by the CPU time it used since
+SLEEPING_CPU_SHARE = 0.2  # a worker's tree using less than this share of a CPU is asleep
 PIPE_SAFE_BYTES = 48 << 10  # a pipelined request must fit the pipe buffer: never block on it
 UID_BASE = 2_000_000  # candidate uid = UID_BASE + the worker's pid: distinct for concurrent workers
 NAMESPACES = True  # False forces the no-namespace fallback (used by its tests)
@@ -153,25 +158,35 @@ class _Chunk:
 class Executor:
     """Runs programs in isolated, warm worker processes. Use as a context manager."""
 
-    def __init__(self, limits: Limits, workers: int = 2, sandbox: SandboxMode = SandboxMode.FULL) -> None:
-        """Raises SandboxUnavailable where the full sandbox cannot be built and `sandbox` is FULL."""
+    def __init__(self, limits: Limits, workers: int = 2, sandbox: SandboxMode = SandboxMode.FULL,
+                 spare_workers: "int | None" = None) -> None:
+        """`workers`: programs using a CPU at once. `spare_workers` (default: spare_count) more
+        take programs while that many are sleeping or blocked; each starts when first needed.
+
+        Raises SandboxUnavailable where the full sandbox cannot be built and `sandbox` is FULL."""
         if workers < 1:
             raise ValueError(f"workers must be at least 1, got {workers}")
         self.limits = limits
         self.sandbox_mode = SandboxMode(sandbox)
         self._n_workers = workers
+        spare = spare_count(limits, workers) if spare_workers is None else spare_workers
+        slots = workers + spare
         self._lock = threading.Condition()  # guards all below; notified when there is work
         self._pending: collections.deque = collections.deque()  # chunks no worker has taken
-        self._rests: list = [None] * workers  # per worker: unsent tests of its program (stealable)
+        self._rests: list = [None] * slots  # per worker: unsent tests of its program (stealable)
         self._idle = 0  # worker threads waiting for work
+        self._waiting: set = set()  # ... which ones
+        self._busy = [False] * slots  # holds a program (sent, unsent or queued to retry)
+        self._asleep = [False] * slots  # busy, but its program has not used a CPU lately (cpu_watch)
+        self._head_since: list = [None] * slots  # when the reply it waits for began to be due
         self._closed = False
         self._threads: list[threading.Thread] = []
-        self._workers = [WorkerProcess(cfg) for cfg in _worker_configs(limits, workers, self.sandbox_mode)]
+        self._workers = [WorkerProcess(cfg) for cfg in _worker_configs(limits, workers, self.sandbox_mode, spare)]
         self._finalizer = weakref.finalize(self, kill_all, self._workers)
         try:
-            for w in self._workers:
+            for w in self._workers[:workers]:  # the spare ones start when first needed
                 w.start()
-            for w in self._workers:
+            for w in self._workers[:workers]:
                 w.wait_ready()
         except BaseException:
             self.close()
@@ -179,6 +194,8 @@ class Executor:
         self.isolation: dict[str, object] = {
             **self._workers[0].isolation,
             "workers": workers,
+            "spare_workers": f"{spare}, started when needed: they take programs while as many others sleep or block"
+                             " (not using a CPU), so that no CPU idles while programs wait",
             "worker_start": "exec of a fresh interpreter (python -s -S) with a minimal environment",
             "hash_seed": CANDIDATE_ENV["PYTHONHASHSEED"],
             "int_max_str_digits": 0,
@@ -187,7 +204,9 @@ class Executor:
         self.sandbox = SandboxSummary(self.sandbox_mode, bool(iso.get("complete")), tuple(iso.get("missing", ())),
                                       str(iso.get("mode", "")), str(iso.get("memory_bound", "")))
         self._threads = [threading.Thread(target=self._serve, args=(i,), name=f"sandbox-worker-{i}", daemon=True)
-                         for i in range(workers)]
+                         for i in range(slots)]
+        if spare:
+            self._threads.append(threading.Thread(target=self._watch, name="sandbox-cpu-watch", daemon=True))
         for t in self._threads:
             t.start()
 
@@ -217,7 +236,7 @@ class Executor:
             if self._closed:
                 return
             self._closed = True
-            left, self._pending = list(self._pending), collections.deque([_STOP] * len(self._threads))
+            left, self._pending = list(self._pending), collections.deque([_STOP] * len(self._rests))
             self._lock.notify_all()
         for chunk in left:
             chunk.job.cancel_or_fail(chunk, "executor closed")
@@ -268,7 +287,7 @@ class Executor:
                     _append(backlog, self._give_back(me, None))
                     continue
                 if not inflight:
-                    head_started = time.monotonic()
+                    head_started = self._head_since[me] = time.monotonic()
                 inflight.append(piece)
                 resume = True
             if not inflight:
@@ -286,9 +305,12 @@ class Executor:
                 self._fail(worker, piece, exc)
                 backlog.extendleft(reversed(inflight))  # not started yet: retry on a new worker
                 inflight.clear()
+                self._head_since[me], self._asleep[me] = None, False
                 _append(backlog, self._give_back(me, None))
                 continue
             head_started = time.monotonic()
+            self._head_since[me] = head_started if inflight else None
+            self._asleep[me] = False  # until cpu_watch sees this worker's next test sleep
             runs, wrapped = _parse_reply(piece, reply)
             piece.job.finish(piece, runs, wrapped)
             if isinstance(reply, protocol.WorkerFailed):  # it exits: replace it, retry what queued behind
@@ -325,17 +347,83 @@ class Executor:
         None when there is none and block is False (pipelining: near the end of the queue,
         work is left to idle workers rather than queued behind ours)."""
         with self._lock:
+            if block:
+                self._busy[me] = False
+                self._lock.notify_all()  # a spare worker may wait for this one to be done
             while True:
-                if self._pending and (block or len(self._pending) > self._n_workers):
+                if self._pending and self._pending[0] is _STOP:
+                    return self._pending.popleft()
+                # A worker that holds no program takes one only while fewer than `workers` run on a CPU.
+                admitted = self._busy[me] or self._awake() < self._n_workers
+                if admitted and block and not self._workers[me].alive and self._pending:
+                    if not any(self._workers[i].alive for i in self._waiting):
+                        self._start_spare(me)  # before it takes a program: others may take it meanwhile
+                        continue
+                    self._lock.notify()  # a started worker waits: leave the program to it
+                    admitted = False
+                if admitted and self._pending and (block or len(self._pending) > self._n_workers):
+                    self._busy[me] = True
                     return self._pending.popleft()
                 if not block:
                     return None
-                stolen = self._steal(me)
+                stolen = self._steal(me) if admitted else None
                 if stolen is not None:
+                    self._busy[me] = True
                     return stolen
                 self._idle += 1
+                self._waiting.add(me)
                 self._lock.wait()
+                self._waiting.discard(me)
                 self._idle -= 1
+
+    def _start_spare(self, me: int) -> None:
+        """Start this thread's worker (called with the lock held; released meanwhile)."""
+        worker = self._workers[me]
+        self._lock.release()
+        try:
+            worker.kill()
+            worker.start()
+            worker.wait_ready()
+        except (WorkerFailure, OSError, ValueError):
+            worker.kill()  # started again, or failed for good, when it is sent a piece (_send)
+        finally:
+            self._lock.acquire()
+
+    def _awake(self) -> int:
+        """Workers holding a program that is (as far as cpu_watch knows) using a CPU."""
+        return sum(busy and not asleep for busy, asleep in zip(self._busy, self._asleep))
+
+    def _watch(self) -> None:
+        """Marks the workers whose test has run SLEEP_AFTER_S without using a CPU (sleeping or
+        blocked programs): while they wait, spare workers take programs in their place."""
+        samples: dict = {}  # worker -> (head_since, when, tree CPU seconds)
+        while not self._closed:
+            time.sleep(WATCH_INTERVAL_S)
+            now = time.monotonic()
+            watched = {i: since for i, since in enumerate(self._head_since)
+                       if since is not None and now - since >= WATCH_AFTER_S and self._workers[i].proc is not None}
+            if not watched:
+                samples.clear()
+                continue
+            used = tree_cpu_seconds({i: self._workers[i].proc.pid for i in watched})
+            changed = False
+            for i, since in watched.items():
+                last = samples.get(i)
+                if last is None or last[0] != since or i not in used:  # a new test: the first sample
+                    samples[i] = (since, now, used.get(i, 0.0))
+                    continue
+                if now - last[1] < SLEEP_AFTER_S - WATCH_AFTER_S:
+                    continue
+                samples[i] = (since, now, used[i])
+                asleep = (used[i] - last[2]) < SLEEPING_CPU_SHARE * (now - last[1])
+                with self._lock:
+                    if self._head_since[i] == since and self._asleep[i] != asleep:
+                        self._asleep[i], changed = asleep, True
+            for i in set(samples) - set(watched):
+                del samples[i]
+            if changed:
+                with self._lock:
+                    self._lock.notify_all()
 
     def _steal(self, me: int) -> "_Chunk | None":
         """Half of the largest rest of another worker (the second half: it keeps going in order);
@@ -379,7 +467,25 @@ class Executor:
         chunk.job.cancel_or_fail(chunk, detail + (f"; worker stderr: {tail}" if tail and not self._closed else ""))
 
 
-def _worker_configs(limits: Limits, workers: int, sandbox: SandboxMode) -> list[protocol.WorkerConfig]:
+def spare_count(limits: Limits, workers: int) -> int:
+    """Spare workers: twice the workers plus two, fewer where the memory available would not
+    hold a program at its memory limit in every worker."""
+    fits = _available_mb() // max(1, limits.memory_mb) - workers
+    return max(0, min(2 * workers + 2, fits))
+
+
+def _available_mb() -> int:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _worker_configs(limits: Limits, workers: int, sandbox: SandboxMode, spare: int = 0) -> list[protocol.WorkerConfig]:
     sys_path, readonly = interpreter_paths()
     config = protocol.WorkerConfig(
         limits=limits, sys_path=tuple(sys_path),
@@ -387,9 +493,10 @@ def _worker_configs(limits: Limits, workers: int, sandbox: SandboxMode) -> list[
         namespaces=NAMESPACES, cpu=None, scratch_base="", sandbox=sandbox)
     # One CPU per worker when there are enough: a worker and its children then never need
     # cross-CPU TLB shootdowns on fork and exit (measurably cheaper in VMs).
+    # Spare workers run where a sleeping worker leaves a CPU free: not pinned.
     cpus = sorted(os.sched_getaffinity(0))
     pin = workers <= len(cpus)
-    return [dataclasses.replace(config, cpu=cpus[i] if pin else None) for i in range(workers)]
+    return [dataclasses.replace(config, cpu=cpus[i] if pin and i < workers else None) for i in range(workers + spare)]
 
 
 def _stealable(rest: "_Chunk | None") -> bool:

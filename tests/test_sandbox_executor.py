@@ -92,7 +92,7 @@ def test_dead_worker_is_a_harness_error_and_is_replaced():
 
 def test_close_is_idempotent_and_refuses_new_work():
     ex = Executor(Limits(timeout_s=2), workers=1)
-    pids = [w.proc.pid for w in ex._workers]
+    pids = [w.proc.pid for w in ex._workers if w.proc is not None]
     ex.close()
     ex.close()
     with pytest.raises(RuntimeError):
@@ -121,7 +121,7 @@ def test_close_cancels_queued_work_and_resolves_running_work():
 def test_exception_inside_the_with_block_still_kills_workers():
     with pytest.raises(KeyboardInterrupt):
         with Executor(Limits(timeout_s=2), workers=2) as ex:
-            pids = [w.proc.pid for w in ex._workers]
+            pids = [w.proc.pid for w in ex._workers if w.proc is not None]
             raise KeyboardInterrupt
     for pid in pids:
         with pytest.raises(ProcessLookupError):
