@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import logging
 import os
 import threading
 import time
@@ -40,6 +41,7 @@ PIPE_SAFE_BYTES = 48 << 10  # a pipelined request must fit the pipe buffer: neve
 UID_BASE = 2_000_000  # candidate uid = UID_BASE + the worker's pid: distinct for concurrent workers
 NAMESPACES = True  # False forces the no-namespace fallback (used by its tests)
 _STOP = object()
+log = logging.getLogger(__name__)
 
 
 class _Job:
@@ -176,6 +178,7 @@ class Executor:
         self._rests: list = [None] * slots  # per worker: unsent tests of its program (stealable)
         self._idle = 0  # worker threads waiting for work
         self._waiting: set = set()  # ... which ones
+        self._starting: set = set()  # spare workers being started
         self._busy = [False] * slots  # holds a program (sent, unsent or queued to retry)
         self._asleep = [False] * slots  # busy, but its program has not used a CPU lately (cpu_watch)
         self._head_since: list = [None] * slots  # when the reply it waits for began to be due
@@ -356,10 +359,11 @@ class Executor:
                 # A worker that holds no program takes one only while fewer than `workers` run on a CPU.
                 admitted = self._busy[me] or self._awake() < self._n_workers
                 if admitted and block and not self._workers[me].alive and self._pending:
-                    if not any(self._workers[i].alive for i in self._waiting):
+                    if not self._starting and not any(self._workers[i].alive for i in self._waiting):
                         self._start_spare(me)  # before it takes a program: others may take it meanwhile
                         continue
-                    self._lock.notify()  # a started worker waits: leave the program to it
+                    if not self._starting:
+                        self._lock.notify()  # a started worker waits: leave the program to it
                     admitted = False
                 if admitted and self._pending and (block or len(self._pending) > self._n_workers):
                     self._busy[me] = True
@@ -379,6 +383,7 @@ class Executor:
     def _start_spare(self, me: int) -> None:
         """Start this thread's worker (called with the lock held; released meanwhile)."""
         worker = self._workers[me]
+        self._starting.add(me)
         self._lock.release()
         try:
             worker.kill()
@@ -388,6 +393,8 @@ class Executor:
             worker.kill()  # started again, or failed for good, when it is sent a piece (_send)
         finally:
             self._lock.acquire()
+            self._starting.discard(me)
+            self._lock.notify_all()
 
     def _awake(self) -> int:
         """Workers holding a program that is (as far as cpu_watch knows) using a CPU."""
@@ -399,31 +406,41 @@ class Executor:
         samples: dict = {}  # worker -> (head_since, when, tree CPU seconds)
         while not self._closed:
             time.sleep(WATCH_INTERVAL_S)
-            now = time.monotonic()
-            watched = {i: since for i, since in enumerate(self._head_since)
-                       if since is not None and now - since >= WATCH_AFTER_S and self._workers[i].proc is not None}
-            if not watched:
+            try:
+                self._watch_once(samples)
+            except Exception:  # noqa: BLE001 - never let the watch die: spares would stay unused
+                log.exception("sandbox cpu watch failed")
                 samples.clear()
+
+    def _watch_once(self, samples: dict) -> None:
+        """One look at the workers whose reply is overdue (samples: the last look at each)."""
+        now = time.monotonic()
+        watched = {i: since for i, since in enumerate(self._head_since)
+                   if since is not None and now - since >= WATCH_AFTER_S and self._workers[i].proc is not None}
+        if not watched:
+            samples.clear()
+            return
+        used = tree_cpu_seconds({i: self._workers[i].proc.pid for i in watched})
+        changed = False
+        for i, since in watched.items():
+            last = samples.get(i)
+            if last is None or last[0] != since or i not in used:  # a new test: the first sample
+                samples[i] = (since, now, used.get(i, (0.0, True))[0])
                 continue
-            used = tree_cpu_seconds({i: self._workers[i].proc.pid for i in watched})
-            changed = False
-            for i, since in watched.items():
-                last = samples.get(i)
-                if last is None or last[0] != since or i not in used:  # a new test: the first sample
-                    samples[i] = (since, now, used.get(i, 0.0))
-                    continue
-                if now - last[1] < SLEEP_AFTER_S - WATCH_AFTER_S:
-                    continue
-                samples[i] = (since, now, used[i])
-                asleep = (used[i] - last[2]) < SLEEPING_CPU_SHARE * (now - last[1])
-                with self._lock:
-                    if self._head_since[i] == since and self._asleep[i] != asleep:
-                        self._asleep[i], changed = asleep, True
-            for i in set(samples) - set(watched):
-                del samples[i]
-            if changed:
-                with self._lock:
-                    self._lock.notify_all()
+            if now - last[1] < SLEEP_AFTER_S - WATCH_AFTER_S:
+                continue
+            cpu, running = used[i]
+            samples[i] = (since, now, cpu)
+            # Waiting for a CPU on a busy machine is not sleeping: a runnable process counts as using one.
+            asleep = not running and cpu - last[2] < SLEEPING_CPU_SHARE * (now - last[1])
+            with self._lock:
+                if self._head_since[i] == since and self._asleep[i] != asleep:
+                    self._asleep[i], changed = asleep, True
+        for i in set(samples) - set(watched):
+            del samples[i]
+        if changed:
+            with self._lock:
+                self._lock.notify_all()
 
     def _steal(self, me: int) -> "_Chunk | None":
         """Half of the largest rest of another worker (the second half: it keeps going in order);
