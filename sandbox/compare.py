@@ -140,20 +140,27 @@ def _token_equal(got: str, expected: str) -> bool:
     got_integer, expected_integer = _INTEGER.fullmatch(got), _INTEGER.fullmatch(expected)
     if got_integer and expected_integer:
         return False
-    if not (got_integer or expected_integer) and len(got) < 40 and len(expected) < 40:
-        fa, fb = float(got), float(expected)  # short tokens: floats decide unless near the bound
+    if len(got) < 40 and len(expected) < 40:
+        fa, fb = float(got), float(expected)  # short tokens: floats decide unless too close to call
         if math.isfinite(fa) and math.isfinite(fb):
-            gap, bound = abs(fa - fb), _FLOAT_TOL * max(1.0, abs(fa), abs(fb))
-            if gap <= 0.5 * bound:
-                return True
-            if gap >= 2 * bound:
-                return False
+            if got_integer or expected_integer:
+                if fa != fb:  # float() rounds correctly, so equal numbers give equal floats
+                    return False
+            else:
+                gap, bound = abs(fa - fb), _FLOAT_TOL * max(1.0, abs(fa), abs(fb))
+                if gap <= 0.5 * bound:
+                    return True
+                if gap >= 2 * bound:
+                    return False
+    if got_integer or expected_integer:
+        try:  # exact: Decimal construction and == need no context
+            return decimal.Decimal(got) == decimal.Decimal(expected)
+        except decimal.InvalidOperation:  # an exponent beyond what Decimal can hold
+            return False
     with decimal.localcontext(_CONTEXT):
         a, b = decimal.Decimal(got), decimal.Decimal(expected)
         if not (a.is_finite() and b.is_finite()):
             return False
-        if got_integer or expected_integer:
-            return a == b
     return _decimal_close(a, b)
 
 
@@ -198,13 +205,10 @@ def apps_stdout_equal(got: str, expected: str) -> bool:
     nonempty = [line for line in lines if line]
     if _apps_allclose(nonempty, expected_lines):
         return True
-    # Sets of per-line token sets: built from the distinct lines only (same sets, far fewer
-    # of them for long outputs of repeated lines).
-    got_sets = {frozenset(line.split()) for line in set(nonempty)} - {frozenset()}
-    expected_sets = {frozenset(line.split()) for line in set(expected_lines)}
-    if got_sets == expected_sets:
+    got_tokens, expected_tokens = set(" ".join(nonempty).split()), set(" ".join(expected_lines).split())
+    if got_tokens == expected_tokens and _sets_match(nonempty, _token_set, set(map(_token_set, set(expected_lines)))):
         return True
-    return _apps_rounded_sets_equal(got_sets, expected_sets)
+    return _apps_rounded_sets_equal(nonempty, got_tokens, expected_lines, expected_tokens)
 
 
 def _apps_stripped_text_equal(lines: list[str], expected: str) -> bool:
@@ -227,13 +231,58 @@ def _apps_allclose(got: list[str], expected: list[str]) -> bool:
     return all(a == b or abs(a - b) <= 1e-8 + 1e-5 * abs(b) for a, b in zip(got_f, expected_f))
 
 
-def _apps_rounded_sets_equal(got: set[frozenset], expected: set[frozenset]) -> bool:
+# Stages 4 and 5 compare sets of per-line token sets. Both first compare the union of the
+# tokens (a necessary condition, checked per distinct token rather than per line), so that an
+# output of many distinct lines or numbers that cannot pass costs one pass over its text; only
+# outputs made of the expected tokens reach the per-line sets. Sets are built from the distinct
+# lines only (same sets, far fewer of them for long outputs of repeated lines).
+
+def _token_set(line: str) -> frozenset:
+    return frozenset(line.split())
+
+
+def _sets_match(got_lines: list[str], key, expected_sets: set[frozenset]) -> bool:
+    """{key(line) for the got lines} minus the empty set == expected_sets; stops at the first
+    line whose set is not expected, and keeps no more sets than expected_sets holds."""
+    seen = set()
+    for line in set(got_lines):
+        found = key(line)
+        if found:
+            if found not in expected_sets:
+                return False
+            seen.add(found)
+    return len(seen) == len(expected_sets)
+
+
+def _apps_rounded_sets_equal(got_lines: list[str], got_tokens: set[str],
+                             expected_lines: list[str], expected_tokens: set[str]) -> bool:
+    """Stage 5: the sets of per-line sets of float(token) rounded to 3 decimals; False where
+    the original's float() raises. A NaN equals nothing, not even another NaN: the original
+    rounds each token anew, and distinct NaN objects are distinct set members."""
     try:
-        got_r = {frozenset(round(float(t), 3) for t in s) for s in got}
-        expected_r = {frozenset(round(float(t), 3) for t in s) for s in expected}
+        expected_rounded = {token: _round3(float(token)) for token in expected_tokens}
+        values = set(expected_rounded.values())
+        got_rounded = {}
+        for token in got_tokens:  # stops at the first token that rounds to no expected value
+            value = got_rounded[token] = _round3(float(token))
+            if value not in values:
+                return False
     except ValueError:
         return False
-    return got_r == expected_r
+    if len(set(got_rounded.values())) != len(values):
+        return False
+    expected_sets = {frozenset(map(expected_rounded.__getitem__, line.split())) for line in set(expected_lines)}
+    return _sets_match(got_lines, lambda line: frozenset(map(got_rounded.__getitem__, line.split())), expected_sets)
+
+
+_INTEGRAL = 2.0 ** 52  # every float at least this large is an integer
+
+
+def _round3(value: float) -> float:
+    """round(value, 3), without the big-number decimal conversion CPython does for huge values
+    (tens of microseconds each near 1e300): a float of magnitude >= 2**52 is an integer, which
+    round() returns unchanged; infinities too."""
+    return value if not abs(value) < _INTEGRAL else round(value, 3)
 
 
 # ---------------------------------------------------------------------------------------------
