@@ -76,6 +76,9 @@ def unlimited_int_digits() -> Iterator[None]:
         sys.set_int_max_str_digits(previous)
 
 
+TOO_DEEP = "JSON nested too deeply to read (more levels than Python's parser allows)"
+
+
 def one_line(text: object, limit: int = 300) -> str:
     """Collapse whitespace so an error message stays on one line; cut long texts."""
     flat = " ".join(str(text).split())
@@ -150,6 +153,8 @@ def decode_json_field(value: Any, field: str, where: str) -> Any:
     except json.JSONDecodeError as err:
         reason = f"{field} is not valid JSON ({err.msg} at line {err.lineno} column {err.colno})"
         raise ProblemFormatError(where, reason) from None
+    except RecursionError:
+        raise ProblemFormatError(where, f"{field}: {TOO_DEEP}") from None
 
 
 def join_lines(value: Any, what: str, where: str) -> str:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from data.apps import KNOWN_SPLITS, RawRow, one_line, unlimited_int_digits
+from data.apps import KNOWN_SPLITS, TOO_DEEP, RawRow, one_line, unlimited_int_digits
 from data.problem import DataError
 
 FILE_SUFFIXES = (".jsonl", ".parquet")
@@ -56,6 +56,9 @@ def iter_jsonl(path: Path) -> Iterator[RawRow]:
                         fields = json.loads(line)
                 except json.JSONDecodeError as err:
                     yield RawRow(where, {}, split, error=f"invalid JSON ({err.msg} at column {err.colno})")
+                    continue
+                except RecursionError:
+                    yield RawRow(where, {}, split, error=TOO_DEEP)
                     continue
                 yield RawRow(where, fields, split)
     except OSError as err:
@@ -115,6 +118,8 @@ def read_problem_folder(folder: Path, split: str | None) -> RawRow:
         metadata = json.loads(meta_text)
     except json.JSONDecodeError as err:
         raise DataError(f"{folder / 'metadata.json'}: invalid JSON ({err.msg})") from None
+    except RecursionError:
+        raise DataError(f"{folder / 'metadata.json'}: {TOO_DEEP}") from None
     if not isinstance(metadata, dict) or "difficulty" not in metadata:
         raise DataError(f"{folder / 'metadata.json'}: missing difficulty")
     fields = {

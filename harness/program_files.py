@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import json
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -113,13 +114,28 @@ _NOT_ONE_VALUE = object()
 def _parse_whole(path: Path, text: str) -> Any:
     """The file as one JSON value, or _NOT_ONE_VALUE when it holds several (JSON lines)."""
     try:
-        return json.loads(text)
+        return _loads(str(path), text)
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":
             return _NOT_ONE_VALUE
         if text.lstrip().startswith(("[", "{")):
             raise ProgramsFileError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
         raise ProgramsFileError(f"{path}: not a programs file (accepted: {FORMATS})") from None
+
+
+def _loads(where: str, text: str) -> Any:
+    """json.loads; JSON the parser cannot hold (nesting past Python's recursion limit, integers
+    past its digit limit) is a one-line error naming `where`, not an internal exception."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ProgramsFileError(f"{where}: JSON nested too deeply to read (no programs file nests more than "
+                                "a few levels)") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer of more digits than int() converts
+        raise ProgramsFileError(f"{where}: an integer of more than {sys.get_int_max_str_digits()} digits "
+                                "(no programs file holds one)") from None
 
 
 def _is_row(obj: dict[str, Any]) -> bool:
@@ -169,7 +185,7 @@ def _from_lines(path: Path, text: str) -> ProgramsFile:
             if not line.strip():
                 continue
             try:
-                yield f"{path}:{line_no}", json.loads(line)
+                yield f"{path}:{line_no}", _loads(f"{path}:{line_no}", line)
             except json.JSONDecodeError as exc:
                 raise ProgramsFileError(f"{path}:{line_no}: malformed JSON ({exc.msg})") from None
 

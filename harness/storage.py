@@ -34,6 +34,8 @@ def read_json(path: Path) -> Any:
         raise RunFolderError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except json.JSONDecodeError as exc:
         raise RunFolderError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise RunFolderError(f"{path}: JSON nested too deeply to read") from None
 
 
 def _repair_torn_tail(path: Path) -> None:
@@ -78,6 +80,8 @@ def iter_jsonl(path: Path, *, repair: bool = False, complete_only: bool = False)
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise RunFolderError(f"{path}:{line_no}: malformed JSON ({exc.msg})") from None
+            except RecursionError:
+                raise RunFolderError(f"{path}:{line_no}: JSON nested too deeply to read") from None
             if not isinstance(obj, dict):
                 raise RunFolderError(f"{path}:{line_no}: expected a JSON object, got {type(obj).__name__}")
             yield line_no, obj

@@ -146,3 +146,38 @@ def test_an_unknown_problem_id_shows_what_ids_look_like(tmp_path, capsys):
     assert evaluate(tmp_path, path)[0] == 1
     line = one_error(capsys)
     assert "'APPS/42'" in line and f"look like {IDS[0]!r}" in line
+
+
+DEEP = "[" * 100000 + "]" * 100000
+
+
+@pytest.mark.parametrize("content, where, reason", [
+    (DEEP, "", "nested too deeply"),
+    ('{"a": ' * 100000, "", "nested too deeply"),
+    ('{"0": ' + DEEP + "}", "", "nested too deeply"),
+    (json.dumps({"problem_id": IDS[0], "code": "x"}) + "\n" + DEEP + "\n", ":2", "nested too deeply"),
+    (json.dumps({"problem_id": IDS[0], "code": "x"}) + "\n" + '{"problem_id": "a", "code": "b", "sample_index": '
+     + "7" * 5000 + "}\n", ":2", "an integer of more than"),
+])
+def test_json_nested_past_the_parsers_limit_or_absurd_numbers_are_a_one_line_error(tmp_path, capsys, content, where, reason):
+    path = tmp_path / "programs.json"
+    path.write_text(content)
+    status, _ = evaluate(tmp_path, path)
+    assert status == 1
+    line = one_error(capsys)
+    assert f"{path}{where}: " in line and reason in line and len(line) < 300
+
+
+def test_a_dataset_row_or_its_tests_nested_past_the_parsers_limit_is_named(tmp_path, capsys):
+    programs = tmp_path / "programs.jsonl"
+    programs.write_text(json.dumps({"problem_id": IDS[0], "code": SOLUTIONS[0]}) + "\n")
+    deep_tests = dict(ROWS[1], input_output='{"inputs": ' + DEEP + ', "outputs": []}')
+    for name, second in (("deep_row", DEEP), ("deep_tests", json.dumps(deep_tests))):
+        dataset = tmp_path / f"{name}.jsonl"
+        dataset.write_text(json.dumps(ROWS[0]) + "\n" + second + "\n")
+        status, _ = evaluate(tmp_path / name, programs, "--dataset", str(dataset))
+        assert status == 1
+        line = one_error(capsys)
+        assert f"{dataset}:2" in line and "nested too deeply" in line
+        status, out = evaluate(tmp_path / f"{name}-skipped", programs, "--dataset", str(dataset), "--skip-bad-rows")
+        assert status == 0 and results(out) == [(IDS[0], 0, True)]

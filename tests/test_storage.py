@@ -65,3 +65,16 @@ def test_results_keep_first_row_of_a_duplicate_key(tmp_path):
     write_lines(path, [json.dumps(row) + "\n", json.dumps({**row, "verdict": "wrong_answer"}) + "\n"])
     [only] = read_results(path)
     assert only.verdict.value == "passed"
+
+
+def test_json_nested_past_the_parsers_limit_is_a_one_line_error_naming_file_and_line(tmp_path):
+    from harness.storage import read_json
+    deep = "[" * 100000 + "]" * 100000
+    whole = tmp_path / "validity.json"
+    whole.write_text(deep)
+    with pytest.raises(RunFolderError, match=f"^{whole}: JSON nested too deeply"):
+        read_json(whole)
+    lines = tmp_path / "results.jsonl"
+    write_lines(lines, [deep + "\n"])
+    with pytest.raises(RunFolderError, match=f"^{lines}:1: JSON nested too deeply"):
+        read_results(lines)
