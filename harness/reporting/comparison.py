@@ -23,18 +23,20 @@ from harness.reporting.columns import (
 )
 from harness.reporting.settings import short_settings_line
 from harness.reporting.ordering import natural_sorted
-from harness.reporting.significance import PairedBootstrap, PairedComparison, compare_scores
+from harness.reporting.significance import EXACT_MAX_DIFFERING, FEW_DIFFERING, PairedBootstrap, PairedComparison, compare_scores
 from harness.storage import RunFolder
 from harness.reporting.tables import csv_text, fmt_pct, frac, md_table, md_text, tex_document, tex_table
-from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_SEED
+from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_SEED, zero_width_notes
 from harness.reporting.validity import ValidityMask, exclusion_note
 
 DELTA_METRICS = {"strict_accuracy": "strict", "test_pass_rate": "test pass", "apps_strict_accuracy": "APPS strict", "apps_test_pass_rate": "APPS test pass"}
 METHOD_NOTES = (
     "Δ columns: percentage points against the baseline, each run scored on its own problems.",
-    "Paired tests use only the problems both runs scored. Paired bootstrap: per-problem differences (run − baseline) "
-    "resampled over problems (overall stratified by difficulty); interval = percentiles; two-sided "
-    "p = (1 + #{|d* − d| ≥ |d|}) / (B + 1).",
+    "Paired tests use only the problems both runs scored, through the per-problem differences d (run − baseline). "
+    "Interval: paired bootstrap, problems resampled (overall stratified by difficulty), percentiles. p: two-sided "
+    "sign-flip permutation test over problems, P(|mean of ±d| ≥ |mean d|); exact when at most "
+    f"{EXACT_MAX_DIFFERING} problems differ or all differences have one size, else Monte Carlo "
+    "(1 + #{|T*| ≥ |T|}) / (B + 1).",
     "McNemar (only when both runs have one sample per problem): b = solved by the baseline only, c = solved by the "
     "run only; exact binomial p = min(1, 2·P[X ≤ min(b, c)]), X ~ Bin(b + c, 1/2).",
 )
@@ -288,7 +290,27 @@ def similarity_deltas(mine: Any, base: Any) -> list[str | None]:
 
 
 def _test_cell(t: PairedBootstrap | None) -> str | None:
-    return None if t is None else f"{100 * t.difference:+.2f} [{100 * t.low:+.2f}, {100 * t.high:+.2f}]"
+    if t is None:
+        return None
+    return f"{100 * t.difference:+.2f} [{100 * t.low:+.2f}, {100 * t.high:+.2f}]" + (" (zero width)" if t.collapsed else "")
+
+
+def paired_notes(c: "Comparison") -> list[str]:
+    """What the paired tests cannot show: few differing problems, zero-width intervals."""
+    out = []
+    for label, by_bucket in zip(c.labels[1:], c.paired):
+        for name, what in (("strict", "strict accuracy"), ("test_pass", "test pass rate")):
+            tests = {bucket: getattr(t, name) for bucket, t in by_bucket.items() if getattr(t, name) is not None}
+            few = [f"{bucket} {t.differing}" for bucket, t in tests.items() if t.differing < FEW_DIFFERING]
+            if few:
+                out.append(f"{label} vs {c.labels[0]}, {what}: fewer than {FEW_DIFFERING} problems differ ({', '.join(few)}); "
+                           f"the smallest possible p with m differing problems is 2/2^m, and the interval is unreliable at this size.")
+            flat = [bucket for bucket, t in tests.items() if t.collapsed and t.differing]
+            if flat:
+                out.append(f"{label} vs {c.labels[0]}, {what}: zero-width interval ({', '.join(flat)}): the differences are "
+                           "constant within every difficulty, so resampling problems cannot measure their uncertainty; "
+                           "read the p-value.")
+    return out
 
 
 def _p(p: float | None) -> str | None:
@@ -319,7 +341,8 @@ def notes(c: Comparison, details: bool, opts: TableOptions | None = None, tex: b
         extra = ([exclusion_note(r.excluded) + "."] if r.masked else []) + [f"Warning: {w}" for w in r.warnings]
         partial = [f"Partial: {r.partial}."] if r.partial else []
         out.append(f"{r.label}: " + " ".join(partial + settings_lines(r.settings) + extra))
-    out += list(METHOD_NOTES) + [VERDICT_LEGEND] + [f"Warning: {w}" for w in c.warnings]
+    out += [f"{r.label}: {note}" for r in c.reports for note in zero_width_notes(r.intervals)]
+    out += list(METHOD_NOTES) + paired_notes(c) + [VERDICT_LEGEND] + [f"Warning: {w}" for w in c.warnings]
     if details:
         for other in c.reports[1:]:
             a_only, b_only = solved_only(c.reports[0], other)
@@ -408,7 +431,9 @@ def _paired_fields(t: PairedComparison | None) -> dict[str, Any]:
     for name in ("strict", "test_pass"):
         test = None if t is None else getattr(t, name)
         fields |= {f"paired_{name}_diff_frac": test and frac(test.difference), f"paired_{name}_ci_low_frac": test and frac(test.low),
-                   f"paired_{name}_ci_high_frac": test and frac(test.high), f"paired_{name}_p": test and test.p_value}
+                   f"paired_{name}_ci_high_frac": test and frac(test.high), f"paired_{name}_p": test and test.p_value,
+                   f"paired_{name}_p_exact": test and test.exact, f"paired_{name}_differing": test and test.differing,
+                   f"paired_{name}_ci_zero_width": test and test.collapsed}
     m = None if t is None else t.mcnemar
     return fields | {"mcnemar_b": m and m.b, "mcnemar_c": m and m.c, "mcnemar_p": m and m.p_value}
 

@@ -22,7 +22,7 @@ from harness.reporting.settings import RunSettings, settings_lines, short_settin
 from harness.records import BucketSummary, RunSummary, SampleResult
 from harness.storage import RunFolder
 from harness.reporting.tables import csv_text, fmt_ci, fmt_pct, frac, md_code, md_table, md_text, one_line, tex_document, tex_table
-from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_SEED, Interval, bucket_intervals
+from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_SEED, Interval, bucket_intervals, zero_width_notes
 from harness.reporting.validity import Invalid, ValidityMask, apply_mask, exclusion_note
 
 ROWS = DIFFICULTIES + ("overall",)
@@ -63,7 +63,7 @@ class RunReport:
         if self.masked:
             lines.append("Valid-only: " + exclusion_note(self.excluded) + ".")
         lines.append(ci_note(self.level, self.n_boot, self.seed))
-        return lines + [f"Warning: {w}" for w in self.warnings]
+        return lines + zero_width_notes(self.intervals) + [f"Warning: {w}" for w in self.warnings]
 
 
 def build_report(

@@ -10,6 +10,11 @@ problems are resampled within that difficulty, so every resample keeps the
 dataset's composition (APPS fixes 1000/3000/1000 problems per difficulty by
 design; they are not a random mix). A single difficulty is one stratum, i.e. the
 plain bootstrap. numpy is imported inside the functions that need it.
+
+When the values are constant within every stratum (a bucket where every problem scores 0,
+or each difficulty constant in the overall bucket), every resample has the same mean and
+the interval has zero width. That is said in a note (`zero_width_notes`): the bootstrap
+cannot measure the uncertainty there, which is not the same as there being none.
 """
 from __future__ import annotations
 
@@ -145,3 +150,13 @@ def bucket_intervals(
         name: score_intervals(scores, stratify=name == "overall", n_boot=n_boot, seed=(seed, zlib.crc32(name.encode())), level=level)
         for name, scores in buckets.items()
     }
+
+
+def zero_width_notes(intervals: Mapping[str, Mapping[str, Interval]]) -> list[str]:
+    """One note naming the buckets and metrics whose interval has zero width (none if no such)."""
+    flat = {bucket: [name for name, (low, high) in cis.items() if low == high] for bucket, cis in intervals.items()}
+    listed = [f"{bucket} ({', '.join(names)})" for bucket, names in flat.items() if names]
+    if not listed:
+        return []
+    return ["Zero-width CIs: " + "; ".join(listed) + ". The per-problem values are constant within each difficulty, "
+            "so resampling problems cannot vary their mean: the interval shows no uncertainty, not certainty."]
