@@ -18,6 +18,7 @@ from sandbox import SandboxUnavailable
 
 from harness.config import ClusterConfig, DataConfig, ExecutionConfig, GenerationConfig
 from harness.errors import ConfigError, InputError
+from harness.reporting.escaping import visible_controls
 
 log = logging.getLogger("apps-eval")
 
@@ -334,6 +335,7 @@ def emit(content: str | bytes, output: Path | None, fmt: str) -> None:
     if output is None:
         if isinstance(content, bytes):
             raise ConfigError(f"--format {fmt} writes binary data: give --output FILE")
+        content = visible_controls(content)  # no terminal control sequence from any text in a report
         sys.stdout.write(content if content.endswith("\n") else content + "\n")
         return
     try:

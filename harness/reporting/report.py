@@ -21,6 +21,7 @@ from harness.reporting.metrics import DIFFICULTIES, ProblemScore, problem_scores
 from harness.reporting.settings import RunSettings, settings_lines, short_settings_line
 from harness.records import BucketSummary, RunSummary, SampleResult
 from harness.storage import RunFolder
+from harness.reporting.escaping import csv_cell
 from harness.reporting.tables import csv_text, fmt_ci, fmt_pct, frac, md_code, md_table, md_text, one_line, tex_document, tex_table
 from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_SEED, Interval, bucket_intervals, zero_width_notes
 from harness.reporting.validity import Invalid, ValidityMask, apply_mask, exclusion_note
@@ -310,7 +311,7 @@ def _md(r: RunReport, details: bool, opts: TableOptions) -> str:
     if notes:
         parts.append("**Settings**\n\n" + "\n".join(f"- {md_text(n)}" for n in notes))
     if details:
-        rows = [row[:6] + [md_code(c) for c in row[6:9]] + row[9:] for row in detail_rows(problem_details(r.results))]
+        rows = [row[:6] + [md_code(c) for c in row[6:10]] for row in detail_rows(problem_details(r.results))]  # program text: code spans
         parts.append("### Per-problem detail\n\n" + md_table(DETAIL_HEADERS, rows, text_columns=len(DETAIL_HEADERS)))
     return "\n\n".join(parts) + "\n"
 
@@ -328,7 +329,7 @@ def _csv(r: RunReport, details: bool, opts: TableOptions) -> str:
     """One row per difficulty (fractions); with details, one row per problem instead."""
     if details:
         rows = [d | {f"failure_{k}": v for k, v in (d["failure"] or {}).items()} for d in problem_details(r.results)]
-        return csv_text(DETAIL_CSV, [[row.get(h) for h in DETAIL_CSV] for row in rows])
+        return csv_text(DETAIL_CSV, [[csv_cell(row.get(h)) for h in DETAIL_CSV] for row in rows])
     settings = r.settings.columns() if opts.notes != "none" else {}
     if opts.metrics is not None:
         metrics = chosen_metrics([r], opts)

@@ -9,6 +9,8 @@ import re
 import unicodedata
 from typing import Any, Sequence
 
+from harness.reporting.escaping import visible_controls
+
 DETAIL_LIMIT = 200  # characters kept of a test's input, expected and actual output
 
 Interval = tuple[float, float]
@@ -131,7 +133,9 @@ def frac(x: float | None) -> float | None:
 
 
 def one_line(text: str, limit: int = DETAIL_LIMIT) -> str:
+    """Text on one line, backslashes doubled, line breaks, tabs and other controls as escapes."""
     flat = text.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    flat = visible_controls(flat)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
