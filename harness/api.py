@@ -5,22 +5,23 @@
     print(report(refs))
 
 Keyword arguments are the command line's options with "-" written "_" (`timeout=2`,
-`n_samples=5`, `difficulty=["interview"]`), checked by the same rules and with the same
-defaults; `run` and `generate` also take a model and tokenizer you already loaded. Results
+`n_samples=5`, `difficulty=["interview"]`): both build the same typed options
+(harness/options.py: RunOptions, EvaluateOptions, ... with their defaults) through one function,
+`build_options`, so they are converted and checked by the same rules; `run` and `generate` also take a model and tokenizer you already loaded. Results
 go to a run folder exactly as with the command line (`out=`: the same folder resumes).
 Mistakes in the arguments are `data.errors.InputError`s (one-line messages); nothing is printed except progress bars
 and log records (configure `logging` to see those).
 """
 from __future__ import annotations
 
-import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.options import CompareOptions, Options, ReportOptions, build_options
+
 if TYPE_CHECKING:
     from harness.storage import RunFolder
-
-_MANY = ("difficulty", "stop")  # repeatable options: a string or a list of strings
 
 
 def evaluate(**options: Any) -> "RunFolder":
@@ -28,7 +29,7 @@ def evaluate(**options: Any) -> "RunFolder":
     from harness.cli import execute
     from harness.storage import load_run
 
-    return load_run(execute(_arguments("evaluate", options)))
+    return load_run(execute(build_options("evaluate", options)))
 
 
 def run(model: Any = None, tokenizer: Any = None, **options: Any) -> "RunFolder":
@@ -53,18 +54,18 @@ def generate(model: Any = None, tokenizer: Any = None, **options: Any) -> Path:
 
 def report(run_folder: "RunFolder | str | Path", **options: Any) -> str | bytes:
     """`apps-eval report`: the tables of a run as text (bytes for format="png"), also written to output=FILE."""
-    return _rendered(_arguments("report", options, run_dir=Path(getattr(run_folder, "path", run_folder))))
+    return _rendered(build_options("report", {**options, "run_dir": Path(getattr(run_folder, "path", run_folder))}))
 
 
 def compare(*run_folders: "RunFolder | str | Path", **options: Any) -> str | bytes:
     """`apps-eval compare`: side-by-side tables of two or more runs, also written to output=FILE."""
-    return _rendered(_arguments("compare", options, run_dirs=[Path(getattr(r, "path", r)) for r in run_folders]))
+    return _rendered(build_options("compare", {**options, "run_dirs": [Path(getattr(r, "path", r)) for r in run_folders]}))
 
 
-def _rendered(args: argparse.Namespace) -> str | bytes:
+def _rendered(args: ReportOptions | CompareOptions) -> str | bytes:
     from harness.cli import emit, output_format, report_content
 
-    args.format = output_format(args.format, args.output)
+    args = replace(args, format=output_format(args.format, args.output))
     content = report_content(args)
     if args.output is not None:
         emit(content, args.output, args.format)
@@ -75,14 +76,14 @@ def _with_model(command: str, model: Any, tokenizer: Any, options: dict[str, Any
     if model is None or isinstance(model, (str, Path)):
         if tokenizer is not None:
             raise TypeError("a tokenizer goes with a model object, not with a model name")
-        return _arguments(command, {**options, "model": None if model is None else str(model)}), None
+        return build_options(command, {**options, "model": None if model is None else str(model)}), None
     if tokenizer is None:
         raise TypeError("pass the model's tokenizer too: run(model, tokenizer, ...)")
     from harness.generation.model_loading import from_objects
 
     name = options.pop("model_name", None)
     loaded = from_objects(model, tokenizer, name)
-    return _arguments(command, {**options, "model": loaded.resolved["model"]}), loaded
+    return build_options(command, {**options, "model": loaded.resolved["model"]}), loaded
 
 
 class _restoring:
@@ -100,57 +101,3 @@ class _restoring:
         if self.objects is not None:
             model, tokenizer = self.objects
             model.generation_config, tokenizer.padding_side, tokenizer.pad_token = self.saved
-
-
-def _arguments(command: str, options: dict[str, Any], **positional: Any) -> argparse.Namespace:
-    """The Namespace the command line would build: defaults, then `options` checked as the CLI checks them."""
-    from harness.cli import build_parser
-    from harness.config import ConfigError
-
-    parser = _command_parser(build_parser(), command)
-    actions = {a.dest: a for a in parser._actions if a.option_strings and a.dest not in ("help", "verbose")}
-    args = argparse.Namespace(command=command, verbose=False, **positional)
-    for dest, action in actions.items():
-        setattr(args, dest, action.default)
-    unknown = sorted(set(options) - set(actions))
-    if unknown:
-        raise TypeError(f"{command}() got unknown option(s) {', '.join(unknown)}; valid: {', '.join(sorted(actions))}")
-    for name, value in options.items():
-        try:
-            setattr(args, name, _convert(actions[name], value))
-        except (argparse.ArgumentTypeError, ValueError, TypeError) as exc:
-            raise ConfigError(f"{command}({name}={value!r}): {exc}") from None
-    if command == "evaluate" and sum(bool(getattr(args, k)) for k in ("solutions", "generations", "run")) != 1:
-        raise ConfigError("evaluate() needs exactly one of solutions=True, generations=FILE, run=DIR")
-    return args
-
-
-def _command_parser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action.choices[command]
-    raise KeyError(command)
-
-
-def _convert(action: argparse.Action, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(action, argparse._StoreTrueAction):
-        if not isinstance(value, bool):
-            raise TypeError(f"expected True or False, got {type(value).__name__}")
-        return value
-    if action.dest == "problems" and not isinstance(value, str):
-        return ",".join(map(str, value))
-    if action.dest in _MANY:
-        items = [value] if isinstance(value, str) else list(value)
-        return [_one(action, item) for item in items]
-    return _one(action, value)
-
-
-def _one(action: argparse.Action, value: Any) -> Any:
-    if isinstance(value, bool) and action.type not in (None, str):
-        raise TypeError("expected a number or text, got a boolean")
-    converted = action.type(value if isinstance(value, str) else str(value)) if action.type else value
-    if action.choices is not None and converted not in action.choices:
-        raise ValueError(f"expected one of {', '.join(map(str, action.choices))}")
-    return converted

@@ -1,16 +1,17 @@
-"""Command line: argparse -> typed configs -> pipeline. The only place that configures logging."""
+"""Command line: argparse (built from harness/options.py) -> typed options -> typed configs -> pipeline.
+The only place that configures logging."""
 from __future__ import annotations
 
 import argparse
 import hashlib
 import json
 import logging
-import math
 import os
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from data.problem import ProblemFormatError
 from sandbox.records import Limits, SandboxMode
@@ -19,6 +20,10 @@ from sandbox import SandboxUnavailable
 from harness.config import ClusterConfig, DataConfig, ExecutionConfig, GenerationConfig
 from harness.errors import ConfigError, InputError
 from harness.reporting.escaping import visible_controls
+from harness.options import (
+    BINARY_FORMATS, COMMAND_OPTIONS, REPORT_FORMATS, ClusterOptions, CompareOptions, DataOptions, EvaluateOptions, ExecutionOptions,
+    GenerateOptions, GenerationOptions, JudgingClusterOptions, Options, ReportOptions, RunOptions, add_arguments, from_namespace,
+)
 
 log = logging.getLogger("apps-eval")
 
@@ -30,144 +35,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-MAX_TIMEOUT_S = 86400.0
-
-
-def _finite_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
-def _timeout_seconds(text: str) -> float:
-    """Seconds per test: a finite number in (0, one day]; inf, nan, 0 and negatives are refused."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= MAX_TIMEOUT_S:
-        raise argparse.ArgumentTypeError(f"expected seconds in (0, {MAX_TIMEOUT_S:g}], got {text!r}")
-    return value
-
-
-def _budget_seconds(text: str) -> float:
-    """A per-program budget: 0 (none) or seconds in (0, one day]."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 <= value <= MAX_TIMEOUT_S:
-        raise argparse.ArgumentTypeError(f"expected 0 (no budget) or seconds up to {MAX_TIMEOUT_S:g}, got {text!r}")
-    return value
-
-
-def _add_data_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("data")
-    g.add_argument("--dataset", default=None, metavar="SPEC", help="bundled sample (default), a .jsonl/.parquet file, an APPS folder, or a hub id")
-    g.add_argument("--split", default=None, help="train or test")
-    g.add_argument("--difficulty", metavar="NAME", action="append", default=[], help="introductory, interview or competition (repeatable)")
-    g.add_argument("--limit", metavar="N", type=_positive_int, default=None, help="first N problems after the other filters")
-    g.add_argument("--sample", metavar="N", type=_positive_int, default=None,
-                   help="a seeded subset of N problems after the other filters, each difficulty keeping its share (seed: --seed)")
-    g.add_argument("--problems", metavar="ID,...", default=None, help="comma-separated problem ids")
-    g.add_argument("--skip-bad-rows", action="store_true", help="leave out dataset rows that cannot be read (listed in the run) instead of stopping")
-
-
-def _add_execution_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("execution")
-    g.add_argument("--workers", metavar="N", type=_positive_int, default=None, help="parallel programs (default: number of cores; never more than the programs to judge)")
-    g.add_argument("--timeout", metavar="SECONDS", type=_timeout_seconds, default=4.0,
-                   help="CPU seconds per test, of the program's whole process tree (threads and children included)")
-    g.add_argument("--wall-timeout", metavar="SECONDS", type=_timeout_seconds, default=None,
-                   help="wall-clock seconds per test, for programs that sleep or block (default: 5 x --timeout)")
-    g.add_argument("--program-cpu-budget", metavar="SECONDS", type=_budget_seconds, default=None,
-                   help="CPU seconds a program's tests may use in all: once its tests (in order) used them, the rest"
-                        " are timeouts, not run (default: 3 x --timeout; 0: no budget)")
-    g.add_argument("--program-wall-budget", metavar="SECONDS", type=_budget_seconds, default=None,
-                   help="likewise in wall-clock seconds, for programs that sleep or block (default: 2 x --wall-timeout;"
-                        " 0: no budget)")
-    g.add_argument("--stop-at-first-failure", action="store_true",
-                   help="stop a program at its first failing test: strict accuracy and pass@k only, the test-pass"
-                        " rate is not computed (part of the run's settings: a resume must use it too)")
-    g.add_argument("--sandbox", choices=[m.value for m in SandboxMode], default=SandboxMode.FULL.value,
-                   help="full (default): refuse to run where candidates cannot be fully isolated; weak: judge with"
-                        " whatever isolation this machine allows (recorded in config.json and every report)")
-    g.add_argument("--memory-mb", metavar="MIB", type=_positive_int, default=2048, help="address-space limit per program, MiB")
-    g.add_argument("--max-output-kb", metavar="KIB", type=_positive_int, default=4096, help="stdout cap per test, KiB")
-    _add_cluster_options(p, judging=True)
-
-
-def _add_cluster_options(p: argparse.ArgumentParser, judging: bool) -> None:
-    g = p.add_argument_group("cluster")
-    g.add_argument("--executor", default="local", choices=["local", "ray"],
-                   help="local: this machine's sandbox workers; ray: one sandbox per node of a Ray cluster"
-                   + (" (and with `run`, one model replica per GPU)" if judging else " (one model replica per GPU)"))
-    g.add_argument("--ray-address", metavar="HOST:PORT", default=None,
-                   help="the Ray cluster to join (default: start a local one on 127.0.0.1)")
-    if judging:
-        g.add_argument("--ray-workers", metavar="N", type=_positive_int, default=None,
-                       help="sandbox workers per actor (default: the CPUs the actor is given)")
-        g.add_argument("--ray-cpus-per-actor", metavar="N", type=_positive_int, default=None,
-                       help="one sandbox actor per N CPUs of each node, each with N workers (default: one actor per node)")
-    g.add_argument("--ray-gen-cpus", metavar="N", type=_positive_int, default=None,
-                   help="CPU models: one replica per node with N CPUs, using them (default: one replica per GPU)")
-
-
-def _add_generation_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("generation")
-    g.add_argument("--model", default=None, help="hub id or local folder (default: the embedded offline SmolLM2-135M)")
-    g.add_argument("--revision", default=None, help="hub branch, tag or commit")
-    g.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"], help="auto: bfloat16 on a GPU that has it, else float32")
-    g.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    g.add_argument("--template", default="auto", help="auto (default: chat for models with a chat template, else apps), "
-                   "apps, apps-train, chat, a template FILE, or a template text with {question} {starter_code} {format}")
-    g.add_argument("--n-samples", metavar="N", type=_positive_int, default=1, help="programs per problem (pass@k up to k=N)")
-    g.add_argument("--batch-size", metavar="N", type=_positive_int, default=16, help="sequences per generation batch")
-    g.add_argument("--max-new-tokens", metavar="N", type=_positive_int, default=512, help="tokens per program at most")
-    g.add_argument("--temperature", type=_finite_float, default=0.0, help="0 = greedy")
-    g.add_argument("--top-p", type=_finite_float, default=1.0, help="nucleus sampling mass")
-    g.add_argument("--num-beams", metavar="N", type=_positive_int, default=1, help="beam search width")
-    g.add_argument("--seed", type=int, default=0, help="sampling seed (each problem and sample has its own stream); also seeds --sample")
-    g.add_argument("--stop", action="append", default=None, help="stop string (repeatable; default: \\nQUESTION \\nANSWER \\n--- for APPS templates, none for chat)")
-
-
-def _add_out(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", metavar="DIR", type=Path, default=None, help="run folder (default: runs/<command>-<settings hash>); the same --out resumes")
-
-
-REPORT_FORMATS = ("md", "csv", "json", "tex", "png", "svg", "pdf")
-BINARY_FORMATS = ("png", "svg", "pdf")
-
-
-def _add_report_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", default=None, choices=REPORT_FORMATS,
-                   help="md (Markdown), csv, json, tex (a booktabs table), png, svg or pdf (figures; svg and pdf are vector) "
-                        "(default: the --output name's extension if it is one of these, else md)")
-    p.add_argument("--output", metavar="FILE", type=Path, default=None, help="write to FILE instead of stdout (required for png, svg, pdf)")
-    p.add_argument("--valid-only", default=None, metavar="MASK", help="validity.json (or a run folder holding one): score only valid problems")
-    p.add_argument("--details", action="store_true", help="list per-problem details")
-    p.add_argument("--metrics", metavar="LIST", default=None,
-                   help="the columns (and figure bars), in order: problems, samples, strict, test_pass, pass@K, apps_strict, "
-                        "apps_test_pass, verdicts, similarity, copy_rate (default: all for md/csv, a page-wide set for tex, "
-                        "strict,test_pass for figures; json always has everything)")
-    p.add_argument("--notes", default="full", choices=["full", "short", "none"],
-                   help="the notes under a table: full (every setting), short (one line per run), none")
 
 
 EXAMPLES = {
@@ -231,7 +98,7 @@ def _add_verbose(p: argparse.ArgumentParser, top_level: bool = False) -> None:
     )
 
 
-def _command(sub: argparse._SubParsersAction, name: str, help_text: str) -> argparse.ArgumentParser:
+def _command(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     p = sub.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES.get(name), formatter_class=_HelpFormatter)
     _add_verbose(p)
     return p
@@ -246,50 +113,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"apps-eval {_version()}")
     _add_verbose(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
-
-    p = _command(sub, "run", "generate + evaluate + report (the main job)")
-    _add_data_options(p), _add_generation_options(p), _add_execution_options(p), _add_out(p)
-
-    p = _command(sub, "generate", "only generation: writes generations.jsonl into --out")
-    _add_data_options(p), _add_generation_options(p), _add_out(p)
-    _add_cluster_options(p, judging=False)
-
-    p = _command(sub, "evaluate", "judge programs from --generations, --run or the reference --solutions")
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--solutions", action="store_true", help="judge the dataset's own reference solutions")
-    src.add_argument("--generations", metavar="FILE", type=Path, help="a programs file (accepted shapes below)")
-    src.add_argument("--run", metavar="DIR", type=Path, help="a run folder holding generations.jsonl (made by generate or run); "
-                     "its recorded dataset and model are kept; judged in place unless --out is given")
-    p.add_argument("--max-solutions", metavar="K", type=_positive_int, default=None, help="with --solutions: first K per problem")
-    p.add_argument("--seed", type=int, default=0, help="seed of --sample")
-    p.add_argument("--rejudge", action="store_true", help="with --run: judge every program again in place (e.g. new limits); "
-                   "the previous results.jsonl is kept as results.previous-N.jsonl")
-    p.add_argument("--only-given-problems", action="store_true", help="with --generations: score only the problems the file "
-                   "has programs for (default: selected problems without a program count as unsolved)")
-    _add_data_options(p), _add_execution_options(p), _add_out(p)
-
-    p = _command(sub, "report", "result tables of a run")
-    p.add_argument("run_dir", type=Path)
-    p.add_argument("--label", metavar="NAME", default=None, help="the run's name, shown instead of its folder and its model's local path")
-    _add_report_options(p)
-
-    p = _command(sub, "compare", "side-by-side tables of runs with deltas and paired tests (the first run is the baseline)")
-    p.add_argument("run_dirs", type=Path, nargs="*", help="run folders (at least two in all, with those given by --label)")
-    p.add_argument("--label", action="append", default=[], metavar="NAME=DIR",
-                   help="name the run in DIR (added to the runs if not listed); repeatable")
-    p.add_argument("--table", default="full", choices=["full", "runs"],
-                   help="full: every table; runs: only the main table, one row per run")
-    _add_report_options(p)
+    for name, help_text in COMMAND_HELP.items():
+        add_arguments(_command(sub, name, help_text), COMMAND_OPTIONS[name])
     return parser
 
 
-def data_config(args: argparse.Namespace) -> DataConfig:
+COMMAND_HELP = {
+    "run": "generate + evaluate + report (the main job)",
+    "generate": "only generation: writes generations.jsonl into --out",
+    "evaluate": "judge programs from --generations, --run or the reference --solutions",
+    "report": "result tables of a run",
+    "compare": "side-by-side tables of runs with deltas and paired tests (the first run is the baseline)",
+}
+
+
+def data_config(args: DataOptions) -> DataConfig:
     ids = tuple(x.strip() for x in (args.problems or "").split(",") if x.strip())
     return DataConfig(args.dataset, args.split, tuple(args.difficulty), args.limit, ids, args.skip_bad_rows,
                       args.sample, args.seed if args.sample else 0)
 
 
-def execution_config(args: argparse.Namespace) -> ExecutionConfig:
+def execution_config(args: ExecutionOptions | JudgingClusterOptions) -> ExecutionConfig:
     workers = args.workers or len(os.sched_getaffinity(0))
     try:
         limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb, max_output_bytes=args.max_output_kb * 1024,
@@ -301,13 +145,13 @@ def execution_config(args: argparse.Namespace) -> ExecutionConfig:
                            stop_at_first_failure=args.stop_at_first_failure)
 
 
-def cluster_config(args: argparse.Namespace) -> ClusterConfig:
+def cluster_config(args: ClusterOptions) -> ClusterConfig:
     return ClusterConfig(executor=args.executor, address=args.ray_address,
                          workers_per_node=getattr(args, "ray_workers", None), gen_cpus=args.ray_gen_cpus,
                          cpus_per_actor=getattr(args, "ray_cpus_per_actor", None))
 
 
-def generation_config(args: argparse.Namespace) -> GenerationConfig:
+def generation_config(args: GenerationOptions) -> GenerationConfig:
     return GenerationConfig(
         model=args.model,
         revision=args.revision,
@@ -372,7 +216,7 @@ def output_format(fmt: str | None, output: Path | None) -> str:
     return fmt or by_name or "md"
 
 
-def report_content(args: argparse.Namespace) -> str | bytes:
+def report_content(args: ReportOptions | CompareOptions) -> str | bytes:
     """What `report` prints (or `compare`, for args.command == "compare"): text, or figure bytes."""
     from harness.reporting.partial import load_run_so_far
     from harness.reporting.validity import load_mask
@@ -417,14 +261,14 @@ def compare_runs(run_dirs: Sequence[Path], label_args: Sequence[str]) -> tuple[l
     return dirs, [names.get(d) for d in dirs]
 
 
-def _report(args: argparse.Namespace) -> None:
-    args.format = output_format(args.format, args.output)
+def _report(args: ReportOptions | CompareOptions) -> None:
+    args = replace(args, format=output_format(args.format, args.output))
     emit(report_content(args), args.output, args.format)
 
 
 
-def _dispatch(args: argparse.Namespace, argv: tuple[str, ...]) -> None:
-    if args.command in ("report", "compare"):
+def _dispatch(args: Options, argv: tuple[str, ...]) -> None:
+    if isinstance(args, (ReportOptions, CompareOptions)):
         return _report(args)
     out = execute(args, command_line=argv)
     if args.command != "generate":
@@ -432,8 +276,8 @@ def _dispatch(args: argparse.Namespace, argv: tuple[str, ...]) -> None:
     return None
 
 
-def execute(args: argparse.Namespace, loaded: object = None, command_line: Sequence[str] = ()) -> Path:
-    """Run `generate`, `run` or `evaluate` as parsed; returns the run folder. `loaded`: a
+def execute(args: RunOptions | GenerateOptions | EvaluateOptions, loaded: object = None, command_line: Sequence[str] = ()) -> Path:
+    """Run `generate`, `run` or `evaluate` with these options; returns the run folder. `loaded`: a
     LoadedModel the caller already has (the Python API) for the commands that generate;
     `command_line`: the CLI arguments, recorded in the run."""
     from harness import pipeline
@@ -531,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(args.verbose)
     try:
         with _SigtermAsInterrupt():
-            _dispatch(args, argv)
+            _dispatch(from_namespace(args), argv)
     except InputError as exc:
         print(_error_line(exc), file=sys.stderr)
         return 1

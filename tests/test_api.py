@@ -86,3 +86,24 @@ def test_run_gives_the_callers_model_and_tokenizer_back_as_they_were(tmp_path):
     assert (model.generation_config, tokenizer.padding_side, tokenizer.pad_token) == before
     with pytest.raises(TypeError, match="tokenizer"):
         run(model, limit=1)
+
+
+def test_the_api_and_the_command_line_build_the_same_typed_options():
+    from harness.cli import build_parser
+    from harness.options import EvaluateOptions, ReportOptions, build_options, from_namespace
+
+    argv = ["evaluate", "--solutions", "--timeout", "2", "--difficulty", "interview", "--sample", "4", "--seed", "3"]
+    from_cli = from_namespace(build_parser().parse_args(argv))
+    from_api = build_options("evaluate", {"solutions": True, "timeout": 2, "difficulty": "interview", "sample": 4, "seed": 3})
+    assert isinstance(from_api, EvaluateOptions) and from_cli == from_api
+    assert (from_api.timeout, from_api.difficulty, from_api.memory_mb, from_api.sandbox) == (2.0, ("interview",), 2048, "full")
+    defaults = build_options("report", {"run_dir": "runs/x"})
+    assert defaults == ReportOptions(run_dir=__import__("pathlib").Path("runs/x")) and defaults.notes == "full"
+    assert defaults == from_namespace(build_parser().parse_args(["report", "runs/x"]))
+
+
+def test_the_api_does_not_reach_into_argparse():
+    for name in ("api.py", "cli.py", "options.py"):
+        source = (REPO_ROOT / "harness" / name).read_text()
+        assert "._actions" not in source and "_SubParsersAction" not in source and "argparse._" not in source, name
+    assert "argparse" not in (REPO_ROOT / "harness" / "api.py").read_text()
