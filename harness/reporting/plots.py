@@ -83,7 +83,12 @@ def pass_at_k_curve(ax, curves: Sequence[tuple[str, Sequence[int], Sequence[floa
         ax.plot(ks, [_pct(v) for v in values], marker="o", markersize=3, label=label)
     top = max((max(ks) for _, ks, _ in curves if ks), default=1)
     if top >= 10:
+        from matplotlib.ticker import NullFormatter
+
         ax.set_xscale("log")
+        ticks = sorted({k for k in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if k <= top} | {top})
+        ax.set_xticks(ticks, [str(k) for k in ticks])
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("k (samples drawn per problem)")
     ax.set_ylabel("pass@k %")
     ax.set_ylim(0, 105)
@@ -129,7 +134,8 @@ def report_figure(report: "RunReport", fmt: str, metrics: Sequence) -> bytes:
     series = [_metric_series(report, m, m.title or m.name) for m in metrics]
     grouped_bars(ax, _group_labels(report), series, f"% (error bars: {report.level:.0%} bootstrap CI)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=min(len(series), 4), fontsize=8, frameon=False)
-    ax.set_title(plain(f"{model_name(report)}: {report.label}" + (" (partial: unfinished run)" if report.partial else "")), fontsize=10)
+    title = report.label if model_name(report) == report.label else f"{model_name(report)}: {report.label}"
+    ax.set_title(plain(title + (" (partial: unfinished run)" if report.partial else "")), fontsize=10)
     if n > 1:
         curves = [_curve(b, name) for name, b in report.buckets.items() if b.pass_at_k]
         pass_at_k_curve(axes[1], curves, f"pass@k, k = 1..{n} (unbiased estimator)")
@@ -155,7 +161,8 @@ def comparison_figure(reports: Sequence["RunReport"], labels: Sequence[str], fmt
     level = reports[0].level
     for ax, metric in zip(axes, panels):
         title = metric.title or metric.name
-        series = [_metric_series(r, metric, plain(f"{label} ({model_name(r)})")) for r, label in zip(reports, labels)]
+        series = [_metric_series(r, metric, plain(label if model_name(r) == label else f"{label} ({model_name(r)})"))
+                  for r, label in zip(reports, labels)]
         grouped_bars(ax, groups, series, f"{title} %")
         has_ci = any(lo is not None for _, _, lows, _ in series for lo in lows)
         ax.set_title(f"{title} by difficulty" + (f" (error bars: {level:.0%} bootstrap CI)" if has_ci else ""), fontsize=10)
