@@ -23,7 +23,7 @@ from harness.execution.records import ExecutorRecord
 from harness.program_files import read_programs_file
 from harness.progress import BusyClock, Progress
 from harness.record_codec import encode
-from harness.reporting.memorization import reference_similarities
+from harness.reporting.memorization import ReferenceIndex, ReferenceMatch
 from harness.timings import StageTimer, log_timings
 from harness.reporting.metrics import summarize
 from harness.records import Candidate, RunSummary, SampleResult
@@ -138,6 +138,7 @@ class _ResultWriter:
 
     def __init__(self, out: Path, total: int, initial: int, clock: BusyClock) -> None:
         self.appender = JsonlAppender(out / RESULTS_FILE)
+        self.matches: dict[tuple[str, int], ReferenceMatch] = {}  # nearest reference solution, by program
         self.total, self.initial, self.clock = total, initial, clock
         self.bar: Progress | None = None
         self.first_arrival: float | None = None
@@ -151,6 +152,9 @@ class _ResultWriter:
         self.clock.arrived(count)
 
     def __call__(self, result: SampleResult) -> None:
+        match = self.matches.pop(result.key, None)
+        if match is not None:
+            result = replace(result, reference_similarity=match)
         self.appender.append(result.to_json())
         self.programs += 1
         self.test_runs += len(result.tests)
@@ -169,9 +173,11 @@ class _ResultWriter:
 
 def _judge(
     folder: OpenRunFolder, dataset: Dataset, execution: ExecutionConfig, batches: Iterable[Sequence[Candidate]], total: int,
-    timer: StageTimer | None = None, clock: BusyClock | None = None,
+    timer: StageTimer | None = None, clock: BusyClock | None = None, references: ReferenceIndex | None = None,
 ) -> None:
-    """Judge everything not already in results.jsonl; batches may still be arriving (run)."""
+    """Judge everything not already in results.jsonl; batches may still be arriving (run).
+
+    `references`: each row gets its program's nearest reference solution (None: judging the references themselves)."""
     out = folder.path
     done = {r.key for r in read_results(out / RESULTS_FILE) if r.verdict is not Verdict.HARNESS_ERROR}
     writer = _ResultWriter(out, total, len(done), clock or BusyClock())
@@ -184,7 +190,11 @@ def _judge(
                 for batch in batches:
                     todo = [c for c in batch if (c.problem_id, c.sample_index) not in done]
                     writer.arrived(len(todo))
-                    evaluation.submit_all(todo)
+                    for candidate in todo:
+                        match = references.match(candidate) if references is not None else None
+                        if match is not None:  # set before submit, so before its result can arrive
+                            writer.matches[(candidate.problem_id, candidate.sample_index)] = match
+                        evaluation.submit(candidate)
                 evaluation.wait()
             except BaseException:
                 evaluation.stop()
@@ -223,10 +233,13 @@ def _finish(folder: OpenRunFolder, dataset: Dataset, candidates: Sequence[Candid
     if unjudged:
         raise RunFolderError(f"{out / RESULTS_FILE}: {unjudged} programs have no result; rerun to resume")
     excluded = {s.problem_id: s.reason for s in dataset.skipped}
-    similarity = reference_similarities(candidates, dataset.by_id()) if references else None
+    if references:  # rows written before results carried it (older versions) get it for the summary
+        index, by_key = ReferenceIndex(dataset.by_id()), {(c.problem_id, c.sample_index): c for c in candidates}
+        results = [r if r.reference_similarity is not None else replace(r, reference_similarity=index.match(by_key[r.key]))
+                   for r in results]
     timings = timer.record() if timer is not None else None
     summary = summarize(sorted(results, key=lambda r: r.key), excluded, truncated, missing=missing or {},
-                        only_given_problems=folder.record.programs.only_given_problems, similarity=similarity, timings=timings)
+                        only_given_problems=folder.record.programs.only_given_problems, timings=timings)
     write_json_atomic(out / SUMMARY_FILE, summary.to_json())
     folder.finish()
     write_stamp(out, inputs)
@@ -263,7 +276,8 @@ def evaluate(data_cfg: DataConfig, execution: ExecutionConfig, source: ProgramSo
                        command_line=tuple(command_line)).with_execution(execution)
     with open_run_folder(out, record) as folder:
         timer = StageTimer()
-        _judge(folder, dataset, execution, [candidates], len(candidates), timer)
+        _judge(folder, dataset, execution, [candidates], len(candidates), timer,
+               references=None if source.solutions else ReferenceIndex(dataset.by_id()))
         summary = _finish(folder, dataset, candidates, missing=missing, timer=timer, references=not source.solutions,
                           inputs=inputs)
         if source.solutions:
@@ -399,7 +413,7 @@ def run(data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig,
 
     with folder:
         # The executor's workers start inside _judge before the first batch is asked for, so before the model loads.
-        _judge(folder, dataset, execution, batches(), total, timer, clock)
+        _judge(folder, dataset, execution, batches(), total, timer, clock, ReferenceIndex(dataset.by_id()))
         truncated = sum(c.prompt_truncated for c in seen)
         return _finish(folder, dataset, seen, truncated, timer=timer)
 
@@ -466,7 +480,7 @@ def evaluate_run_folder(run_dir: Path, execution: ExecutionConfig, out: Path | N
         folder = open_run_folder(out, record)
     with folder:
         timer = StageTimer()
-        _judge(folder, dataset, execution, [candidates], len(candidates), timer)
+        _judge(folder, dataset, execution, [candidates], len(candidates), timer, references=ReferenceIndex(dataset.by_id()))
         truncated = sum(c.prompt_truncated for c in candidates)
         missing = _missing_problems(dataset, candidates, False, path)
         return _finish(folder, dataset, candidates, truncated, missing, timer)

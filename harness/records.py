@@ -9,7 +9,7 @@ from sandbox.records import Verdict
 
 from harness.record_codec import RecordError, decode
 
-from harness.reporting.memorization import ReferenceSimilarity
+from harness.reporting.memorization import ReferenceMatch, ReferenceSimilarity
 from harness.timings import RunTimings
 
 
@@ -67,6 +67,8 @@ class SampleResult:
     # Judged with the early stop: tests after the first failure were not run (not_run), so
     # tests_passed counts only those before it and no test-pass rate is computed from it.
     early_stop: bool = False
+    # the nearest reference solution of the problem (None: it has none, reference solutions judged, or an older row)
+    reference_similarity: ReferenceMatch | None = None
 
     @property
     def key(self) -> tuple[str, int]:
@@ -104,6 +106,7 @@ class SampleResult:
             first_failure=None if failure is None else FailureDetail(**{**failure, "verdict": Verdict(failure["verdict"])}),
             cpu_s=float(row.get("cpu_s", 0.0)),
             early_stop=bool(row.get("early_stop", False)),
+            reference_similarity=None if row.get("reference_similarity") is None else ReferenceMatch.from_json(row["reference_similarity"]),
         )
 
 

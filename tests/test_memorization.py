@@ -1,9 +1,15 @@
-"""Similarity of samples to reference solutions: normalization, copies, renamed copies, unrelated programs."""
+"""Similarity of samples to reference solutions: normalization, renamed copies, the copy rule."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from harness.reporting.memorization import bucket_similarity, best_similarity, normalized_tokens
+from harness.reporting.memorization import (
+    COPY_THRESHOLD, MIN_COPY_TOKENS, best_match, best_similarity, is_copy, normalized_tokens,
+)
+from renamed_copies import renamed_copy
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "apps_sample.jsonl"
 
 REFERENCE = '''
 def main():
@@ -43,9 +49,21 @@ def test_comments_docstrings_and_layout_are_dropped_and_names_numbered_in_order(
     assert tokens == normalized_tokens(RENAMED)  # other names, other layout, no comments: the same program
 
 
+def test_underscore_is_a_name_like_any_other():
+    """Renaming `_` to `i` used to add a placeholder and shift every later number."""
+    loop = "t = int(input())\nfor _ in range(t):\n    n = int(input())\n    print(n * 2)\n"
+    assert normalized_tokens(loop) == normalized_tokens(loop.replace("for _ in", "for i in"))
+
+
+def test_a_shadowed_builtin_is_a_name_like_any_other():
+    fast = "import sys\ninput = sys.stdin.readline\nn = int(input())\nprint(n)\n"
+    assert normalized_tokens(fast) == normalized_tokens(fast.replace("input", "read"))
+    assert "input" in normalized_tokens("n = int(input())\n")  # an unshadowed builtin keeps its name
+
+
 def test_a_copy_and_a_renamed_copy_score_one_and_an_unrelated_program_scores_low():
     assert best_similarity(REFERENCE, [REFERENCE]) == 1.0
-    assert best_similarity(RENAMED, [UNRELATED, REFERENCE]) == 1.0
+    assert best_match(RENAMED, [UNRELATED, REFERENCE]).reference_index == 1
     assert best_similarity(UNRELATED, [REFERENCE]) < 0.5
     edited = RENAMED.replace("acc += x", "acc = acc + x * 1")
     assert 0.8 < best_similarity(edited, [REFERENCE]) < 1.0
@@ -60,10 +78,53 @@ def test_a_program_that_does_not_tokenize_keeps_its_first_tokens():
 
 
 def test_problems_without_references_have_no_value_not_zero():
-    assert best_similarity(REFERENCE, []) is None
-    assert bucket_similarity([None, None]) is None
-    record = bucket_similarity([1.0, 0.95, 0.2, None])
-    assert (record.samples, record.copy_rate, round(record.mean, 4)) == (3, round(2 / 3, 6), round(2.15 / 3, 4))
+    assert best_similarity(REFERENCE, []) is None and best_match(REFERENCE, []) is None
+
+
+def test_a_short_wrong_program_is_not_a_copy_however_similar():
+    reference = "a, b = map(int, input().split())\nprint(a + b)\n"
+    wrong = "x, y = map(int, input().split())\nprint(x - y)\n"
+    match = best_match(wrong, [reference])
+    assert match.score >= COPY_THRESHOLD  # one token of 22 differs: similar by chance of being short
+    assert match.tokens < MIN_COPY_TOKENS and not match.copy
+    assert not best_match("print(a - b)\n", [reference]).copy
+    long_copy = best_match(renamed_copy(REFERENCE), [REFERENCE])
+    assert long_copy.tokens >= MIN_COPY_TOKENS and long_copy.copy and is_copy(long_copy.score, long_copy.tokens)
+
+
+def _references(rows) -> list[str]:
+    """The first reference solution of each problem that parses as Python 3 and is not short."""
+    import ast
+
+    out = []
+    for solutions in rows:
+        for code in solutions[:1]:
+            try:
+                ast.parse(code)
+            except SyntaxError:
+                continue
+            if len(normalized_tokens(code)) >= MIN_COPY_TOKENS:
+                out.append(code)
+    return out
+
+
+def _assert_renamed_copies_are_copies(references: list[str]) -> None:
+    assert len(references) >= 20
+    for code in references[:20]:
+        copy = renamed_copy(code)
+        assert copy != code
+        match = best_match(copy, [code])
+        assert match.score >= COPY_THRESHOLD and match.copy, (match, code[:200])
+
+
+def test_renamed_copies_of_the_bundled_references_are_copies():
+    rows = [json.loads(line) for line in SAMPLE.read_text().splitlines()]
+    _assert_renamed_copies_are_copies(_references(json.loads(r["solutions"]) for r in rows))
+
+
+def test_renamed_copies_of_real_apps_references_are_copies(apps_real_dir):
+    rows = [json.loads(line) for line in (apps_real_dir / "problems.jsonl").read_text().splitlines()]
+    _assert_renamed_copies_are_copies(_references(json.loads(r["solutions"]) if r["solutions"] else [] for r in rows))
 
 
 def test_real_samples_of_a_model_trained_on_those_problems_are_closer_than_unrelated_references(apps_real_dir):

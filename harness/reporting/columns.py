@@ -4,7 +4,7 @@ A metric knows its headers, its cells for one bucket (a cell with a CI is a (val
 pair, which md writes on one line and tex stacks, the interval in small print), its CSV
 fields, and its value as a fraction where it has one (for deltas and figures).
 Names: problems, samples, strict, test_pass, pass@K, apps_strict, apps_test_pass, verdicts,
-similarity, copy_rate.
+similarity, copy_rate, strict_excl_copies.
 """
 from __future__ import annotations
 
@@ -103,6 +103,12 @@ def _copy_rate() -> Metric:
                   lambda v: {"reference_copy_rate_frac": frac(get(v))}, get, "ref. copies")
 
 
+def _strict_excluding_copies() -> Metric:
+    get = lambda v: None if v.similarity is None else v.similarity.strict_accuracy_excluding_copies
+    return Metric("strict_excl_copies", lambda with_ci, level: ["Strict excl. copies %"], lambda v: [fmt_pct(get(v))],
+                  lambda v: {"strict_accuracy_excluding_copies_frac": frac(get(v))}, get, "strict accuracy excluding copies")
+
+
 FIXED: dict[str, Metric] = {m.name: m for m in (
     _count("problems", "Problems", lambda b: b.problems),
     _count("samples", "Samples", lambda b: b.samples),
@@ -113,6 +119,7 @@ FIXED: dict[str, Metric] = {m.name: m for m in (
     _verdicts(),
     _similarity(),
     _copy_rate(),
+    _strict_excluding_copies(),
 )}
 NAMES = (*FIXED, "pass@K")
 
@@ -151,7 +158,7 @@ def full_metrics(max_k: int, similarity: bool) -> list[Metric]:
     """Every column (md, csv): the counts, the rates with their CIs, every table pass@k, verdicts, memorization."""
     out = [FIXED["problems"], FIXED["samples"], FIXED["strict"], FIXED["test_pass"], *(pass_at(k) for k in table_ks(max_k)),
            FIXED["apps_strict"], FIXED["apps_test_pass"], FIXED["verdicts"]]
-    return out + ([FIXED["similarity"], FIXED["copy_rate"]] if similarity else [])
+    return out + ([FIXED["similarity"], FIXED["copy_rate"], FIXED["strict_excl_copies"]] if similarity else [])
 
 
 def paper_metrics(max_k: int, similarity: bool) -> list[Metric]:

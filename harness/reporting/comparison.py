@@ -249,6 +249,9 @@ def runs_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
     level = c.reports[0].level
     headers = ["Run", "Model", "Problems", "Samples", *metric_headers(ks, level)]
     headers += [f"{d} strict %" for d in ROWS[:-1]] + ["Δ strict pp", "p strict (paired)", "HE"]
+    similar = any(r.similarity.get("overall") for r in c.reports)
+    if similar:
+        headers += SIMILARITY_HEADERS
     rows = []
     for i, (r, label) in enumerate(zip(c.reports, c.labels)):
         b = r.buckets["overall"]
@@ -256,7 +259,8 @@ def runs_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
         rows.append([label, r.settings.model_label(), str(b.problems), str(b.samples), *metric_cells(b, r.intervals["overall"], ks),
                      *(fmt_pct(r.buckets[d].strict_accuracy) for d in ROWS[:-1]),
                      None if i == 0 else _pp(_delta(b.strict_accuracy, c.reports[0].buckets["overall"].strict_accuracy)),
-                     None if paired is None else _p(paired.p_value), str(b.harness_errors)])
+                     None if paired is None else _p(paired.p_value), str(b.harness_errors)]
+                    + (similarity_cells(r.similarity.get("overall")) if similar else []))
     return headers, rows
 
 
@@ -269,6 +273,7 @@ def runs_csv_rows(c: Comparison) -> list[dict[str, Any]]:
         row |= {f"{d}_strict_accuracy_frac": frac(r.buckets[d].strict_accuracy) for d in ROWS[:-1]}
         base = c.reports[0].buckets["overall"]
         row |= {f"delta_{m}_frac": None if i == 0 else frac(_delta(getattr(b, m), getattr(base, m))) for m in DELTA_METRICS}
+        row |= similarity_fields(r.similarity.get("overall"))
         out.append(row | _paired_fields(None if i == 0 else c.paired[i - 1]["overall"]))
     return out
 
@@ -346,8 +351,8 @@ def notes(c: Comparison, details: bool, opts: TableOptions | None = None, tex: b
     if details:
         for other in c.reports[1:]:
             a_only, b_only = solved_only(c.reports[0], other)
-            out.append(f"Solved by {c.reports[0].label} only ({len(a_only)}): {', '.join(a_only) or 'none'}.")
-            out.append(f"Solved by {other.label} only ({len(b_only)}): {', '.join(b_only) or 'none'}.")
+            out.append(f"Solved by {c.reports[0].label} only ({len(a_only)}): {_solved_list(c.reports[0], a_only)}.")
+            out.append(f"Solved by {other.label} only ({len(b_only)}): {_solved_list(other, b_only)}.")
     return out
 
 
@@ -374,6 +379,23 @@ def problem_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
         rows.append([row["problem_id"], row["difficulty"], *(None if x is None else f"{x['passed']}/{x['samples']}" for x in cells),
                      *(None if x is None else f"{x['verdict']} ({x['tests_passed']}/{x['tests_total']} tests)" for x in cells)])
     return headers, rows
+
+
+def _solved_list(r: RunReport, ids: Sequence[str]) -> str:
+    """Problem ids, each with the highest reference similarity among its passing samples ("copy" when one is a copy)."""
+    passing: dict[str, list] = {}
+    for row in r.results:
+        if row.problem_id in ids and row.verdict.value == "passed" and row.reference_similarity is not None:
+            passing.setdefault(row.problem_id, []).append(row.reference_similarity)
+    out = []
+    for pid in ids:
+        matches = passing.get(pid)
+        if not matches:
+            out.append(pid)
+            continue
+        top = max(matches, key=lambda m: (m.copy, m.score))
+        out.append(f"{pid} (ref. similarity {top.score:.2f}{', copy' if top.copy else ''})")
+    return ", ".join(out) or "none"
 
 
 def short_notes(c: Comparison, tex: bool = False) -> list[str]:

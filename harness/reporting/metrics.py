@@ -16,7 +16,7 @@ from data.problem import Difficulty
 from sandbox.records import Verdict
 
 from harness.records import BucketSummary, RunSummary, SampleResult
-from harness.reporting.memorization import bucket_similarity
+from harness.reporting.memorization import ReferenceSimilarity, bucket_similarity
 from harness.reporting.ordering import natural_key, natural_sorted
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ class ProblemScore:
     # False when some sample stopped at its first failure (--stop-at-first-failure): its
     # test-pass fractions are lower bounds, so no test-pass rate is computed from them.
     test_pass_known: bool = True
+    copied_correct: int = 0  # samples passing every test that are copies of a reference solution (memorization)
 
     @property
     def strict(self) -> float:
@@ -58,6 +59,10 @@ class ProblemScore:
     @property
     def apps_strict(self) -> float:
         return self.apps_correct / self.samples if self.samples else 0.0
+
+    @property
+    def strict_excluding_copies(self) -> float:
+        return (self.correct - self.copied_correct) / self.samples if self.samples else 0.0
 
     def pass_at(self, k: int) -> float:
         return pass_at_k(self.samples, self.correct, k) if self.samples else 0.0
@@ -98,6 +103,8 @@ def problem_scores(results: Iterable[SampleResult], missing: Mapping[str, str] |
                 apps_test_pass=sum(_fraction(r.apps_tests_passed, r.tests_total) for r in judged) / n,
                 harness_errors=len(rows) - n,
                 test_pass_known=not any(r.early_stop for r in judged),
+                copied_correct=sum(r.verdict is Verdict.PASSED and r.reference_similarity is not None and r.reference_similarity.copy
+                                   for r in judged),
             )
         )
     scores += [missing_score(pid, d) for pid, d in (missing or {}).items() if pid not in grouped]
@@ -133,11 +140,10 @@ def summarize(
     *,
     missing: Mapping[str, str] | None = None,
     only_given_problems: bool = False,
-    similarity: Mapping[tuple[str, int], float | None] | None = None,
     timings: "RunTimings | None" = None,
 ) -> RunSummary:
     """summary.json: overall and per-difficulty buckets; `missing` problems score 0 (problem_id -> difficulty);
-    with `similarity`, the memorization figures per bucket."""
+    the memorization figures per bucket come from the rows' reference_similarity."""
     missing = {pid: (missing or {})[pid] for pid in natural_sorted(missing or {})}
     scores = problem_scores(results, missing)
     excluded = dict(excluded_problems or {})
@@ -151,11 +157,20 @@ def summarize(
             [s for s in scores if s.difficulty == difficulty],
             [r for r in results if r.difficulty == difficulty],
         )
-    memorization = {}
-    if similarity is not None:
-        memorization["overall"] = bucket_similarity(similarity.get(r.key) for r in results)
-        for difficulty in DIFFICULTIES:
-            memorization[difficulty] = bucket_similarity(similarity.get(r.key) for r in results if r.difficulty == difficulty)
     return RunSummary(buckets=buckets, excluded_problems={pid: excluded[pid] for pid in natural_sorted(excluded)}, truncated_prompts=truncated_prompts,
                       missing_problems=missing, only_given_problems=only_given_problems,
-                      reference_similarity=memorization, timings=timings)
+                      reference_similarity=memorization(scores, results), timings=timings)
+
+
+def memorization(scores: Sequence[ProblemScore], results: Sequence[SampleResult]) -> dict[str, ReferenceSimilarity | None]:
+    """Per bucket: similarity to the reference solutions over judged samples, copy rate and strict accuracy
+    excluding copies (copies count as failures); every bucket None when no sample has a match."""
+    judged = [r for r in results if r.verdict is not Verdict.HARNESS_ERROR]
+    if not any(r.reference_similarity is not None for r in judged):
+        return {}
+    out = {}
+    for bucket in BUCKETS:
+        mine = scores if bucket == "overall" else [s for s in scores if s.difficulty == bucket]
+        rows = judged if bucket == "overall" else [r for r in judged if r.difficulty == bucket]
+        out[bucket] = bucket_similarity(rows, _mean([s.strict_excluding_copies for s in mine]))
+    return out

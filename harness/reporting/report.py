@@ -15,9 +15,9 @@ from harness.reporting.columns import (
     FIXED, BucketView, Cell, Metric, cells as column_cells, fields as column_fields, flat, full_metrics, headers as column_headers,
     paper_metrics, parse_metrics,
 )
-from harness.reporting.memorization import ReferenceSimilarity
+from harness.reporting.memorization import COPY_THRESHOLD, MIN_COPY_TOKENS, ReferenceSimilarity
 from harness.reporting.ordering import natural_sorted
-from harness.reporting.metrics import DIFFICULTIES, ProblemScore, problem_scores, summarize
+from harness.reporting.metrics import DIFFICULTIES, ProblemScore, memorization, problem_scores, summarize
 from harness.reporting.settings import RunSettings, settings_lines, short_settings_line
 from harness.records import BucketSummary, RunSummary, SampleResult
 from harness.storage import RunFolder
@@ -55,7 +55,7 @@ class RunReport:
     n_boot: int
     seed: int
     level: float
-    # per bucket, from summary.json (all samples; not recomputed under a validity mask); None: no references
+    # per bucket, from the rows' reference_similarity (older runs: summary.json's, without a mask); None: no references
     similarity: dict[str, ReferenceSimilarity | None]
     partial: str | None = None  # an unfinished run: what is judged so far
 
@@ -99,9 +99,17 @@ def build_report(
         n_boot=n_boot,
         seed=seed,
         level=level,
-        similarity={} if valid_mask is not None else stored_similarity(run.summary),
+        similarity=report_similarity(run, scores, results, valid_mask is not None),
         partial=run.partial,
     )
+
+
+def report_similarity(run: RunFolder, scores: Sequence[ProblemScore], results: Sequence[SampleResult],
+                      masked: bool) -> dict[str, ReferenceSimilarity | None]:
+    """Recomputed from the rows (so a validity mask applies); rows of older versions carry no match: summary.json's."""
+    if any(r.reference_similarity is not None for r in run.results):
+        return memorization(scores, results)
+    return {} if masked else stored_similarity(run.summary)
 
 
 def stored_similarity(summary: RunSummary) -> dict[str, ReferenceSimilarity | None]:
@@ -109,20 +117,24 @@ def stored_similarity(summary: RunSummary) -> dict[str, ReferenceSimilarity | No
     return {name: summary.reference_similarity.get(name) for name in ROWS}
 
 
-SIMILARITY_HEADERS = ["Ref. similarity", "Ref. copies %"]
+SIMILARITY_HEADERS = ["Ref. similarity", "Ref. copies %", "Strict excl. copies %"]
 SIMILARITY_NOTE = (
     "Ref. similarity: mean over samples of the best token similarity to the problem's reference solutions "
-    "(comments, docstrings, layout dropped, local names numbered); Ref. copies: samples with similarity >= 0.9 "
-    "(a memorization signal); blank where the problems have no reference solutions."
+    "(comments, docstrings, layout dropped, names alpha-renamed); Ref. copies: samples with similarity >= "
+    f"{COPY_THRESHOLD:g} and at least {MIN_COPY_TOKENS} tokens (a memorization signal); Strict excl. copies: strict "
+    "accuracy with every copy counted as a failure; blank where the problems have no reference solutions."
 )
 
 
 def similarity_cells(s: ReferenceSimilarity | None) -> list[str | None]:
-    return [None, None] if s is None else [f"{s.mean:.3f}", fmt_pct(s.copy_rate)]
+    if s is None:
+        return [None, None, None]
+    return [f"{s.mean:.3f}", fmt_pct(s.copy_rate), fmt_pct(s.strict_accuracy_excluding_copies)]
 
 
 def similarity_fields(s: ReferenceSimilarity | None) -> dict[str, Any]:
-    return {"reference_similarity_mean": None if s is None else s.mean, "reference_copy_rate_frac": None if s is None else frac(s.copy_rate)}
+    return {"reference_similarity_mean": None if s is None else s.mean, "reference_copy_rate_frac": None if s is None else frac(s.copy_rate),
+            "strict_accuracy_excluding_copies_frac": None if s is None else frac(s.strict_accuracy_excluding_copies)}
 
 
 def _close(a: Any, b: Any) -> bool:
@@ -225,13 +237,17 @@ def problem_details(results: Sequence[SampleResult]) -> list[dict[str, Any]]:
             "passed": sum(r.verdict.value == "passed" for r in judged), "best_sample": best.sample_index,
             "verdict": best.verdict.value, "tests_passed": best.tests_passed, "tests_total": best.tests_total,
             "failure": failure,
+            "reference_similarity": None if best.reference_similarity is None else best.reference_similarity.to_json(),
+            "copies": sum(r.reference_similarity is not None and r.reference_similarity.copy for r in judged),
         })
     return out
 
 
 DETAIL_CSV = ["problem_id", "difficulty", "samples", "harness_errors", "passed", "best_sample", "verdict", "tests_passed", "tests_total"] + [
-    f"failure_{k}" for k in ("index", "verdict", "input", "expected", "got", "detail")]
-DETAIL_HEADERS = ["Problem", "Difficulty", "Solved", "Best verdict", "Tests", "First failing test", "Input", "Expected", "Got", "Detail"]
+    f"failure_{k}" for k in ("index", "verdict", "input", "expected", "got", "detail")] + [
+    "reference_similarity", "reference_index", "copies"]
+DETAIL_HEADERS = ["Problem", "Difficulty", "Solved", "Best verdict", "Tests", "First failing test", "Input", "Expected", "Got", "Detail",
+                  "Ref. similarity (reference)", "Copies"]
 
 
 def detail_rows(details: Sequence[dict[str, Any]]) -> list[list[str | None]]:
@@ -239,8 +255,11 @@ def detail_rows(details: Sequence[dict[str, Any]]) -> list[list[str | None]]:
     for d in details:
         f = d["failure"] or {}
         failing = f"#{f['index']} {f['verdict']}" if f else None
+        m = d["reference_similarity"]
+        similar = None if m is None else f"{m['score']:.3f} (#{m['reference_index']})"
         rows.append([d["problem_id"], d["difficulty"], f"{d['passed']}/{d['samples']}", d["verdict"],
-                     f"{d['tests_passed']}/{d['tests_total']}", failing, f.get("input"), f.get("expected"), f.get("got"), f.get("detail")])
+                     f"{d['tests_passed']}/{d['tests_total']}", failing, f.get("input"), f.get("expected"), f.get("got"), f.get("detail"),
+                     similar, None if m is None else str(d["copies"])])
     return rows
 
 
@@ -289,7 +308,7 @@ def run_notes(r: RunReport, opts: TableOptions, metrics: Sequence[Metric], tex: 
     if opts.notes == "none":
         return []
     legend = ([VERDICT_LEGEND] if any(m.name == "verdicts" for m in metrics) else []) + (
-        [SIMILARITY_NOTE] if any(m.name in ("similarity", "copy_rate") for m in metrics) and any(r.similarity.values()) else [])
+        [SIMILARITY_NOTE] if any(m.name in ("similarity", "copy_rate", "strict_excl_copies") for m in metrics) and any(r.similarity.values()) else [])
     ci = [TEX_CI_NOTE.format(level=r.level)] if tex else []
     if opts.notes == "full":
         return ci + r.notes() + legend
@@ -328,7 +347,8 @@ def _tex(r: RunReport, details: bool, opts: TableOptions) -> str:
 def _csv(r: RunReport, details: bool, opts: TableOptions) -> str:
     """One row per difficulty (fractions); with details, one row per problem instead."""
     if details:
-        rows = [d | {f"failure_{k}": v for k, v in (d["failure"] or {}).items()} for d in problem_details(r.results)]
+        rows = [d | {f"failure_{k}": v for k, v in (d["failure"] or {}).items()} | _match_fields(d["reference_similarity"])
+                for d in problem_details(r.results)]
         return csv_text(DETAIL_CSV, [[csv_cell(row.get(h)) for h in DETAIL_CSV] for row in rows])
     settings = r.settings.columns() if opts.notes != "none" else {}
     if opts.metrics is not None:
@@ -339,6 +359,10 @@ def _csv(r: RunReport, details: bool, opts: TableOptions) -> str:
         fields = [{"difficulty": name} | csv_metric_fields(b, r.intervals[name], ks) | similarity_fields(r.similarity.get(name)) | settings
                   for name, b in r.buckets.items()]
     return csv_text(list(fields[0]), [list(f.values()) for f in fields])
+
+
+def _match_fields(m: dict[str, Any] | None) -> dict[str, Any]:
+    return {"reference_similarity": None if m is None else m["score"], "reference_index": None if m is None else m["reference_index"]}
 
 
 def report_json(r: RunReport, details: bool) -> dict[str, Any]:
