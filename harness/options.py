@@ -19,7 +19,7 @@ from sandbox.records import SandboxMode
 from harness.errors import ConfigError
 
 MAX_TIMEOUT_S = 86400.0
-REPORT_FORMATS = ("md", "csv", "json", "tex", "png", "svg", "pdf")
+REPORT_FORMATS = ("md", "csv", "json", "tex", "png", "svg", "pdf", "html")
 BINARY_FORMATS = ("png", "svg", "pdf")
 
 
@@ -169,13 +169,13 @@ class OutOptions:
 @dataclass(frozen=True)
 class ReportOutputOptions:
     format: str | None = _opt(None, "md (Markdown), csv, json, tex (a booktabs table), png, svg or pdf (figures; svg and pdf "
-                                    "are vector) (default: the --output name's extension if it is one of these, else md)",
+                                    "are vector), html (one offline page to browse the problems) (default: the --output name's extension if it is one of these, else md)",
                               choices=REPORT_FORMATS)
     output: Path | None = _opt(None, "write to FILE instead of stdout (required for png, svg, pdf)", type=Path, metavar="FILE")
     valid_only: str | None = _opt(None, "validity.json (or a run folder holding one): score only valid problems", metavar="MASK")
     details: bool = _opt(False, "list per-problem details")
     metrics: str | None = _opt(None, "the columns (and figure bars), in order: problems, samples, strict, test_pass, pass@K, "
-                                     "apps_strict, apps_test_pass, verdicts, similarity, copy_rate (default: all for md/csv, a "
+                                     "apps_strict, apps_test_pass, verdicts, similarity, copy_rate, strict_excl_copies (default: all for md/csv, a "
                                      "page-wide set for tex, strict,test_pass for figures; json always has everything)",
                                metavar="LIST")
     notes: str = _opt("full", "the notes under a table: full (every setting), short (one line per run), none",

@@ -577,10 +577,14 @@ def render_comparison(runs: Sequence[RunFolder], fmt: str, *, valid_mask: Validi
     table="runs": only the main table, one row per run (for a paper), in any format. metrics: the
     columns ("strict,pass@10,copy_rate"; None: the format's default); notes: full, short or none.
     """
-    if fmt not in RENDERERS:
-        raise ValueError(f"unknown comparison format {fmt!r}; choose one of {', '.join(RENDERERS)}")
+    if fmt not in RENDERERS and fmt != "html":
+        raise ValueError(f"unknown comparison format {fmt!r}; choose one of {', '.join([*RENDERERS, 'html'])}")
     if table not in TABLES:
         raise ValueError(f"unknown comparison table {table!r}; choose one of {', '.join(TABLES)}")
     opts = TableOptions(metrics, notes)
     comparison = build_comparison(runs, valid_mask, labels=labels)
+    if fmt == "html":  # the whole comparison, problem by problem
+        from harness.reporting.html_view import comparison_html
+
+        return comparison_html(runs, comparison)
     return RUNS_RENDERERS[fmt](comparison, opts) if table == "runs" else RENDERERS[fmt](comparison, details, opts)

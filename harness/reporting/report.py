@@ -27,7 +27,7 @@ from harness.reporting.uncertainty import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_S
 from harness.reporting.validity import Invalid, ValidityMask, apply_mask, exclusion_note
 
 ROWS = DIFFICULTIES + ("overall",)
-FORMATS = ("md", "tex", "csv", "json", "png", "svg", "pdf")
+FORMATS = ("md", "tex", "csv", "json", "png", "svg", "pdf", "html")
 VERDICT_COLUMNS = {
     "wrong_answer": "WA", "runtime_error": "RE", "timeout": "TLE", "memory_limit": "MLE",
     "output_limit": "OLE", "compile_error": "CE", "harness_error": "HE",
@@ -414,6 +414,10 @@ def render_report(run: RunFolder, fmt: str, *, valid_mask: ValidityMask | None =
                   metrics: str | None = None, notes: str = "full", label: str | None = None) -> str | bytes:
     """The run's tables in one format; bytes for png/svg/pdf, text otherwise. `label`: the run's name, shown
     instead of its folder and its model's local path."""
+    if fmt == "html":  # one page to browse the problems (harness/reporting/html_view.py)
+        from harness.reporting.html_view import report_html
+
+        return report_html(run, build_report(run, valid_mask, label=label))
     if fmt not in RENDERERS:
         raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return RENDERERS[fmt](build_report(run, valid_mask, label=label), details, TableOptions(metrics, notes))
