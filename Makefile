@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.apps-eval-installed
 ARGS ?=
 
-.PHONY: setup run test test-tools bench clean
+.PHONY: setup run test test-tools browser bench clean
 
 setup: $(STAMP)
 
@@ -35,8 +35,18 @@ test-tools:
 	  || echo "could not install $(TEST_APT_TEX): the pdflatex tests will skip"; \
 	fi
 
-test: $(STAMP) test-tools
+test: $(STAMP) test-tools browser
 	$(BIN)/python -m pytest -q $(ARGS)
+
+# The HTML view's tests load it in headless Chromium. As root without a browser, install Debian's
+# chromium (idempotent: nothing happens once one is there); otherwise those tests skip, saying why.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+	    && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium for the HTML view tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "chromium could not be installed: the HTML view's browser tests will skip"; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/executor.py

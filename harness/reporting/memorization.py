@@ -15,12 +15,12 @@ sequence and scores 1.0. A program that does not tokenize to the end keeps the t
 the error.
 
 A sample is a *copy* when its similarity is at least COPY_THRESHOLD (0.9) and it has at least
-MIN_COPY_TOKENS (40) normalized tokens. Short programs are not judged: two independent
-programs of a few lines (`a, b = map(int, input().split())` then one `print`) share most of
-their tokens by chance. Calibration (bench/memorization_calibration.py): against the reference
-solutions of *other* problems, programs under 40 tokens reach 0.82, longer ones at most 0.82 on
-the bundled sample and 0.79 on ../shared/apps-real (whose only scores >= 0.9 are texts that
-occur verbatim under two problem ids).
+MIN_COPY_TOKENS (40) normalized tokens. Short programs are not judged: a wrong variant of a short
+reference (`x, y = map(int, input().split())` then `print(x - y)` for one printing `a + b`)
+differs in one token of twenty and scores 0.95. Against the reference solutions of *other*
+problems (bench/memorization_calibration.py) programs reach at most 0.82 at any length on the
+bundled sample and 0.75 at 40-99 tokens on ../shared/apps-real (apart from a text that occurs
+verbatim under two problem ids), so chance alone stays below the threshold.
 """
 from __future__ import annotations
 
