@@ -191,8 +191,8 @@ def test_png_is_a_decodable_image(run, tmp_path):
 
 
 def test_unknown_format_is_refused(run):
-    with pytest.raises(ValueError, match="unknown report format 'html'"):
-        render_report(run, "html")
+    with pytest.raises(ValueError, match="unknown report format 'xml'"):
+        render_report(run, "xml")
 
 
 def test_a_run_of_reference_solutions_says_so_instead_of_a_model(tmp_path):
