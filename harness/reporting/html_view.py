@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 from typing import Any, Sequence
 
+from harness.reporting.columns import flat
 from harness.reporting.report import RunReport, best_sample
 from harness.records import Candidate, SampleResult
 from harness.run_record import ProgramSource
@@ -121,7 +122,7 @@ def view_data(title: str, reports: Sequence[RunReport], runs: Sequence[RunFolder
     ordered = sorted(problems.values(), key=lambda p: _natural(p["id"]))
     return {
         "title": title, "labels": [r.label for r in reports],
-        "tables": [{"title": t, "headers": h, "rows": rows} for t, h, rows in tables],
+        "tables": [{"title": t, "headers": h, "rows": [[flat(cell) for cell in row] for row in rows]} for t, h, rows in tables],
         "notes": notes, "problems": ordered, "page_size": PAGE_SIZE,
     }
 
