@@ -330,7 +330,7 @@ def _md(r: RunReport, details: bool, opts: TableOptions) -> str:
     if notes:
         parts.append("**Settings**\n\n" + "\n".join(f"- {md_text(n)}" for n in notes))
     if details:
-        rows = [row[:6] + [md_code(c) for c in row[6:10]] for row in detail_rows(problem_details(r.results))]  # program text: code spans
+        rows = [row[:6] + [md_code(c) for c in row[6:10]] + row[10:] for row in detail_rows(problem_details(r.results))]  # program text: code spans
         parts.append("### Per-problem detail\n\n" + md_table(DETAIL_HEADERS, rows, text_columns=len(DETAIL_HEADERS)))
     return "\n\n".join(parts) + "\n"
 
