@@ -145,15 +145,16 @@ def _populate_dev(new_root: str) -> None:
     os.mkdir(dev + "/mqueue", 0o755)
 
 
-def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str, "int | None"]:
+def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str, "int | None", "int | None"]:
     """Replace the filesystem view with a fresh tmpfs root holding only what Python needs.
 
     System directories and the interpreter's own folders are bind-mounted read-only;
     /tmp and /dev/shm are small private tmpfs; everything else (home folders, the
     harness's data and results, the system temp dir) simply does not exist. Must run
     in a private mount namespace, as the init of the pid namespace whose /proc it mounts.
-    Returns the paths made visible, what /proc is, and a descriptor on a second /proc that
-    hides no process (see open_detached_proc), or None.
+    Returns the paths made visible, what /proc is, a descriptor on a second /proc that hides
+    no process (open_detached_proc) and one on a tmpfs for the worker's files
+    (open_detached_tmpfs), each None where it could not be made.
     """
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     sources = [p for p in SYSTEM_DIRS if os.path.lexists(p)]
@@ -199,6 +200,10 @@ def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str
         every_process = open_detached_proc(new_root + "/.proc")
     except OSError:
         every_process = None
+    try:
+        files = open_detached_tmpfs(new_root + "/.files")
+    except OSError:
+        files = None
     os.makedirs(new_root + "/var", 0o755, exist_ok=True)
     os.symlink("/tmp", new_root + "/var/tmp")
     os.mkdir(new_root + "/.oldroot", 0o700)
@@ -211,7 +216,24 @@ def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str
     # Nothing else of the root stays writable, whoever the candidate runs as.
     mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
     mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    return visible, proc_note, every_process
+    return visible, proc_note, every_process, files
+
+
+def open_detached_tmpfs(mountpoint: str) -> int:
+    """An O_PATH descriptor on a fresh tmpfs mounted nowhere: where the worker makes each test
+    process's stdin, stdout, stderr and record (O_TMPFILE), instead of memfds, which candidates
+    may then not make (they would hold memory no file system bounds). Only the worker can make
+    files there: a candidate holds its four files, each capped by RLIMIT_FSIZE, and no path."""
+    os.mkdir(mountpoint, 0o700)
+    try:
+        mount("tmpfs", mountpoint, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=700")
+        try:
+            fd = os.open(mountpoint, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        finally:
+            _check(_libc.umount2(_b(mountpoint), MNT_DETACH), "umount " + mountpoint)
+    finally:
+        os.rmdir(mountpoint)
+    return fd
 
 
 def open_detached_proc(mountpoint: str) -> int:
@@ -262,7 +284,8 @@ _ARCH_CALLS = {
                "getpriority": 140, "setpriority": 141, "sched_setparam": 142, "sched_getparam": 143,
                "sched_setscheduler": 144, "sched_getscheduler": 145, "sched_setaffinity": 203,
                "sched_getaffinity": 204, "sched_setattr": 314, "sched_getattr": 315, "ioprio_set": 251,
-               "ioprio_get": 252, "migrate_pages": 256, "move_pages": 279},
+               "ioprio_get": 252, "migrate_pages": 256, "move_pages": 279, "shmget": 29, "msgget": 68,
+               "memfd_create": 319},
     "aarch64": {"mount": 40, "umount2": 39, "pivot_root": 41, "chroot": 51, "unshare": 97, "setns": 268,
                 "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271, "keyctl": 219,
                 "add_key": 217, "request_key": 218, "bpf": 280, "perf_event_open": 241,
@@ -270,7 +293,8 @@ _ARCH_CALLS = {
                 "setpriority": 140, "getpriority": 141, "sched_setparam": 118, "sched_setscheduler": 119,
                 "sched_getscheduler": 120, "sched_getparam": 121, "sched_setaffinity": 122,
                 "sched_getaffinity": 123, "sched_setattr": 274, "sched_getattr": 275, "ioprio_set": 30,
-                "ioprio_get": 31, "migrate_pages": 238, "move_pages": 239},
+                "ioprio_get": 31, "migrate_pages": 238, "move_pages": 239, "shmget": 194, "msgget": 186,
+                "memfd_create": 279},
 }.get(_MACHINE)
 _COMMON_CALLS = {"io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "open_tree": 428,
                  "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
@@ -279,6 +303,10 @@ _NR_CLONE3 = 435  # its flags live in memory a filter cannot read: ENOSYS makes 
 DENIED_CALLS = ("mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "ptrace", "process_vm_readv",
                 "process_vm_writev", "keyctl", "add_key", "request_key", "bpf", "perf_event_open",
                 "userfaultfd") + tuple(_COMMON_CALLS)
+# Memory no size limit of a file system bounds, that a program could hold outside RLIMIT_AS
+# (bounded only by a memory cgroup, which an ordinary user rarely has): System V shared memory
+# and message queues, always; memfds where the worker keeps its own files elsewhere.
+MEMORY_CALLS = ("shmget", "msgget")
 CLONE_NEWCGROUP, CLONE_NEWTIME = 0x02000000, 0x80
 NAMESPACE_FLAGS = (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID
                    | CLONE_NEWNET | CLONE_NEWTIME)
@@ -308,7 +336,7 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
 
 
-def candidate_filter_program(restrict_sockets: bool) -> list[tuple[int, int, int, int]]:
+def candidate_filter_program(restrict_sockets: bool, deny_memfd: bool = False) -> list[tuple[int, int, int, int]]:
     """The classic-BPF program of install_candidate_filter, jumps resolved.
 
     Instructions are (code, true-label, false-label, k); a label is a name defined by a
@@ -317,7 +345,8 @@ def candidate_filter_program(restrict_sockets: bool) -> list[tuple[int, int, int
     calls = {**_ARCH_CALLS, **_COMMON_CALLS}
     code: list = [(_LD, None, None, 4), (_JEQ, None, "deny", _AUDIT_ARCH), (_LD, None, None, 0),
                   (_JGE, "deny", None, 0x40000000)]  # foreign ABI or x32 numbers: refused
-    code += [(_JEQ, "deny", None, calls[name]) for name in DENIED_CALLS]
+    denied = DENIED_CALLS + MEMORY_CALLS + (("memfd_create",) if deny_memfd else ())
+    code += [(_JEQ, "deny", None, calls[name]) for name in denied]
     code += [(_JEQ, "nosys", None, _NR_CLONE3), (_JEQ, "clone", None, calls["clone"])]
     code += [(_JEQ, "self_only", None, calls[name]) for name in SELF_ONLY_CALLS]
     code += [(_JEQ, "prio", None, calls[name]) for name in PRIO_CALLS]
@@ -352,18 +381,18 @@ def candidate_filter_program(restrict_sockets: bool) -> list[tuple[int, int, int
             for i, (op, t, f, k) in enumerate(program)]
 
 
-def install_candidate_filter(restrict_sockets: bool) -> None:
+def install_candidate_filter(restrict_sockets: bool, deny_memfd: bool = False) -> None:
     """A seccomp filter, inherited by every child and kept across exec (needs no_new_privs).
 
     Refuses (EPERM) the DENIED_CALLS and clone() with any namespace flag, clone3 (ENOSYS:
     libc then uses clone, whose flags the filter can check) and foreign syscall ABIs; the
     SELF_ONLY_CALLS, PRIO_CALLS and IOPRIO_CALLS on any process but the caller; setting
-    SIGCHLD's disposition. With restrict_sockets (no network namespace) socket() may only
-    make AF_UNIX sockets.
+    SIGCHLD's disposition; the MEMORY_CALLS, and memfd_create with deny_memfd. With
+    restrict_sockets (no network namespace) socket() may only make AF_UNIX sockets.
     """
     if _AUDIT_ARCH is None or _ARCH_CALLS is None:
         raise OSError(errno.ENOSYS, "seccomp filter not written for " + _MACHINE)
-    program = candidate_filter_program(restrict_sockets)
+    program = candidate_filter_program(restrict_sockets, deny_memfd)
     filters = (_SockFilter * len(program))(*[_SockFilter(*ins) for ins in program])
     prog = _SockFprog(len(program), filters)
     _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0), "seccomp filter")

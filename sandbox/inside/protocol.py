@@ -234,6 +234,7 @@ class ServerConfig:
     cpu_counter_v2: bool = False
     proc_fd: int | None = None  # a /proc of the pid namespace that hides no process, out of candidates' reach
     new_session: bool = False  # each test process in a session (and so an autogroup) of its own
+    files_fd: int | None = None  # a tmpfs mounted nowhere for the test processes' files (else memfds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,7 @@ class Runner:
                  ipc_namespace: bool, private_root: bool, watch_fd: int, scratch_base: str,
                  shares_uid: bool = False, user_namespace: bool = False, oom_fd: "int | None" = None,
                  cpu_fd: "int | None" = None, cpu_counter_v2: bool = False, proc_fd: "int | None" = None,
-                 new_session: bool = False) -> None:
+                 new_session: bool = False, files_fd: "int | None" = None) -> None:
         self.limits = lim = limits
         self.uid, self.gid, self.drop = uid, gid, drop
         self.pid_namespace, self.private_root, self.watch_fd = pid_namespace, private_root, watch_fd
@@ -81,6 +81,7 @@ class Runner:
         # the processes of the pid namespace, read through `proc_fd` (or /proc) by TestProcess.
         self.meter = GroupCpuMeter(cpu_fd, cpu_counter_v2) if cpu_fd is not None else None
         self.proc_fd = proc_fd
+        self.files_fd = files_fd  # where the test processes' files are made (else they are memfds)
         if private_root:  # private tmpfs (and the mqueue filesystem): wipe whatever the candidate left
             self.wipe = ("/tmp", "/dev/shm") + (("/dev/mqueue",) if os.path.isdir("/dev/mqueue") else ())
         else:  # a folder the harness made for this worker (and removes when it is killed)
@@ -222,7 +223,13 @@ class Runner:
         return None
 
     def _start(self, program: tuple, max_tests: int) -> TestProcess:
-        files = [os.memfd_create(name) for name in ("stdin", "stdout", "stderr", "record")]
+        if self.files_fd is not None:
+            files = [os.open(".", os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600, dir_fd=self.files_fd)
+                     for _ in range(4)]
+            for fd in files:  # reopenable through /dev/stdout & co. whatever the candidate's uid, like a memfd
+                os.fchmod(fd, 0o666)
+        else:
+            files = [os.memfd_create(name) for name in ("stdin", "stdout", "stderr", "record")]
         if self.random_pids:  # the next pid is random, whatever ran before
             start = 1000 + int.from_bytes(os.urandom(4), "little") % max(1, self.pid_max - 2000)
             os.pwrite(self.last_pid_fd, str(start).encode(), 0)

@@ -60,23 +60,23 @@ def _become_namespace_init() -> None:
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
 
-def _filesystem(cfg: protocol.WorkerConfig, ns: dict, iso: dict) -> tuple[bool, "int | None"]:
-    """The private minimal root, False (recorded) when it cannot be built; and a descriptor on a
-    /proc that hides no process (jail.open_detached_proc), or None."""
+def _filesystem(cfg: protocol.WorkerConfig, ns: dict, iso: dict) -> tuple[bool, "int | None", "int | None"]:
+    """The private minimal root, False (recorded) when it cannot be built; descriptors on a /proc
+    that hides no process and on a tmpfs for the worker's files (jail.build_root), or None."""
     if not ns["mount"]:
         iso["filesystem"] = "host filesystem visible (no mount namespace)"
-        return False, None
+        return False, None, None
     scratch_base = cfg.scratch_base  # the harness's fallback scratch folder: unused with a private root
     try:
         os.rmdir(scratch_base)
-        visible, proc, proc_fd = jail.build_root(list(cfg.readonly_paths) + [HERE], cfg.tmp_bytes)
+        visible, proc, proc_fd, files_fd = jail.build_root(list(cfg.readonly_paths) + [HERE], cfg.tmp_bytes)
     except OSError as exc:
         os.makedirs(scratch_base, 0o711, exist_ok=True)
         iso["filesystem"] = f"host filesystem visible (private root failed: {exc})"
-        return False, None
+        return False, None, None
     iso["filesystem"] = "private tmpfs root; read-only binds: " + ", ".join(visible)
     iso["proc"] = proc + (" of the private pid namespace" if ns["pid"] and proc.startswith("own") else "")
-    return True, proc_fd
+    return True, proc_fd, files_fd
 
 
 def _world_readable(path: str) -> bool:
@@ -192,12 +192,15 @@ def main() -> None:
         _become_namespace_init()
     else:
         jail.set_child_subreaper()  # survives the exec: orphans of the candidate come to us
-    private_root, proc_fd = _filesystem(cfg, ns, iso)
+    private_root, proc_fd, files_fd = _filesystem(cfg, ns, iso)
     jail.set_no_new_privs()
     try:
-        jail.install_candidate_filter(restrict_sockets=not ns["network"])
+        jail.install_candidate_filter(restrict_sockets=not ns["network"], deny_memfd=files_fd is not None)
         iso["syscall_filter"] = ("installed (seccomp): no mounts, namespaces, setns, ptrace, process_vm_*, "
-                                 "keyrings, bpf, perf, userfaultfd, io_uring")
+                                 "keyrings, bpf, perf, userfaultfd, io_uring, System V shared memory and "
+                                 "message queues" + (", memfds" if files_fd is not None else "") +
+                                 "; limits, priorities, scheduling and I/O priority of no process but the "
+                                 "caller; SIGCHLD's disposition only read")
         if not ns["network"]:
             iso["network"] = "NOT isolated by a namespace; seccomp filter: socket() only for AF_UNIX"
     except OSError as exc:
@@ -227,9 +230,10 @@ def main() -> None:
         limits=cfg.limits, sys_path=cfg.sys_path, uid=uid, gid=uid if drop else os.getgid(), drop=drop,
         pid_namespace=ns["pid"], ipc_namespace=ns["ipc"], private_root=private_root, isolation=iso,
         scratch_base=cfg.scratch_base, user_namespace=ns["user"], shares_uid=own_uid, oom_fd=cfg.oom_fd,
-        cpu_fd=cfg.cpu_fd, cpu_counter_v2=cfg.cpu_counter_v2, proc_fd=proc_fd, new_session=new_session)
+        cpu_fd=cfg.cpu_fd, cpu_counter_v2=cfg.cpu_counter_v2, proc_fd=proc_fd, new_session=new_session,
+        files_fd=files_fd)
     iso["memory_bound"] = cfg.memory_bound
-    for fd in (REQ_FD, RESP_FD) + tuple(fd for fd in (cfg.oom_fd, cfg.cpu_fd, proc_fd) if fd is not None):
+    for fd in (REQ_FD, RESP_FD) + tuple(fd for fd in (cfg.oom_fd, cfg.cpu_fd, proc_fd, files_fd) if fd is not None):
         os.set_inheritable(fd, True)
     server = os.path.join(HERE, "server.py")
     os.execv(sys.executable, [sys.executable, "-s", "-S", server, str(REQ_FD), str(RESP_FD),
