@@ -7,6 +7,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import socket
 import uuid
 
 import pytest
@@ -14,7 +15,9 @@ import pytest
 import sandbox
 from hostile.helpers import program, run_stdio
 from sandbox import ExecutionRequest, Executor, Limits, RunStatus, SandboxMode
+from conftest import REPO_ROOT
 from sandbox.cgroups import group_limit_mb
+from sandbox.worker_pool import interpreter_paths
 
 AS_ROOT = os.geteuid() == 0
 MEMORY_MB = 256
@@ -191,3 +194,18 @@ def test_cpu_burnt_in_children_the_worker_cannot_read_is_charged(cpu_ex, how):
         assert run.output.split()[0] in ("SIG_IGN", "SA_NOCLDWAIT"), run  # refused by the filter
     honest = only(run_stdio(cpu_ex, "print(input()[::-1])\n", "abc"))
     assert (honest.status, honest.output) == (RunStatus.OK, "cba\n")
+
+
+# ---- host facts ----------------------------------------------------------------------------
+
+def test_host_name_and_checkout_path_do_not_show_inside(ex):
+    """The worker's own code is copied into the private root, not bound (a bind shows its source
+    path in /proc/self/mountinfo). Only where the interpreter or its site-packages live inside
+    the checkout (a .venv there) do their own binds show that path: nothing else does."""
+    checkout = str(REPO_ROOT)
+    run = only(run_stdio(ex, program("find_host_facts"), checkout))
+    assert run.status == RunStatus.OK, run
+    facts = json.loads(run.output)
+    assert facts["hostname"] == facts["nodename"] == "sandbox" != socket.gethostname()
+    interpreter = [p for p in interpreter_paths()[1] if p == checkout or p.startswith(checkout + "/")]
+    assert [leak for leak in facts["leaks"] if not any(p in leak for p in interpreter)] == [], facts

@@ -145,14 +145,19 @@ def _populate_dev(new_root: str) -> None:
     os.mkdir(dev + "/mqueue", 0o755)
 
 
-def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str, "int | None", "int | None"]:
+CODE_DIR = "/sandbox"  # where the worker's own modules are copied: no path of the checkout shows inside
+HOST_NAME = b"sandbox"
+
+
+def build_root(readonly_paths: list[str], tmp_size: int, code_dir: str) -> tuple[list[str], str, "int | None", "int | None"]:
     """Replace the filesystem view with a fresh tmpfs root holding only what Python needs.
 
     System directories and the interpreter's own folders are bind-mounted read-only;
     /tmp and /dev/shm are small private tmpfs; everything else (home folders, the
     harness's data and results, the system temp dir) simply does not exist. Must run
     in a private mount namespace, as the init of the pid namespace whose /proc it mounts.
-    Returns the paths made visible, what /proc is, a descriptor on a second /proc that hides
+    The worker's own modules (`code_dir`) are copied to CODE_DIR, not bound: a bind shows its
+    source path in /proc/self/mountinfo. Returns the paths made visible, what /proc is, a descriptor on a second /proc that hides
     no process (open_detached_proc) and one on a tmpfs for the worker's files
     (open_detached_tmpfs), each None where it could not be made.
     """
@@ -184,6 +189,7 @@ def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str
     for name in os.listdir(new_root + "/tmp"):
         if not os.path.islink(f"{new_root}/tmp/{name}"):
             _bind_readonly(f"{new_root}/tmp/{name}", f"{new_root}/tmp/{name}")
+    _copy_code(code_dir, new_root + CODE_DIR)
     _populate_dev(new_root)
     os.makedirs(new_root + "/proc", 0o755, exist_ok=True)
     # Before the pivot: in a user namespace the kernel allows a new proc mount only while
@@ -217,6 +223,29 @@ def build_root(readonly_paths: list[str], tmp_size: int) -> tuple[list[str], str
     mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
     mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     return visible, proc_note, every_process, files
+
+
+def _copy_code(source: str, target: str) -> None:
+    """The worker's modules (and their compiled forms, mtimes kept so that they stay valid)."""
+    for folder in ("", "/__pycache__"):
+        if not os.path.isdir(source + folder):
+            continue
+        os.mkdir(target + folder, 0o755)
+        for name in os.listdir(source + folder):
+            path = f"{source}{folder}/{name}"
+            if name.endswith((".py", ".pyc")) and os.path.isfile(path) and not os.path.islink(path):
+                with open(path, "rb") as f:
+                    data = f.read()
+                with open(f"{target}{folder}/{name}", "wb") as f:
+                    f.write(data)
+                info = os.stat(path)
+                os.utime(f"{target}{folder}/{name}", ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
+def set_host_name() -> None:
+    """In our own UTS namespace: a neutral host name, not the machine's."""
+    _check(_libc.sethostname(HOST_NAME, len(HOST_NAME)), "sethostname")
+    _check(_libc.setdomainname(b"", 0), "setdomainname")
 
 
 def open_detached_tmpfs(mountpoint: str) -> int:

@@ -40,6 +40,11 @@ def _namespaces(is_root: bool) -> dict:
         user = jail.enter_user_namespace()
     done = jail.unshare_each(flags)
     done["user"] = user
+    if done["uts"]:
+        try:
+            jail.set_host_name()
+        except OSError:
+            done["uts"] = False  # the machine's name would show: not the full sandbox
     return done
 
 
@@ -69,12 +74,13 @@ def _filesystem(cfg: protocol.WorkerConfig, ns: dict, iso: dict) -> tuple[bool, 
     scratch_base = cfg.scratch_base  # the harness's fallback scratch folder: unused with a private root
     try:
         os.rmdir(scratch_base)
-        visible, proc, proc_fd, files_fd = jail.build_root(list(cfg.readonly_paths) + [HERE], cfg.tmp_bytes)
+        visible, proc, proc_fd, files_fd = jail.build_root(list(cfg.readonly_paths), cfg.tmp_bytes, HERE)
     except OSError as exc:
         os.makedirs(scratch_base, 0o711, exist_ok=True)
         iso["filesystem"] = f"host filesystem visible (private root failed: {exc})"
         return False, None, None
-    iso["filesystem"] = "private tmpfs root; read-only binds: " + ", ".join(visible)
+    iso["filesystem"] = (f"private tmpfs root; read-only binds: {', '.join(visible)}; the worker's own code"
+                         f" copied to {jail.CODE_DIR}")
     iso["proc"] = proc + (" of the private pid namespace" if ns["pid"] and proc.startswith("own") else "")
     return True, proc_fd, files_fd
 
@@ -186,6 +192,7 @@ def main() -> None:
         "network": "isolated (empty network namespace)" if ns["network"] else "NOT isolated",
         "pid_namespace": ns["pid"], "mount_namespace": ns["mount"], "ipc_namespace": ns["ipc"],
         "uts_namespace": ns["uts"], "user_namespace": ns["user"],
+        "host_name": jail.HOST_NAME.decode() if ns["uts"] else "the machine's (no UTS namespace)",
     }
     _harden(cfg, ns, is_root, iso)
     if ns["pid"]:
@@ -235,7 +242,7 @@ def main() -> None:
     iso["memory_bound"] = cfg.memory_bound
     for fd in (REQ_FD, RESP_FD) + tuple(fd for fd in (cfg.oom_fd, cfg.cpu_fd, proc_fd, files_fd) if fd is not None):
         os.set_inheritable(fd, True)
-    server = os.path.join(HERE, "server.py")
+    server = os.path.join(jail.CODE_DIR if private_root else HERE, "server.py")
     os.execv(sys.executable, [sys.executable, "-s", "-S", server, str(REQ_FD), str(RESP_FD),
                               protocol.encode(serve).decode("ascii")])
 
