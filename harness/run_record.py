@@ -254,7 +254,7 @@ class IsolationRecord:
     def from_sandbox(cls, facts: dict[str, Any]) -> "IsolationRecord":
         named = [f for f in cls.__dataclass_fields__ if f != "details"]
         known = {k: facts[k] for k in named if k in facts}
-        known.setdefault("cgroup_memory", "cgroup" in str(facts.get("memory_bound", "")))
+        known.setdefault("cgroup_memory", str(facts.get("memory_bound", "")).startswith("memory cgroup"))
         return decode(cls, {**known, "details": {k: v for k, v in facts.items() if k not in named}})
 
     @property
@@ -279,8 +279,7 @@ class IsolationRecord:
             parts.append("uid drop")
         if self.no_new_privs:
             parts.append("no_new_privs")
-        if self.cgroup_memory:
-            parts.append("cgroup memory")
+        parts.append("cgroup memory" if self.cgroup_memory else "memory bounded per process only (no memory cgroup)")
         if self.rlimits:
             parts.append("rlimits " + "/".join(k.replace("address_space_mb", "as").replace("_bytes", "").replace("_s", "")
                                                for k, v in self.rlimits.items() if isinstance(v, int) and k != "core"))

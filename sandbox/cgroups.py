@@ -11,7 +11,7 @@ CPU-second of every process in it, reaped by anyone or by no one, readable or no
 worker charges a test with the counter's growth less its own CPU time.
 
 The memory group bounds what RLIMIT_AS cannot see, summed over all of a program's
-processes: tmpfs files, memfds, shared memory, page tables. Where no group can be made,
+processes: tmpfs files, page tables, kernel memory. Where no group can be made,
 the reason is recorded and RLIMIT_AS (per process) is all that bounds memory.
 """
 from __future__ import annotations
@@ -49,7 +49,7 @@ class WorkerCgroup:
     def describe(self, memory_mb: int) -> str:
         where = ", ".join(self.dirs)
         return (f"memory cgroup v{self.version}: {group_limit_mb(memory_mb)} MB for the worker and"
-                f" all a program starts (files in its tmpfs, memfds and shared memory included); {where}")
+                f" all a program starts (files in its tmpfs and the sum over its processes included); {where}")
 
     def add(self, pid: int) -> None:
         for folder in self.dirs:
@@ -168,5 +168,6 @@ def make_worker_cgroup(name: str, memory_mb: int, processes: int) -> tuple[Worke
             return group, group.describe(memory_mb)
         except OSError as exc:
             reasons.append(str(exc.strerror or exc) if exc.strerror else str(exc))
-    return None, ("RLIMIT_AS per process only: tmpfs files, memfds and the sum over a program's processes are"
-                  " not bounded as one (no memory cgroup: " + "; ".join(reasons) + ")")
+    return None, ("RLIMIT_AS per process only: the sum over a program's processes and kernel memory of its pipes"
+                  " and sockets are not bounded as one (files: size-limited tmpfs; memfds and System V shared"
+                  " memory refused) (no memory cgroup: " + "; ".join(reasons) + ")")

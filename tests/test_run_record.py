@@ -38,6 +38,17 @@ def test_a_generated_run_records_the_model_as_loaded_and_round_trips():
     assert record.command_line[0] == "run" and "torch" in record.versions
 
 
+def test_the_isolation_line_names_a_memory_cgroup_only_where_one_held():
+    """Not from a mere mention: without a group the bound's text says "no memory cgroup"."""
+    record = RunRecord.from_json(config_of(solutions_run()))
+    bound = record.isolation.details["memory_bound"]
+    held = bound.startswith("memory cgroup")
+    assert record.isolation.cgroup_memory is held
+    assert ("cgroup memory" in record.isolation.short()) is held
+    assert ("no memory cgroup" in record.isolation.short()) is not held
+    assert record.isolation.details["cpu_accounting"]  # which CPU accounting held, recorded
+
+
 def test_a_record_without_optional_parts_still_loads(tmp_path):
     raw = config_of(solutions_run())
     for key in ("isolation", "timings", "versions", "command_line", "model", "generation"):
