@@ -53,7 +53,7 @@ def generate(model: Any = None, tokenizer: Any = None, **options: Any) -> Path:
 
 
 def report(run_folder: "RunFolder | str | Path", **options: Any) -> str | bytes:
-    """`apps-eval report`: the tables of a run as text (bytes for format="png"), also written to output=FILE."""
+    """`apps-eval report`: the tables of a run as text (bytes for the figures png, svg, pdf), also written to output=FILE."""
     return _rendered(build_options("report", {**options, "run_dir": Path(getattr(run_folder, "path", run_folder))}))
 
 

@@ -59,11 +59,13 @@ programs files (--generations; the shape is detected from the content):
   A fenced ``` block in a program is replaced by its content.""",
     "report": """examples:
   apps-eval report runs/mine                       # Markdown to stdout
-  apps-eval report runs/mine --format tex --output table.tex
+  apps-eval report runs/mine --label Mine --output table.tex     # booktabs; the format follows the name
+  apps-eval report runs/mine --output figure.pdf                 # also .svg, .png; pass@k curve when n > 1
+  apps-eval report runs/mine --metrics strict,pass@1,pass@10,copy_rate --notes short
   apps-eval report runs/mine --valid-only runs/refs   # only problems whose reference solutions pass""",
     "compare": """examples:
   apps-eval compare runs/a runs/b --details
-  apps-eval compare runs/a runs/b --format png --output delta.png
+  apps-eval compare runs/a runs/b --output delta.svg            # vector; warnings printed under the bars
   apps-eval compare --label Base=runs/a --label Tuned=runs/b --label Big=runs/c --table runs --format tex""",
 }
 

@@ -121,6 +121,12 @@ def test_the_default_runs_table_of_a_comparison_fits_a_page(tmp_path):
     assert max(_overfull_points(table, tmp_path), default=0.0) <= 20.0
 
 
+def test_the_default_full_comparison_fits_a_page(tmp_path):
+    table = cli("compare", "--label", "Refs=" + str(solutions_run()), "--label", "Tuned=" + str(n20_run()), "--format", "tex").stdout
+    assert table.count(r"\toprule") == 3  # one row per run, by difficulty, paired tests
+    assert max(_overfull_points(table, tmp_path), default=0.0) <= 20.0
+
+
 def test_the_widest_tex_overflows_so_the_check_can_fail(tmp_path):
     every = "problems,samples,strict,test_pass," + ",".join(f"pass@{k}" for k in range(1, 21)) + ",verdicts"
     table = cli("report", str(n20_run()), "--format", "tex", "--metrics", every).stdout

@@ -182,9 +182,11 @@ def _delta_cells(metrics: Sequence[Metric], mine: BucketView, base: BucketView |
     return [_pp(_delta(m.value(mine), m.value(base))) for m in metrics]
 
 
-def chosen_results_table(c: Comparison, metrics: Sequence[Metric], with_ci: bool = True) -> tuple[list[str], list[list[Cell]]]:
-    """--metrics: by difficulty, the chosen columns and the Δ of each chosen rate."""
-    deltas = _chosen_deltas(metrics)
+def chosen_results_table(c: Comparison, metrics: Sequence[Metric], with_ci: bool = True,
+                         only_strict_delta: bool = False) -> tuple[list[str], list[list[Cell]]]:
+    """--metrics: by difficulty, the chosen columns and the Δ of each chosen rate (the .tex default: of strict only)."""
+    deltas = [m for m in _chosen_deltas(metrics) if m.name == "strict" or not only_strict_delta]
+    metrics = [m for m in metrics if not only_strict_delta or m.name != "problems"]  # .tex default: the page width
     headers = ["Run", "Difficulty", *column_headers(metrics, c.reports[0].level, with_ci), *(_delta_header(m) for m in deltas)]
     rows = []
     for bucket in ROWS:
@@ -294,10 +296,14 @@ def similarity_deltas(mine: Any, base: Any) -> list[str | None]:
     return [f"{mine.mean - base.mean:+.3f}", _pp(mine.copy_rate - base.copy_rate)]
 
 
-def _test_cell(t: PairedBootstrap | None) -> str | None:
+def _test_cell(t: PairedBootstrap | None, stacked: bool = False) -> Cell:
+    """The difference and its interval: one text, or (stacked, for tex) a (value, interval) pair."""
     if t is None:
         return None
-    return f"{100 * t.difference:+.2f} [{100 * t.low:+.2f}, {100 * t.high:+.2f}]" + (" (zero width)" if t.collapsed else "")
+    interval = f"[{100 * t.low:+.2f}, {100 * t.high:+.2f}]"
+    if stacked:  # a zero-width interval is named in the notes (paired_notes)
+        return (f"{100 * t.difference:+.2f}", interval)
+    return f"{100 * t.difference:+.2f} {interval}" + (" (zero width)" if t.collapsed else "")
 
 
 def paired_notes(c: "Comparison") -> list[str]:
@@ -322,16 +328,20 @@ def _p(p: float | None) -> str | None:
     return None if p is None else f"{p:.4g}"
 
 
-def paired_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
-    headers = ["Run vs baseline", "Difficulty", "Shared problems", "Δ strict pp [95% CI]", "p strict",
-               "Δ test pass pp [95% CI]", "p test pass", "McNemar b", "McNemar c", "McNemar p"]
+def paired_table(c: Comparison, stacked: bool = False) -> tuple[list[str], list[list[Cell]]]:
+    """The paired tests; stacked (tex): intervals under the differences, the baseline named in the notes."""
+    ci = "" if stacked else " [95% CI]"
+    headers = ["Run" if stacked else "Run vs baseline", "Difficulty", "Shared problems", f"Δ strict pp{ci}", "p strict",
+               f"Δ test pass pp{ci}", "p test pass", "McNemar b", "McNemar c", "McNemar p"]
     rows = []
     for label, by_bucket in zip(c.labels[1:], c.paired):
         for bucket, t in by_bucket.items():
             m = t.mcnemar
-            rows.append([f"{label} vs {c.labels[0]}", bucket, str(t.problems), _test_cell(t.strict), _p(t.strict and t.strict.p_value),
-                         _test_cell(t.test_pass), _p(t.test_pass and t.test_pass.p_value),
+            rows.append([label if stacked else f"{label} vs {c.labels[0]}", bucket, str(t.problems), _test_cell(t.strict, stacked),
+                         _p(t.strict and t.strict.p_value), _test_cell(t.test_pass, stacked), _p(t.test_pass and t.test_pass.p_value),
                          *(["n/a", "n/a", "n/a"] if m is None else [str(m.b), str(m.c), _p(m.p_value)])])
+    if stacked and all(t.mcnemar is None for by_bucket in c.paired for t in by_bucket.values()):
+        headers, rows = headers[:-3], [row[:-3] for row in rows]  # McNemar needs n = 1: nothing to show
     return headers, rows
 
 
@@ -405,7 +415,7 @@ def short_notes(c: Comparison, tex: bool = False) -> list[str]:
     out += [f"{r.label}: " + " ".join(([f"Partial: {r.partial}."] if r.partial else []) + [short_settings_line(r.settings)]
                                       + ([exclusion_note(r.excluded) + "."] if r.masked else [])) for r in c.reports]
     out.append(f"{r0.level:.0%} CIs: percentile bootstrap over problems (B={r0.n_boot}); paired tests over the problems both runs scored.")
-    return out + [f"Warning: {w}" for w in c.warnings]
+    return out + paired_notes(c) + [f"Warning: {w}" for w in c.warnings]
 
 
 def _tables(c: Comparison, opts: TableOptions, tex: bool) -> tuple[tuple[list[str], list[list[Cell]]], tuple[list[str], list[list[Cell]]]]:
@@ -414,7 +424,7 @@ def _tables(c: Comparison, opts: TableOptions, tex: bool) -> tuple[tuple[list[st
         return runs_table(c), results_table(c)
     metrics = chosen_metrics(c.reports, opts, paper=tex)
     return (chosen_runs_table(c, metrics, with_ci=not tex, only_strict_delta=opts.metrics is None),
-            chosen_results_table(c, metrics, with_ci=not tex))
+            chosen_results_table(c, metrics, with_ci=not tex, only_strict_delta=opts.metrics is None))
 
 
 def _flat_rows(rows: list[list[Cell]]) -> list[list[str | None]]:
@@ -441,7 +451,7 @@ def _tex(c: Comparison, details: bool, opts: TableOptions | None = None) -> str:
     opts = opts or TableOptions()
     (h0, rows0), (h1, rows1) = _tables(c, opts, tex=True)
     n = len(c.reports)
-    h2, rows2 = paired_table(c)
+    h2, rows2 = paired_table(c, stacked=True)
     tables = [tex_table(h0, rows0, text_columns=2 if h0[1] == "Model" else 1), tex_table(h1, rows1, rule_before=range(n, len(rows1), n)), tex_table(h2, rows2, rule_before=range(len(ROWS), len(rows2), len(ROWS)))]
     if details:
         tables.append(tex_table(*problem_table(c), text_columns=2))
