@@ -188,6 +188,14 @@ def settings_lines(s: RunSettings) -> list[str]:
     shown = "; ".join(f for f in filters if f)
     comparator = "unknown" if rec.comparators is None else f"default: {rec.comparators.default}; apps: {rec.comparators.apps}"
     limits = "none (not judged)" if rec.execution is None else _kv(encode(rec.execution.limits))
+    if rec.execution is not None:
+        lim = rec.execution.limits
+        budgets = [f"{lim.program_cpu_budget_s:g} s of CPU time (the tests' process trees)"
+                   if lim.program_cpu_budget_s is not None else None,
+                   f"{lim.program_wall_budget_s:g} s of wall time" if lim.program_wall_budget_s is not None else None]
+        budgets = [b for b in budgets if b]
+        limits += ("; per program, " + " or ".join(budgets) + " over its tests in order, past which the rest are"
+                   " timeouts, not run" if budgets else "; no per-program budget")
     if rec.execution is not None and rec.execution.stop_at_first_failure:
         limits += ("; stop at the first failure (--stop-at-first-failure): later tests not run, "
                    "no test-pass rate computed")
