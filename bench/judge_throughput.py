@@ -52,8 +52,8 @@ class Figures:
     wall_s: float
     charged_cpu_s: float
     worker_cpu_s: float
-    worst_loop_cpu_s: float | None
-    worst_sleep_wall_s: float | None
+    loop_cpu_s: list
+    sleep_wall_s: list
     cores: int
 
     def line(self) -> str:
@@ -63,10 +63,10 @@ class Figures:
                  f"{self.programs / self.wall_s:7.2f} programs/s", f"{per:6.3f} CPU-s/program charged",
                  f"(workers' trees {self.worker_cpu_s:7.1f} CPU-s)",
                  f"wall / (charged CPU / {self.cores} cores) = {self.wall_s / max(ideal, 1e-9):5.2f}"]
-        if self.worst_loop_cpu_s is not None:
-            cells.append(f"worst looping program {self.worst_loop_cpu_s:5.1f} CPU-s")
-        if self.worst_sleep_wall_s is not None:
-            cells.append(f"worst sleeping program {self.worst_sleep_wall_s:5.1f} s wall")
+        if self.loop_cpu_s:
+            cells.append(f"looping programs {' '.join(f'{x:.1f}' for x in sorted(self.loop_cpu_s))} CPU-s")
+        if self.sleep_wall_s:
+            cells.append(f"sleeping programs {' '.join(f'{x:.1f}' for x in sorted(self.sleep_wall_s))} s wall")
         return "  ".join(cells)
 
 
@@ -108,8 +108,7 @@ def judge(name: str, dataset, cands: list[Candidate], limits: Limits, workers: i
     code = {(c.problem_id, c.sample_index): c.code for c in cands}
     loops = [r.cpu_s for r in results if code[r.key] == LOOP]
     sleeps = [r.wall_s for r in results if code[r.key] == SLEEP]
-    return Figures(name, len(results), wall, sum(r.cpu_s for r in results), worker_cpu,
-                   max(loops) if loops else None, max(sleeps) if sleeps else None, workers), results
+    return Figures(name, len(results), wall, sum(r.cpu_s for r in results), worker_cpu, loops, sleeps, workers), results
 
 
 def main() -> None:
