@@ -184,6 +184,7 @@ def test_details_have_one_row_per_problem_with_each_run(pair):
     assert "| p9 | interview | 0/1 | 0/1 | wrong_answer (1/2 tests) | wrong_answer (1/2 tests) |" in text
     problems = json.loads(render_comparison(pair, "json", details=True))["problems"]
     assert [p["problem_id"] for p in problems] == IDS
-    assert problems[1]["runs"]["better"] == {"passed": 1, "samples": 1, "verdict": "passed", "tests_passed": 2, "tests_total": 2}
+    assert problems[1]["runs"]["better"] == {"passed": 1, "samples": 1, "verdict": "passed", "tests_passed": 2, "tests_total": 2,
+                                           "reference_similarity": None, "copies": 0}
     assert render_comparison(pair, "tex", details=True).count(r"\toprule") == 4
     assert "Per-problem detail" not in render_comparison(pair, "md")

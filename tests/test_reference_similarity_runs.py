@@ -67,3 +67,7 @@ def test_compare_shows_copy_rate_in_the_runs_table_and_names_copied_solutions():
     assert "reference_copy_rate_frac" in csv[0] and "strict_accuracy_excluding_copies_frac" in csv[0]
     details = render_comparison(runs, "md", details=True)
     assert "sample-004 (ref. similarity 1.00, copy)" in details
+    row = next(l for l in details.splitlines() if l.startswith("| sample-004"))
+    assert row.rstrip(" |").endswith("| 1.000 (1)")  # all-data's best sample: the copy
+    per_problem = json.loads(render_comparison(runs, "json", details=True))["problems"]
+    assert per_problem[3]["runs"]["all-data"]["copies"] == 1 and per_problem[3]["runs"]["train-only"]["copies"] == 0

@@ -376,19 +376,30 @@ def problem_rows(c: Comparison) -> list[dict[str, Any]]:
         for label, found in zip(c.labels, per_run):
             d = found.get(pid)
             runs[label] = None if d is None else {"passed": d["passed"], "samples": d["samples"], "verdict": d["verdict"],
-                                                  "tests_passed": d["tests_passed"], "tests_total": d["tests_total"]}
+                                                  "tests_passed": d["tests_passed"], "tests_total": d["tests_total"],
+                                                  "reference_similarity": d["reference_similarity"], "copies": d["copies"]}
         rows.append({"problem_id": pid, "difficulty": difficulty[pid], "runs": runs})
     return rows
 
 
 def problem_table(c: Comparison) -> tuple[list[str], list[list[str | None]]]:
     headers = ["Problem", "Difficulty"] + [f"{label}: solved" for label in c.labels] + [f"{label}: best verdict" for label in c.labels]
+    problems = problem_rows(c)
+    similar = any(x is not None and x["reference_similarity"] is not None for row in problems for x in row["runs"].values())
+    if similar:  # the best sample's similarity to its nearest reference, and the problem's copies
+        headers += [f"{label}: ref. similarity (copies)" for label in c.labels]
     rows = []
-    for row in problem_rows(c):
+    for row in problems:
         cells = [row["runs"][label] for label in c.labels]
         rows.append([row["problem_id"], row["difficulty"], *(None if x is None else f"{x['passed']}/{x['samples']}" for x in cells),
-                     *(None if x is None else f"{x['verdict']} ({x['tests_passed']}/{x['tests_total']} tests)" for x in cells)])
+                     *(None if x is None else f"{x['verdict']} ({x['tests_passed']}/{x['tests_total']} tests)" for x in cells)]
+                    + ([_similarity_cell(x) for x in cells] if similar else []))
     return headers, rows
+
+
+def _similarity_cell(x: dict[str, Any] | None) -> str | None:
+    m = None if x is None else x["reference_similarity"]
+    return None if m is None else f"{m['score']:.3f} ({x['copies']})"
 
 
 def _solved_list(r: RunReport, ids: Sequence[str]) -> str:
