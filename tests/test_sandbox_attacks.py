@@ -192,6 +192,27 @@ def test_awkward_litter_anywhere_it_can_write_is_removed_and_the_worker_serves_o
         assert ex._workers[0].proc.pid == worker
 
 
+def test_a_forged_compile_error_reaches_no_other_program():
+    """The worker remembers that a program does not compile only while it serves that program:
+    the same text submitted again (another problem, another sample) is run."""
+    with Executor(Limits(timeout_s=10), workers=1) as ex:
+        forged = only(run_stdio(ex, program("forge_compile_error"), "forge"))
+        assert forged.status == RunStatus.COMPILE_ERROR and "forged" in forged.detail, forged
+        again = only(run_stdio(ex, program("forge_compile_error"), "honest"))
+        assert (again.status, again.output) == (RunStatus.OK, "ran\n"), again
+
+
+def test_each_test_process_starts_at_a_random_pid_where_the_kernel_allows():
+    """As root the worker sets ns_last_pid before each fork: a program learns nothing from its
+    pids about what ran before it. Without root that is impossible (recorded, not faked)."""
+    with Executor(Limits(timeout_s=10), workers=1) as ex:
+        if not ex.isolation["pid_sequence"].startswith("a random start"):
+            pytest.skip(f"pid sequence: {ex.isolation['pid_sequence']}")
+        pids = [int(only(run_stdio(ex, program("report_pid"))).output.split()[0]) for _ in range(6)]
+    steps = [b - a for a, b in zip(pids, pids[1:])]
+    assert not all(0 < step < 100 for step in steps), pids  # not one counter running on
+
+
 # ---- the harness's own cost ----------------------------------------------------------------
 
 def test_an_output_at_the_cap_is_judged_in_a_fraction_of_a_second(ex):
