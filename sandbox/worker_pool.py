@@ -113,7 +113,8 @@ class WorkerProcess:
                 os.close(fd)
         config = dataclasses.replace(self.config, scratch_base=self.scratch_base, oom_fd=oom_fd,
                                      memory_bound=memory_bound, cpu_fd=cpu_fd, cpu_counter=cpu_counter,
-                                     cpu_counter_v2=self.cgroup is not None and self.cgroup.version == 2)
+                                     cpu_counter_v2=self.cgroup is not None and self.cgroup.version == 2,
+                                     cpu_group=self.cgroup is not None and self.cgroup.version == 1)
         self.send_bytes(protocol.encode(config), time.monotonic() + START_TIMEOUT_S)
 
     def wait_ready(self) -> None:

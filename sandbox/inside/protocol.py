@@ -195,6 +195,7 @@ class WorkerConfig:
     cpu_fd: int | None = None  # read-only descriptor of the worker's cgroup CPU counter
     cpu_counter: str = ""  # what that counter is (recorded)
     cpu_counter_v2: bool = False  # cpu.stat (usage_usec) rather than cpuacct.usage (ns)
+    cpu_group: bool = False  # the worker has a cgroup v1 cpu group of its own (autogroups do not apply in it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -230,9 +230,13 @@ def main() -> None:
     # dumpable again so that the server can still read its CPU time in /proc.
     own_uid = not drop and ns["user"]
     iso["cpu_accounting"] = _cpu_accounting(cfg, ns, proc_fd)
-    new_session = _autogroups_enabled()
+    # The scheduler groups the processes of a session only outside cpu cgroups; there any
+    # process may raise its session's nice value (/proc/self/autogroup), the worker's too if it
+    # shares the session. setsid costs ~40 us of CPU per test process: only where it matters.
+    new_session = _autogroups_enabled() and not cfg.cpu_group
     iso["sessions"] = ("a session (and so a scheduler autogroup) of its own per test process" if new_session
-                       else "shared with the worker (no scheduler autogroups here)")
+                       else "shared with the worker (" + ("its cpu cgroup, not autogroups, groups them"
+                                                         if cfg.cpu_group else "no scheduler autogroups here") + ")")
     serve = protocol.ServerConfig(
         limits=cfg.limits, sys_path=cfg.sys_path, uid=uid, gid=uid if drop else os.getgid(), drop=drop,
         pid_namespace=ns["pid"], ipc_namespace=ns["ipc"], private_root=private_root, isolation=iso,
