@@ -406,8 +406,11 @@ def candidate_filter_program(restrict_sockets: bool, deny_memfd: bool = False) -
             labels[ins[1]] = len(program)
         else:
             program.append(ins)
-    return [(op, labels[t] - i - 1 if t else 0, labels[f] - i - 1 if f else 0, k)
-            for i, (op, t, f, k) in enumerate(program)]
+    resolved = [(op, labels[t] - i - 1 if t else 0, labels[f] - i - 1 if f else 0, k)
+                for i, (op, t, f, k) in enumerate(program)]
+    if any(not 0 <= t < 256 or not 0 <= f < 256 for _, t, f, _ in resolved):
+        raise OSError(errno.E2BIG, "seccomp filter: a jump longer than 255 instructions")  # never truncated
+    return resolved
 
 
 def install_candidate_filter(restrict_sockets: bool, deny_memfd: bool = False) -> None:
