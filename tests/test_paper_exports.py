@@ -185,6 +185,7 @@ def test_the_report_figure_has_a_pass_at_k_curve_when_n_is_above_one():
     svg = report(n20_run(), format="svg")  # the Python API: the same renderers as the CLI
     _svg_root(svg)
     assert b"<!-- pass@k, k = 1..20" in svg and b"<!-- k (samples drawn per problem) -->" in svg
+    assert b"<!-- strict accuracy excluding copies -->" in svg  # memorization beside the rates (references known)
     one = report(solutions_run(), format="svg", metrics="strict")
     n = max(map(int, json.loads(report(solutions_run(), format="json"))["buckets"]["overall"]["pass_at_k"]), default=0)
     assert (b"<!-- pass@k" in one) == (n > 1) and b"<!-- strict accuracy -->" in one
@@ -197,6 +198,7 @@ def test_the_compare_figure_shows_memorization_and_the_warnings(tmp_path):
     svg = out.read_bytes()
     _svg_root(svg)
     assert b"<!-- ref. copies by difficulty -->" in svg
+    assert b"<!-- strict accuracy excluding copies by difficulty -->" in svg
     assert b"<!-- Warning: Tuned vs Refs: dataset fingerprints differ" in svg
     assert b"<!-- overall pass@k -->" in svg
     pdf = tmp_path / "cmp.pdf"

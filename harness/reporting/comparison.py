@@ -434,6 +434,8 @@ def _tables(c: Comparison, opts: TableOptions, tex: bool) -> tuple[tuple[list[st
     if opts.metrics is None and not tex:
         return runs_table(c), results_table(c)
     metrics = chosen_metrics(c.reports, opts, paper=tex)
+    if tex and opts.metrics is None:  # the page width: a column per run's copies is kept, the adjusted accuracy left to md/csv
+        metrics = [m for m in metrics if m.name != "strict_excl_copies"]
     return (chosen_runs_table(c, metrics, with_ci=not tex, only_strict_delta=opts.metrics is None),
             chosen_results_table(c, metrics, with_ci=not tex, only_strict_delta=opts.metrics is None))
 

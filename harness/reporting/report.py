@@ -395,9 +395,10 @@ def _figure(fmt: str) -> Callable[[RunReport, bool, TableOptions], bytes]:
 
 
 def chosen_figure_metrics(reports: Sequence[RunReport], opts: TableOptions) -> list[Metric]:
-    """The bars of a figure: the scalar metrics asked for, else strict accuracy and test-pass rate."""
+    """The bars of a figure: the scalar metrics asked for, else strict accuracy and test-pass rate (and, where the
+    runs have reference similarity, strict accuracy excluding copies)."""
     if opts.metrics is None:
-        return [FIXED["strict"], FIXED["test_pass"]]
+        return [FIXED["strict"], FIXED["test_pass"]] + ([FIXED["strict_excl_copies"]] if has_similarity(reports) else [])
     scalar = [m for m in chosen_metrics(reports, opts) if m.scalar]
     if not scalar:
         raise ConfigError(f"--metrics {opts.metrics}: a figure draws rates (strict, test_pass, pass@K, apps_*, copy_rate)")
