@@ -383,17 +383,21 @@ class Executor:
     def _start_spare(self, me: int) -> None:
         """Start this thread's worker (called with the lock held; released meanwhile)."""
         worker = self._workers[me]
+        if self._closed:
+            return
         self._starting.add(me)
         self._lock.release()
         try:
             worker.kill()
             worker.start()
             worker.wait_ready()
-        except (WorkerFailure, OSError, ValueError):
+        except Exception:  # noqa: BLE001 - e.g. SandboxUnavailable: the piece it is sent fails (_send)
             worker.kill()  # started again, or failed for good, when it is sent a piece (_send)
         finally:
             self._lock.acquire()
             self._starting.discard(me)
+            if self._closed:  # close() may have killed the workers while this one started
+                worker.kill()
             self._lock.notify_all()
 
     def _awake(self) -> int:

@@ -46,7 +46,8 @@ def test_budgets_default_to_multiples_of_the_per_test_limits_and_0_means_none():
 
 @pytest.mark.parametrize("workers", [1, 3])
 def test_a_looping_program_costs_about_the_cpu_budget_not_tests_x_limit(workers):
-    with Executor(Limits(timeout_s=0.5, program_cpu_s=1.0), workers=workers) as ex:
+    # A wall limit far above the CPU limit: each test ends by the CPU limit, however busy the machine.
+    with Executor(Limits(timeout_s=0.5, wall_timeout_s=60, program_cpu_s=1.0, program_wall_s=0), workers=workers) as ex:
         run, judgement = execute(ex, LOOP, echo_tests(12))
     assert [v.verdict for v in judgement.default] == [Verdict.TIMEOUT] * 12
     ran = [r for r in run.runs if r.cpu_s > 0]
@@ -109,7 +110,7 @@ def test_sleeping_programs_do_not_hold_the_cpus():
     # does a CPU-bound program; its CPU time limit still binds.
     stamp = "import time\nprint(time.time())\ntime.sleep(4)\nprint(time.time())\n"
     burn = "import time\nprint(time.time(), flush=True)\nwhile True:\n    pass\n"
-    with Executor(Limits(timeout_s=1, program_cpu_s=0, program_wall_s=0), workers=1) as ex:
+    with Executor(Limits(timeout_s=1, wall_timeout_s=60, program_cpu_s=0, program_wall_s=0), workers=1) as ex:
         assert not ex.isolation["spare_workers"].startswith("0")
         for other in (stamp, burn):
             first, second = [f.result(timeout=120).runs[0] for f in
