@@ -1,9 +1,13 @@
-"""APPS problems as typed records: `load_dataset(spec, ...) -> Dataset`.
+"""APPS problems as typed records: `open_dataset(spec, ...) -> ProblemIndex` (streamed),
+`load_dataset(spec, ...) -> Dataset` (in memory).
 
 Imports only; reading happens when load_dataset is called (`datasets` and
 `pyarrow` are imported inside the readers that need them).
 """
-from data.loader import DEFAULT_SAMPLE, fingerprint, load_dataset, parse_difficulties, problem_order
+from data.ids import IdResolver
+from data.loader import (
+    DEFAULT_SAMPLE, ProblemIndex, ProblemRef, combine_digests, fingerprint, load_dataset, open_dataset, parse_difficulties, problem_order,
+)
 from data.problem import DataError, Dataset, Difficulty, Problem, ProblemFormatError, SkippedProblem
 
 __all__ = [
@@ -11,11 +15,16 @@ __all__ = [
     "DataError",
     "Dataset",
     "Difficulty",
+    "IdResolver",
     "Problem",
+    "ProblemIndex",
+    "ProblemRef",
     "ProblemFormatError",
     "SkippedProblem",
+    "combine_digests",
     "fingerprint",
     "load_dataset",
+    "open_dataset",
     "parse_difficulties",
     "problem_order",
 ]

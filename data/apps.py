@@ -5,13 +5,8 @@ A row is a mapping in the `codeparrot/apps` format (`problem_id`, `question`,
 `split`), wherever it was read from (see data/sources.py). Each quirk of the
 format has a named normaliser below; none of them changes what a test means.
 
-Problem ids (`problem_id_for`):
-- an integer id (or a string of digits, as in the original archive's folder
-  names) becomes f"{split}-{n:04d}" when the split is known: the row's `split`
-  column, else the split of its file or folder (`test.jsonl`,
-  `APPS/test/0042`), else the split the caller asked for;
-- an integer id with no known split becomes str(n);
-- any other string is kept exactly as given ("train-2037", "sample-007").
+Problem ids (`problem_id_for`): the dataset's own id, never the file's or folder's name;
+the rule, and where the split qualifies an id, is in data/ids.py.
 
 Tests (`tests_from_input_output`):
 - stdin problems (no `fn_name`): an input given as a list of lines is joined
@@ -34,6 +29,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
+from data.ids import own_id
 from data.problem import DataError, Difficulty, Problem, ProblemFormatError, SkippedProblem
 from sandbox.records import TestCase, TestKind
 
@@ -55,6 +51,7 @@ class RawRow:
     fields: Mapping[str, Any]
     split: str | None = None
     error: str | None = None  # the row could not be read at all (e.g. invalid JSON): why
+    locator: tuple = ()  # how sources.read_row finds this row again (file and offset, folder, ...)
 
 
 @contextlib.contextmanager
@@ -117,17 +114,13 @@ def split_of(row: RawRow) -> str | None:
     return None
 
 
-def problem_id_for(raw_id: Any, split: str | None, where: str) -> str:
-    """The project's string id for a row's `problem_id` (rule in the module docstring)."""
+def problem_id_for(raw_id: Any, where: str) -> str:
+    """The dataset's own id of a row's `problem_id` (data/ids.py): 42, "0042" -> "42"."""
     if isinstance(raw_id, bool) or not isinstance(raw_id, (int, str)):
         raise ProblemFormatError(where, f"problem_id must be an integer or a string, got {one_line(repr(raw_id), 80)}")
-    text = str(raw_id).strip()
-    if not text:
+    if not str(raw_id).strip():
         raise ProblemFormatError(where, "problem_id is empty")
-    if isinstance(raw_id, int) or text.isdigit():
-        number = int(text)
-        return f"{split}-{number:04d}" if split else text
-    return text
+    return own_id(raw_id)
 
 
 def parse_difficulty(value: Any, where: str) -> Difficulty:

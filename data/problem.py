@@ -61,9 +61,12 @@ class Dataset:
     """The problems of a run, plus what was left out and a fingerprint of the source."""
 
     source: str
-    fingerprint: str  # sha256 over the selected problems' content
+    fingerprint: str  # sha256 over the selected problems' content (data/loader.py combine_digests)
     problems: tuple[Problem, ...]
     skipped: tuple[SkippedProblem, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.problems)
 
     def by_id(self) -> dict[str, Problem]:
         return {p.problem_id: p for p in self.problems}

@@ -31,7 +31,8 @@ def shares(sizes: dict[str, int], n: int) -> dict[str, int]:
 
 
 def stratified_sample(problems: Sequence[Problem], n: int, seed: int) -> list[Problem]:
-    """n of the problems (all of them when n >= their number), in their original order."""
+    """n of the problems (all of them when n >= their number), in their original order. Anything with
+    `problem_id` and `difficulty` will do (the pipeline samples data.ProblemRefs)."""
     if n >= len(problems):
         return list(problems)
     strata: dict[str, list[Problem]] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,6 +19,7 @@ from data.apps import KNOWN_SPLITS, TOO_DEEP, RawRow, one_line, unlimited_int_di
 from data.problem import DataError
 
 FILE_SUFFIXES = (".jsonl", ".parquet")
+PARQUET_BATCH = 256
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 # Hub repositories whose loading script current `datasets` refuses: read their data files instead.
 HUB_DATA_FILES = {"codeparrot/apps": {"train": "train.jsonl", "test": "test.jsonl"}}
@@ -42,27 +44,33 @@ def iter_jsonl(path: Path) -> Iterator[RawRow]:
     split = split_from_name(path)
     try:
         with path.open("rb") as handle:
+            offset = 0
             for line_no, raw in enumerate(handle, start=1):
-                where = f"{path}:{line_no}"
-                try:
-                    line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
-                except UnicodeDecodeError as err:
-                    yield RawRow(where, {}, split, error=f"not UTF-8 text ({err.reason} at byte {err.start} of the line)")
-                    continue
-                if not line.strip():
-                    continue
-                try:
-                    with unlimited_int_digits():
-                        fields = json.loads(line)
-                except json.JSONDecodeError as err:
-                    yield RawRow(where, {}, split, error=f"invalid JSON ({err.msg} at column {err.colno})")
-                    continue
-                except RecursionError:
-                    yield RawRow(where, {}, split, error=TOO_DEEP)
-                    continue
-                yield RawRow(where, fields, split)
+                row = _jsonl_row(path, split, line_no, offset, raw)
+                offset += len(raw)
+                if row is not None:
+                    yield row
     except OSError as err:
         raise _open_error(path, err) from None
+
+
+def _jsonl_row(path: Path, split: str | None, line_no: int, offset: int, raw: bytes) -> RawRow | None:
+    """The row of one line (None for a blank line); a line that cannot be read carries its error."""
+    where, locator = f"{path}:{line_no}", ("jsonl", str(path), offset, line_no)
+    try:
+        line = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
+    except UnicodeDecodeError as err:
+        return RawRow(where, {}, split, error=f"not UTF-8 text ({err.reason} at byte {err.start} of the line)", locator=locator)
+    if not line.strip():
+        return None
+    try:
+        with unlimited_int_digits():
+            fields = json.loads(line)
+    except json.JSONDecodeError as err:
+        return RawRow(where, {}, split, error=f"invalid JSON ({err.msg} at column {err.colno})", locator=locator)
+    except RecursionError:
+        return RawRow(where, {}, split, error=TOO_DEEP, locator=locator)
+    return RawRow(where, fields, split, locator=locator)
 
 
 def iter_parquet(path: Path) -> Iterator[RawRow]:
@@ -75,9 +83,9 @@ def iter_parquet(path: Path) -> Iterator[RawRow]:
     try:
         reader = pq.ParquetFile(path)
         index = 0
-        for batch in reader.iter_batches(batch_size=256):
+        for batch in reader.iter_batches(batch_size=PARQUET_BATCH):
             for fields in batch.to_pylist():
-                yield RawRow(f"{path} row {index}", fields, split)
+                yield RawRow(f"{path} row {index}", fields, split, locator=("parquet", str(path), index))
                 index += 1
     except OSError as err:
         raise _open_error(path, err) from None
@@ -131,7 +139,7 @@ def read_problem_folder(folder: Path, split: str | None) -> RawRow:
         "url": metadata.get("url") or "",
         "starter_code": _read_text(folder / "starter_code.py") or "",
     }
-    return RawRow(str(folder), fields, split)
+    return RawRow(str(folder), fields, split, locator=("folder", str(folder), split))
 
 
 def _problem_folders(split_dir: Path) -> list[Path]:
@@ -217,8 +225,97 @@ def iter_hub(spec: str, split: str | None) -> Iterator[RawRow]:
         raise _hub_error(spec, err) from None
     parts = [(split, loaded)] if split is not None else list(loaded.items())
     for part_split, part in parts:
+        _HUB_PARTS[(spec, part_split)] = part  # memory-mapped by `datasets`: read_row indexes into it
         for index, fields in enumerate(part):
-            yield RawRow(f"{spec} [{part_split}] row {index}", fields, part_split)
+            yield RawRow(f"{spec} [{part_split}] row {index}", fields, part_split, locator=("hub", spec, part_split, index))
+
+
+_HUB_PARTS: dict[tuple[str, str | None], Any] = {}
+
+
+def read_row(locator: tuple) -> RawRow:
+    """The row a source yielded with this locator, read again (the harness keeps locators, not rows)."""
+    kind = locator[0]
+    if kind == "jsonl":
+        _, name, offset, line_no = locator
+        path = Path(name)
+        try:
+            with path.open("rb") as handle:
+                handle.seek(offset)
+                raw = handle.readline()
+        except OSError as err:
+            raise _open_error(path, err) from None
+        row = _jsonl_row(path, split_from_name(path), line_no, offset, raw)
+        if row is None:
+            raise DataError(f"{path}:{line_no}: the line changed since it was read (the file was modified during the run)")
+        return row
+    if kind == "parquet":
+        return _parquet_row(Path(locator[1]), locator[2])
+    if kind == "folder":
+        return read_problem_folder(Path(locator[1]), locator[2])
+    if kind == "hub":
+        _, spec, split, index = locator
+        part = _HUB_PARTS.get((spec, split))
+        if part is None:
+            part = _load_hub(spec, split)
+            _HUB_PARTS[(spec, split)] = part
+        return RawRow(f"{spec} [{split}] row {index}", part[index], split, locator=locator)
+    raise ValueError(f"unknown row locator {locator!r}")
+
+
+_PARQUET_LAST: dict[str, Any] = {}  # the last batch read again: rows of one problem's samples come in a run
+_PARQUET_LOCK = threading.Lock()
+
+
+def _parquet_row(path: Path, index: int) -> RawRow:
+    """Row `index` of a parquet file, read batch by batch within its row group (never the whole file)."""
+    with _PARQUET_LOCK:
+        last = _PARQUET_LAST
+        if not (last.get("path") == str(path) and last["first"] <= index < last["first"] + len(last["rows"])):
+            last.clear()
+            first, rows = _parquet_batch(path, index)
+            last.update(path=str(path), first=first, rows=rows)
+        fields = last["rows"][index - last["first"]]
+    return RawRow(f"{path} row {index}", fields, split_from_name(path), locator=("parquet", str(path), index))
+
+
+def _parquet_batch(path: Path, index: int) -> tuple[int, list]:
+    """(index of its first row, rows) of the batch that holds row `index`."""
+    import pyarrow.parquet as pq
+
+    try:
+        reader = pq.ParquetFile(path)
+        start = 0
+        for group in range(reader.num_row_groups):
+            rows = reader.metadata.row_group(group).num_rows
+            if index < start + rows:
+                skip = (index - start) // PARQUET_BATCH
+                for number, batch in enumerate(reader.iter_batches(batch_size=PARQUET_BATCH, row_groups=[group])):
+                    if number == skip:
+                        return start + skip * PARQUET_BATCH, batch.to_pylist()
+            start += rows
+    except OSError as err:
+        raise _open_error(path, err) from None
+    raise DataError(f"{path}: row {index} is gone (the file was modified during the run)")
+
+
+def source_splits(spec: str, split: str | None) -> frozenset[str] | None:
+    """The splits a source's rows can belong to as its names and layout say; None when only its rows can tell."""
+    if split is not None:
+        return frozenset({split})
+    path = Path(os.path.expanduser(spec))
+    if not path.exists():
+        return None
+    if path.is_file():
+        named = split_from_name(path)
+        return frozenset({named}) if named else None
+    splits_here = [s for s in KNOWN_SPLITS if _is_split_dir(path / s)]
+    if splits_here:
+        return frozenset(splits_here)
+    if _is_split_dir(path):
+        return frozenset({path.name}) if path.name in KNOWN_SPLITS else None
+    names = {split_from_name(p) for p in path.rglob("*") if p.suffix in FILE_SUFFIXES and p.is_file()}
+    return None if None in names else frozenset(names)
 
 
 def open_source(spec: str, split: str | None) -> tuple[str, Iterator[RawRow]]:

@@ -96,6 +96,11 @@ class Evaluation:
         with self._lock:
             self._stopped = True
 
+    def failed(self) -> bool:
+        """A result could not be recorded: wait() will raise it."""
+        with self._lock:
+            return bool(self._errors)
+
     def submit(self, candidate: Candidate) -> None:
         problem = self._problems[candidate.problem_id]
         request = ExecutionRequest(

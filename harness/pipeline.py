@@ -9,14 +9,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
-from data import Dataset, fingerprint, load_dataset, problem_order
+from data import ProblemIndex, combine_digests, open_dataset, problem_order
+from data.legacy import legacy_fingerprint, legacy_ids
 from data.sampling import stratified_sample
 from data.problem import Problem
 from sandbox import Verdict
 
 from harness.config import ClusterConfig, DataConfig, ExecutionConfig, GenerationConfig
-from harness.errors import ConfigError, RunFolderError
+from harness.errors import ConfigError, ProgramsFileError, RunFolderError
 from harness.evaluation import Evaluation
+from harness.problem_feed import ProblemCache, ProblemFeed
 from harness.finished_run import inputs_key, is_finished, write_stamp
 from harness.execution import ExecutorBackend, LazyBackend, open_backend
 from harness.execution.records import ExecutorRecord
@@ -67,19 +69,20 @@ class ProgramSource:
                               only_given_problems=only_given_problems)
 
 
-def _load(cfg: DataConfig) -> Dataset:
-    dataset = load_dataset(
+def _load(cfg: DataConfig) -> ProblemIndex:
+    """The selected problems as refs (data.ProblemIndex): read in one streaming pass, never all in memory."""
+    dataset = open_dataset(
         cfg.spec, split=cfg.split, difficulties=cfg.difficulties, limit=cfg.limit, problem_ids=cfg.problem_ids,
         skip_bad_rows=cfg.skip_bad_rows,
     )
     if cfg.sample is not None:
-        chosen = stratified_sample(dataset.problems, cfg.sample, cfg.sample_seed)
-        dataset = replace(dataset, problems=tuple(chosen), fingerprint=fingerprint(chosen))
+        chosen = stratified_sample(dataset.refs, cfg.sample, cfg.sample_seed)
+        dataset = replace(dataset, refs=tuple(chosen), fingerprint=combine_digests((r.own_id, r.digest) for r in chosen))
     for skipped in dataset.skipped:
         log.warning("problem %s excluded: %s", skipped.problem_id, skipped.reason)
-    if not dataset.problems:
+    if not len(dataset):
         raise ConfigError(f"no problems with tests selected from {dataset.source}")
-    log.info("dataset %s: %d problems (fingerprint %s)", dataset.source, len(dataset.problems), dataset.fingerprint[:12])
+    log.info("dataset %s: %d problems (fingerprint %s)", dataset.source, len(dataset), dataset.fingerprint[:12])
     return dataset
 
 
@@ -87,39 +90,59 @@ def _filtered(cfg: DataConfig) -> bool:
     return bool(cfg.split or cfg.difficulties or cfg.limit or cfg.problem_ids or cfg.sample)
 
 
-def reference_candidates(dataset: Dataset, max_solutions: int | None) -> list[Candidate]:
-    out = []
-    for problem in dataset.problems:
-        for index, code in enumerate(problem.solutions[:max_solutions]):
-            out.append(Candidate(problem.problem_id, index, code))
-    return out
+def reference_keys(dataset: ProblemIndex, max_solutions: int | None) -> list[tuple[str, int]]:
+    """(problem id, solution index) of the reference solutions `evaluate --solutions` judges."""
+    return [(r.problem_id, i) for r in dataset.refs for i in range(min(r.solutions, max_solutions if max_solutions is not None else r.solutions))]
 
 
-def _select_candidates(candidates: list[Candidate], dataset: Dataset, cfg: DataConfig, path: Path) -> list[Candidate]:
-    """Keep candidates of selected problems; an id unknown to an unfiltered dataset is an error."""
-    known = dataset.by_id()
-    skipped = {s.problem_id for s in dataset.skipped}
-    kept, outside = [], 0
+def reference_batches(dataset: ProblemIndex, max_solutions: int | None) -> Iterator[list[Candidate]]:
+    """The reference solutions as candidates, one problem at a time (read as judging goes)."""
+    for ref in dataset.refs:
+        if ref.solutions:
+            yield [Candidate(ref.problem_id, i, code) for i, code in enumerate(dataset.solutions(ref)[:max_solutions])]
+
+
+def _select_candidates(candidates: list[Candidate], dataset: ProblemIndex, cfg: DataConfig, path: Path) -> list[Candidate]:
+    """Keep candidates of selected problems, their ids written in any form data/ids.py accepts (the
+    dataset's own id where it names one problem); an id unknown to an unfiltered dataset is an error."""
+    resolver = dataset.resolver()
+    selected = {r.problem_id for r in dataset.refs}
+    kept, outside, seen = [], 0, set()
     for cand in candidates:
-        if cand.problem_id in known:
-            kept.append(cand)
-        elif cand.problem_id in skipped or _filtered(cfg):
+        try:
+            pid = resolver.resolve(cand.problem_id)
+        except LookupError as error:
+            raise ProgramsFileError(f"{path}: {error}") from None
+        if pid in selected:
+            if (pid, cand.sample_index) in seen:
+                raise ProgramsFileError(f"{path}: problem {pid} sample {cand.sample_index} is given twice "
+                                        f"(once as {cand.problem_id!r})")
+            seen.add((pid, cand.sample_index))
+            kept.append(cand if pid == cand.problem_id else replace(cand, problem_id=pid))
+        elif pid is not None or _filtered(cfg):
             outside += 1
         else:
-            example = next(iter(known), None)
-            raise RunFolderError(
-                f"{path}: program for unknown problem {cand.problem_id!r} (not in {dataset.source}"
-                + (f"; its ids look like {example!r})" if example else ")")
-            )
+            raise RunFolderError(f"{path}: program for unknown problem {cand.problem_id!r} ({resolver.expected()})")
     if outside:
         log.warning("%d programs belong to problems outside the selection or without tests; not judged", outside)
     return kept
 
 
-def _missing_problems(dataset: Dataset, candidates: Sequence[Candidate], only_given: bool, path: Path) -> dict[str, str]:
+def _nothing_to_judge(candidates: Sequence[Candidate], dataset: ProblemIndex, path: Path | None) -> ConfigError:
+    """Why no program is left: which ids the file gave and which the selection expects."""
+    if path is None or not candidates:
+        return ConfigError("no programs to judge in the selected problems" + (f" ({path} holds none)" if path else ""))
+    given = sorted({c.problem_id for c in candidates})[:3]
+    return ConfigError(
+        f"no programs to judge: none of the {len(candidates)} programs in {path} is for a selected problem "
+        f"(it names {', '.join(map(repr, given))}; the selection's {dataset.resolver().expected()})"
+    )
+
+
+def _missing_problems(dataset: ProblemIndex, candidates: Sequence[Candidate], only_given: bool, path: Path) -> dict[str, str]:
     """Selected problems without any program: scored as unsolved (problem_id -> difficulty), unless only_given."""
     given = {c.problem_id for c in candidates}
-    missing = {p.problem_id: p.difficulty.value for p in dataset.problems if p.problem_id not in given}
+    missing = {r.problem_id: r.difficulty.value for r in dataset.refs if r.problem_id not in given}
     if not missing:
         return {}
     if only_given:
@@ -171,34 +194,68 @@ class _ResultWriter:
             timer.judged(self.last_result - self.first_arrival, self.clock.seconds(), self.programs, self.test_runs)
 
 
+def feed_window(execution: ExecutionConfig, workers: int) -> int | None:
+    """Programs in flight at most (their problems are what the harness holds): enough to keep every
+    worker busy with the next program ready; on a cluster the Ray driver's own bound applies."""
+    if execution.cluster.executor == "ray":
+        return None
+    return FEED_PER_WORKER * workers + FEED_SPARE
+
+
+FEED_PER_WORKER, FEED_SPARE = 4, 8
+# Characters of test data held for programs in flight (one problem may exceed it alone): enough for
+# dozens of typical APPS problems; a cluster keeps more programs in flight.
+FEED_BUDGET, FEED_BUDGET_RAY = 16 << 20, 64 << 20
+
+
 def _judge(
-    folder: OpenRunFolder, dataset: Dataset, execution: ExecutionConfig, batches: Iterable[Sequence[Candidate]], total: int,
-    timer: StageTimer | None = None, clock: BusyClock | None = None, references: ReferenceIndex | None = None,
+    folder: OpenRunFolder, dataset: ProblemIndex, execution: ExecutionConfig, batches: Iterable[Sequence[Candidate]],
+    total: int, timer: StageTimer | None = None, clock: BusyClock | None = None, references: bool = False,
 ) -> None:
     """Judge everything not already in results.jsonl; batches may still be arriving (run).
 
-    `references`: each row gets its program's nearest reference solution (None: judging the references themselves)."""
+    Candidates queue in a ProblemFeed; each problem is read when its first program starts and
+    dropped after its last one's result, so memory does not grow with the dataset.
+    `references`: each row gets its program's nearest reference solution (False: judging the references themselves)."""
     out = folder.path
     done = {r.key for r in read_results(out / RESULTS_FILE) if r.verdict is not Verdict.HARNESS_ERROR}
     writer = _ResultWriter(out, total, len(done), clock or BusyClock())
     workers = max(1, min(execution.workers, total - len(done)))  # an idle worker is only a cost
+    cache = ProblemCache(dataset)
+    feed: ProblemFeed | None = None
+
+    def record(result: SampleResult) -> None:
+        writer(result)
+        assert feed is not None
+        feed.done(result.problem_id)
+
     try:
         with LazyBackend(lambda: open_backend(execution, workers), lambda b: _record_backend(folder, b)) as executor:
-            evaluation = Evaluation(executor, dataset.by_id(), writer,
-                                    stop_at_first_failure=execution.stop_at_first_failure)
+            evaluation = Evaluation(executor, cache, record, stop_at_first_failure=execution.stop_at_first_failure)
+
+            def submit(candidate: Candidate) -> None:
+                if references:  # matched while its problem (and so its reference solutions) is held
+                    index = cache.attached(candidate.problem_id, lambda problem: ReferenceIndex({problem.problem_id: problem}))
+                    match = index.match(candidate)
+                    if match is not None:  # set before submit, so before its result can arrive
+                        writer.matches[(candidate.problem_id, candidate.sample_index)] = match
+                evaluation.submit(candidate)
+
+            feed = ProblemFeed(cache, submit, evaluation.failed, feed_window(execution, workers),
+                               FEED_BUDGET_RAY if execution.cluster.executor == "ray" else FEED_BUDGET)
             try:
                 for batch in batches:
                     todo = [c for c in batch if (c.problem_id, c.sample_index) not in done]
                     writer.arrived(len(todo))
-                    for candidate in todo:
-                        match = references.match(candidate) if references is not None else None
-                        if match is not None:  # set before submit, so before its result can arrive
-                            writer.matches[(candidate.problem_id, candidate.sample_index)] = match
-                        evaluation.submit(candidate)
+                    feed.put(todo)
+                feed.drain()
                 evaluation.wait()
             except BaseException:
+                feed.stop()
                 evaluation.stop()
                 raise
+            finally:
+                feed.stop()
     finally:
         writer.close(timer)
 
@@ -220,23 +277,47 @@ def generation_threads(workers: int, judging: BusyClock) -> Callable[[], int]:
     return threads
 
 
-def _finish(folder: OpenRunFolder, dataset: Dataset, candidates: Sequence[Candidate], truncated: int = 0,
+def _with_reference_matches(dataset: ProblemIndex, results: list[SampleResult],
+                            candidates: Iterable[Candidate]) -> list[SampleResult]:
+    """Rows without their nearest reference solution (written by older versions) get it, one problem's
+    solutions in memory at a time."""
+    lacking = {r.key for r in results if r.reference_similarity is None}
+    if not lacking:
+        return results
+    by_problem: dict[str, list[Candidate]] = {}
+    for cand in candidates:
+        if (cand.problem_id, cand.sample_index) in lacking:
+            by_problem.setdefault(cand.problem_id, []).append(cand)
+    matches: dict[tuple[str, int], ReferenceMatch | None] = {}
+    for ref in dataset.refs:
+        group = by_problem.get(ref.problem_id)
+        if group:
+            index = ReferenceIndex({ref.problem_id: _Solutions(dataset.solutions(ref) if ref.solutions else ())})
+            matches.update({(c.problem_id, c.sample_index): index.match(c) for c in group})
+    return [replace(r, reference_similarity=matches.get(r.key)) if r.key in lacking else r for r in results]
+
+
+@dataclass(frozen=True, slots=True)
+class _Solutions:
+    solutions: tuple[str, ...]
+
+
+def _finish(folder: OpenRunFolder, dataset: ProblemIndex, candidates: Sequence[Candidate] | None, truncated: int = 0,
             missing: dict[str, str] | None = None, timer: StageTimer | None = None, references: bool = True,
-            inputs: str = "") -> RunSummary:
-    """summary.json of the candidates' results; references False: no similarity to reference solutions (they are them).
+            inputs: str = "", keys: Iterable[tuple[str, int]] = ()) -> RunSummary:
+    """summary.json of the candidates' results (or, with candidates None, those of `keys`); references
+    False: no similarity to reference solutions (they are them).
 
     `inputs`: the key of what chose the candidates (finish.json), so that rerunning finds nothing to do at once."""
     out = folder.path
-    keys = {(c.problem_id, c.sample_index) for c in candidates}
+    keys = set(keys) if candidates is None else {(c.problem_id, c.sample_index) for c in candidates}
     results = [r for r in read_results(out / RESULTS_FILE) if r.key in keys]
     unjudged = len(keys) - len(results)
     if unjudged:
         raise RunFolderError(f"{out / RESULTS_FILE}: {unjudged} programs have no result; rerun to resume")
     excluded = {s.problem_id: s.reason for s in dataset.skipped}
     if references:  # rows written before results carried it (older versions) get it for the summary
-        index, by_key = ReferenceIndex(dataset.by_id()), {(c.problem_id, c.sample_index): c for c in candidates}
-        results = [r if r.reference_similarity is not None else replace(r, reference_similarity=index.match(by_key[r.key]))
-                   for r in results]
+        results = _with_reference_matches(dataset, results, candidates or ())
     timings = timer.record() if timer is not None else None
     summary = summarize(sorted(results, key=lambda r: r.key), excluded, truncated, missing=missing or {},
                         only_given_problems=folder.record.programs.only_given_problems, timings=timings)
@@ -258,31 +339,39 @@ def evaluate(data_cfg: DataConfig, execution: ExecutionConfig, source: ProgramSo
     finished = _finished_summary(out, settings, inputs)
     if finished is not None:
         return finished
-    programs_format = None
-    missing: dict[str, str] = {}
     if source.solutions:
-        candidates = reference_candidates(dataset, source.max_solutions)
-    else:
-        assert source.generations is not None
-        programs = read_programs_file(source.generations)
-        programs_format = programs.format.value
-        log.info("programs file %s: %s format, %d programs", source.generations, programs_format, len(programs.rows))
-        order = functools.partial(problem_order, data_cfg.spec, split=data_cfg.split)  # read for positional files only
-        candidates = _select_candidates(programs.candidates(order), dataset, data_cfg, source.generations)
-        missing = _missing_problems(dataset, candidates, only_given_problems, source.generations)
+        return _evaluate_solutions(dataset, data_cfg, execution, source, out, inputs, command_line)
+    assert source.generations is not None
+    programs = read_programs_file(source.generations)
+    log.info("programs file %s: %s format, %d programs", source.generations, programs.format.value, len(programs.rows))
+    order = functools.partial(problem_order, data_cfg.spec, split=data_cfg.split)  # read for positional files only
+    given = programs.candidates(order)
+    candidates = _select_candidates(given, dataset, data_cfg, source.generations)
     if not candidates:
-        raise ConfigError("no programs to judge in the selected problems")
-    record = RunRecord(Command.EVALUATE, source.record(only_given_problems, programs_format), DatasetRecord.of(data_cfg, dataset),
+        raise _nothing_to_judge(given, dataset, source.generations)
+    missing = _missing_problems(dataset, candidates, only_given_problems, source.generations)
+    record = RunRecord(Command.EVALUATE, source.record(only_given_problems, programs.format.value),
+                       DatasetRecord.of(data_cfg, dataset), command_line=tuple(command_line)).with_execution(execution)
+    with open_run_folder(out, record) as folder:
+        timer = StageTimer()
+        _judge(folder, dataset, execution, [candidates], len(candidates), timer, references=True)
+        return _finish(folder, dataset, candidates, missing=missing, timer=timer, inputs=inputs)
+
+
+def _evaluate_solutions(dataset: ProblemIndex, data_cfg: DataConfig, execution: ExecutionConfig, source: ProgramSource,
+                        out: Path, inputs: str, command_line: Sequence[str]) -> RunSummary:
+    """`evaluate --solutions`: each problem's reference solutions are read as judging reaches it."""
+    keys = reference_keys(dataset, source.max_solutions)
+    if not keys:
+        raise ConfigError("no programs to judge: the selected problems have no reference solutions")
+    record = RunRecord(Command.EVALUATE, source.record(), DatasetRecord.of(data_cfg, dataset),
                        command_line=tuple(command_line)).with_execution(execution)
     with open_run_folder(out, record) as folder:
         timer = StageTimer()
-        _judge(folder, dataset, execution, [candidates], len(candidates), timer,
-               references=None if source.solutions else ReferenceIndex(dataset.by_id()))
-        summary = _finish(folder, dataset, candidates, missing=missing, timer=timer, references=not source.solutions,
-                          inputs=inputs)
-        if source.solutions:
-            _write_validity(out, dataset)
-            write_stamp(out, inputs)
+        _judge(folder, dataset, execution, reference_batches(dataset, source.max_solutions), len(keys), timer)
+        summary = _finish(folder, dataset, None, timer=timer, references=False, inputs=inputs, keys=keys)
+        _write_validity(out, dataset)
+        write_stamp(out, inputs)
     return summary
 
 
@@ -297,11 +386,11 @@ def _finished_summary(out: Path, settings: RunRecord, inputs: str) -> RunSummary
         return read_summary(out / SUMMARY_FILE)
 
 
-def _write_validity(out: Path, dataset: Dataset) -> None:
+def _write_validity(out: Path, dataset: ProblemIndex) -> None:
     from harness.reporting.validity import validity_from_results, write_validity
 
     results = read_results(out / RESULTS_FILE)
-    without = [p.problem_id for p in dataset.problems if not p.solutions]
+    without = [r.problem_id for r in dataset.refs if not r.solutions]
     mask = validity_from_results(results, {s.problem_id: s.reason for s in dataset.skipped}, dataset.fingerprint, without)
     write_validity(out / VALIDITY_FILE, mask)
 
@@ -375,7 +464,7 @@ def _new_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: Genera
 
 
 def _open_generation_run(command: Command, data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig | None,
-                         out: Path, command_line: Sequence[str]) -> tuple[Dataset, OpenRunFolder]:
+                         out: Path, command_line: Sequence[str]) -> tuple[ProblemIndex, OpenRunFolder]:
     dataset = _load(data_cfg)
     record = RunRecord.for_generation(command, DatasetRecord.of(data_cfg, dataset), gen, execution, tuple(command_line))
     return dataset, open_run_folder(out, record)
@@ -388,7 +477,7 @@ def generate(data_cfg: DataConfig, gen: GenerationConfig, out: Path, loaded: "Lo
     dataset, folder = _open_generation_run(Command.GENERATE, data_cfg, gen, None, out, command_line)
     timer = StageTimer()
     with folder:
-        count = sum(len(batch) for batch in _generate_batches(folder, dataset.problems, gen, timer, preloaded=loaded, cluster=cluster))
+        count = sum(len(batch) for batch in _generate_batches(folder, dataset.light_problems(), gen, timer, preloaded=loaded, cluster=cluster))
         folder.finish()
     log_timings(timer.record())
     return count
@@ -400,20 +489,20 @@ def run(data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig,
 
     `loaded`: a model the caller already loaded (the Python API), instead of loading gen.model."""
     dataset, folder = _open_generation_run(Command.RUN, data_cfg, gen, execution, out, command_line)
-    total = len(dataset.problems) * gen.n_samples
+    total = len(dataset) * gen.n_samples
     seen: list[Candidate] = []
     timer = StageTimer()
     clock = BusyClock()
     threads = generation_threads(execution.workers, clock)
 
     def batches() -> Iterator[list[Candidate]]:
-        for batch in _generate_batches(folder, dataset.problems, gen, timer, threads, loaded, execution.cluster):
+        for batch in _generate_batches(folder, dataset.light_problems(), gen, timer, threads, loaded, execution.cluster):
             seen.extend(batch)
             yield batch
 
     with folder:
         # The executor's workers start inside _judge before the first batch is asked for, so before the model loads.
-        _judge(folder, dataset, execution, batches(), total, timer, clock, ReferenceIndex(dataset.by_id()))
+        _judge(folder, dataset, execution, batches(), total, timer, clock, references=True)
         truncated = sum(c.prompt_truncated for c in seen)
         return _finish(folder, dataset, seen, truncated, timer=timer)
 
@@ -434,11 +523,14 @@ def _keep_previous_results(out: Path) -> Path | None:
     return kept
 
 
-def _run_folder_dataset(run_dir: Path, stored: RunRecord, data_cfg: DataConfig | None) -> tuple[Dataset, DataConfig]:
+def _run_folder_dataset(run_dir: Path, stored: RunRecord, data_cfg: DataConfig | None) -> tuple[ProblemIndex, DataConfig]:
     """The problems DIR's programs were generated for: from DIR's record unless dataset options were given."""
     cfg = data_cfg if data_cfg is not None else stored.dataset.data_config()
     dataset = _load(cfg)
-    if dataset.fingerprint != stored.dataset.fingerprint:
+    if dataset.fingerprint != stored.dataset.fingerprint and legacy_fingerprint(dataset) == stored.dataset.fingerprint:
+        log.info("%s was written before problem ids were the dataset's own ids: same problems, ids mapped "
+                 "(docs/interface.md#problem-ids)", run_dir)
+    elif dataset.fingerprint != stored.dataset.fingerprint:
         raise ConfigError(
             f"{run_dir}: its programs were generated for another problem set (fingerprint {stored.dataset.fingerprint[:12]} "
             f"of {stored.dataset.spec}, now {dataset.fingerprint[:12]}); leave out --dataset and the filters to use the recorded ones"
@@ -463,6 +555,11 @@ def evaluate_run_folder(run_dir: Path, execution: ExecutionConfig, out: Path | N
     if rejudge and not in_place:
         raise ConfigError("--rejudge re-judges the --run folder in place; leave out --out (or give the same folder)")
     dataset, cfg = _run_folder_dataset(run_dir, stored, data_cfg)
+    renamed = {old: new for old, new in legacy_ids(dataset).items() if old != new}
+    if in_place and dataset.fingerprint != stored.dataset.fingerprint and renamed:
+        old, new = next(iter(renamed.items()))
+        raise ConfigError(f"{run_dir} was written before problem ids were the dataset's own ids ({old!r} is now {new!r}): "
+                          f"judge its programs into a new folder (evaluate --run {run_dir} --out NEW_FOLDER)")
     candidates = _select_candidates(read_candidates(path, repair=in_place), dataset, cfg, path)
     if in_place:
         folder = open_run_folder(out, replace(stored, command_line=tuple(command_line)), check=False)
@@ -472,15 +569,16 @@ def evaluate_run_folder(run_dir: Path, execution: ExecutionConfig, out: Path | N
             folder.close()
             raise
     else:
+        current = stored.dataset if dataset.fingerprint == stored.dataset.fingerprint else DatasetRecord.of(cfg, dataset)
         record = RunRecord(
             Command.EVALUATE, ProgramsRecord(SourceKind.GENERATED, path=str(path), from_run=str(run_dir)),
-            stored.dataset, generation=stored.generation, model=stored.model, prompt=stored.prompt,
+            current, generation=stored.generation, model=stored.model, prompt=stored.prompt,
             command_line=tuple(command_line),
         ).with_execution(execution)
         folder = open_run_folder(out, record)
     with folder:
         timer = StageTimer()
-        _judge(folder, dataset, execution, [candidates], len(candidates), timer, references=ReferenceIndex(dataset.by_id()))
+        _judge(folder, dataset, execution, [candidates], len(candidates), timer, references=True)
         truncated = sum(c.prompt_truncated for c in candidates)
         missing = _missing_problems(dataset, candidates, False, path)
         return _finish(folder, dataset, candidates, truncated, missing, timer)

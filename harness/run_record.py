@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from typing import Any
 
-from data import Dataset
+from data import Dataset, ProblemIndex
 from sandbox.records import Limits, SandboxMode, SandboxSummary
 
 from harness.config import DataConfig, ExecutionConfig, GenerationConfig
@@ -66,9 +66,9 @@ class DatasetRecord:
     sample_seed: int = 0
 
     @classmethod
-    def of(cls, cfg: DataConfig, dataset: Dataset) -> "DatasetRecord":
+    def of(cls, cfg: DataConfig, dataset: "Dataset | ProblemIndex") -> "DatasetRecord":
         return cls(
-            spec=cfg.spec or "sample", fingerprint=dataset.fingerprint, problems=len(dataset.problems),
+            spec=cfg.spec or "sample", fingerprint=dataset.fingerprint, problems=len(dataset),
             split=cfg.split, difficulties=tuple(cfg.difficulties), limit=cfg.limit, problem_ids=tuple(cfg.problem_ids),
             skipped={s.problem_id: s.reason for s in dataset.skipped}, skip_bad_rows=cfg.skip_bad_rows,
             sample=cfg.sample, sample_seed=cfg.sample_seed,

@@ -97,17 +97,17 @@ def test_parquet_file_gives_the_same_problems_and_fingerprint_as_jsonl(tmp_path)
     assert from_parquet.fingerprint == from_jsonl.fingerprint
 
 
-def test_parquet_with_integer_ids_named_after_its_split_gets_split_ids(tmp_path):
+def test_parquet_with_integer_ids_keeps_the_dataset_ids_whatever_its_name(tmp_path):
     rows = [make_row(0), make_row(42)]
     path = write_parquet(tmp_path / "test-00000-of-00001.parquet", rows)
-    assert [p.problem_id for p in load_dataset(str(path)).problems] == ["test-0000", "test-0042"]
+    assert [p.problem_id for p in load_dataset(str(path)).problems] == ["0", "42"]
 
 
 def test_original_layout_root_reads_both_splits(apps_tree):
     ds = load_dataset(str(apps_tree))
-    assert [p.problem_id for p in ds.problems] == ["train-0000", "train-0001", "test-0000", "test-0002"]
-    assert [(s.problem_id, s.reason) for s in ds.skipped] == [("test-0001", "no tests")]
-    call = ds.by_id()["test-0002"]
+    assert [p.problem_id for p in ds.problems] == ["train/0", "train/1", "test/0", "2"]
+    assert [(s.problem_id, s.reason) for s in ds.skipped] == [("test/1", "no tests")]
+    call = ds.by_id()["2"]
     assert call.fn_name == "is_even" and call.starter_code == "def is_even(n):\n    "
     assert call.url == "https://example.org/0002"
     assert call.question == "Question in 0002.\n"
@@ -115,13 +115,13 @@ def test_original_layout_root_reads_both_splits(apps_tree):
 
 def test_original_layout_split_filter_picks_the_subfolder(apps_tree):
     ds = load_dataset(str(apps_tree), split="train")
-    assert [p.problem_id for p in ds.problems] == ["train-0000", "train-0001"]
+    assert [p.problem_id for p in ds.problems] == ["0", "1"]
     assert ds.skipped == ()
 
 
 def test_pointing_at_the_split_folder_works(apps_tree):
     ds = load_dataset(str(apps_tree / "test"))
-    assert [p.problem_id for p in ds.problems] == ["test-0000", "test-0002"]
+    assert [p.problem_id for p in ds.problems] == ["0", "2"]
     assert load_dataset(str(apps_tree / "test"), split="test").problems == ds.problems
 
 
@@ -139,9 +139,9 @@ def test_folder_of_split_files_keeps_ids_apart(tmp_path):
     write_jsonl(tmp_path / "data" / "train.jsonl", [make_row(0), make_row(1)])
     write_jsonl(tmp_path / "data" / "test.jsonl", [make_row(0, "competition")])
     ds = load_dataset(str(tmp_path / "data"))
-    assert sorted(p.problem_id for p in ds.problems) == ["test-0000", "train-0000", "train-0001"]
+    assert sorted(p.problem_id for p in ds.problems) == ["1", "test/0", "train/0"]
     only_test = load_dataset(str(tmp_path / "data"), split="test")
-    assert [p.problem_id for p in only_test.problems] == ["test-0000"]
+    assert [p.problem_id for p in only_test.problems] == ["0"]
 
 
 def test_default_and_named_sample_are_the_bundled_file():
@@ -154,11 +154,11 @@ def test_default_and_named_sample_are_the_bundled_file():
 # ---- problem ids and filters --------------------------------------------------------------
 
 
-def test_integer_ids_take_the_split_column_or_the_requested_split(tmp_path):
+def test_integer_ids_stay_the_dataset_ids_whatever_the_split(tmp_path):
     path = write_jsonl(tmp_path / "rows.jsonl", [make_row(7, split="train"), make_row(8)])
-    assert [p.problem_id for p in load_dataset(str(path)).problems] == ["train-0007", "8"]
-    assert [p.problem_id for p in load_dataset(str(path), split="test").problems] == ["test-0008"]
-    assert [p.problem_id for p in load_dataset(str(path), split="train").problems] == ["train-0007", "train-0008"]
+    assert [p.problem_id for p in load_dataset(str(path)).problems] == ["7", "8"]
+    assert [p.problem_id for p in load_dataset(str(path), split="test").problems] == ["8"]
+    assert [p.problem_id for p in load_dataset(str(path), split="train").problems] == ["7", "8"]
 
 
 def test_split_filter_uses_id_prefixes(tmp_path):
@@ -440,8 +440,8 @@ def test_fingerprint_changes_with_any_test_or_the_selection(tmp_path):
 
 def test_sample_fingerprint_is_pinned():
     # Recorded in run configs: it changes only when the bundled sample is rebuilt differently
-    # (then update it here, on purpose).
-    assert load_dataset().fingerprint == "5a4a54d6df336928674a21f2776737b599d1b7273f815ab1ee788205fe49b6f4"
+    # (then update it here, on purpose). v2 (own ids, content digests) since issue 21.
+    assert load_dataset().fingerprint == "d138b15535ccdb527a665f4ceb8ec6389e7b27d37c9686c1e6f5f697ca77b3de"
 
 
 def test_single_strings_are_accepted_for_the_sequence_filters():
