@@ -4,7 +4,7 @@ Each dataset is a codeparrot-style JSONL file of stdin/stdout problems whose tes
 are heavy-tailed (Pareto, clipped at --max-mb; the first problem always holds the largest),
 with one program per problem that reads all of its input and prints how many tokens it holds
 (so every test's data crosses the sandbox and every program passes). Each size is judged by
-`run_eval.py evaluate --generations` in a fresh process whose own peak RSS (ru_maxrss of that
+`run_eval.py evaluate --generations` in a fresh process whose own peak RSS (VmHWM of that
 process alone, not of its sandbox workers) and wall time are printed, with wall time per GB of
 test data, so that flat memory and linear time can be read off the table.
 
@@ -26,9 +26,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = "import sys\nprint(len(sys.stdin.buffer.read().split()))\n"
 LINE_TOKENS = 4
-# Runs the CLI in this process and prints its own peak RSS (kB) last: the harness alone, not its workers.
+# Runs the CLI in this process and prints its own peak RSS (kB, VmHWM since its exec) last: the
+# harness alone, not its workers (ru_maxrss would also count the pages of the process it forked from).
 MEASURED = (
-    "import resource, runpy, sys\n"
+    "import runpy, sys\n"
     "sys.argv = ['run_eval.py', *sys.argv[1:]]\n"
     "try:\n"
     "    runpy.run_path('run_eval.py', run_name='__main__')\n"
@@ -36,7 +37,8 @@ MEASURED = (
     "    code = exc.code\n"
     "else:\n"
     "    code = 0\n"
-    "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "hwm = [line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')][0]\n"
+    "print('PEAK_RSS_KB', hwm, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 

@@ -1,7 +1,7 @@
 """A dataset larger than what the harness holds in memory is judged, and resumed, exactly (issue 20, item 4).
 
 The real CLI judges a codeparrot-style file of about 250 MB of test data in a child process whose
-own peak RSS (ru_maxrss of the harness process alone, not of its sandbox workers) must stay
+own peak RSS (VmHWM of the harness process alone, not of its sandbox workers) must stay
 below the data's size; the first attempt is killed with SIGKILL part way, and the resumed run
 must end with every program judged exactly once. The programs count their input's tokens, so
 every test's data crosses the sandbox and a test judged against another problem's data fails.
@@ -19,13 +19,16 @@ PROBLEMS = 32
 TESTS = 3
 LINE = "123456789 234567891 345678912 456789123\n"
 PROGRAM = "import sys\nprint(len(sys.stdin.buffer.read().split()))\n"
+# The harness's own peak RSS: VmHWM of this process's memory since its exec. (Not ru_maxrss: after
+# a fork from a big parent such as pytest with torch loaded, that counts the parent's pages too.)
 MEASURED = (
-    "import resource, runpy, sys\n"
+    "import runpy, sys\n"
     "sys.argv = ['run_eval.py', *sys.argv[1:]]\n"
     "try:\n"
     "    runpy.run_path('run_eval.py', run_name='__main__')\n"
     "finally:\n"
-    "    print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    "    hwm = [line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM:')][0]\n"
+    "    print('PEAK_RSS_KB', hwm, file=sys.stderr)\n"
 )
 
 
