@@ -171,7 +171,7 @@ def comparison_figure(reports: Sequence["RunReport"], labels: Sequence[str], fmt
         curves = [_curve(r.buckets["overall"], plain(label)) for r, label in zip(reports, labels) if r.buckets["overall"].pass_at_k]
         pass_at_k_curve(axes[-1], curves, "overall pass@k")
     fig.suptitle(plain(f"apps-eval comparison, baseline {labels[0]}"), fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))  # room for the title above the panels
     if warnings:
         text = "\n".join(textwrap.fill(plain("Warning: " + w), 140, subsequent_indent="    ") for w in warnings)
         fig.text(0.01, 0.0, text, fontsize=7, va="top", ha="left", color="#b00000")
