@@ -209,3 +209,9 @@ def test_host_name_and_checkout_path_do_not_show_inside(ex):
     assert facts["hostname"] == facts["nodename"] == "sandbox" != socket.gethostname()
     interpreter = [p for p in interpreter_paths()[1] if p == checkout or p.startswith(checkout + "/")]
     assert [leak for leak in facts["leaks"] if not any(p in leak for p in interpreter)] == [], facts
+
+
+def test_the_candidate_is_the_oom_killers_first_pick(ex):
+    """oom_score_adj 1000 with or without a memory cgroup (raising it needs no privilege)."""
+    run = only(run_stdio(ex, "print(open('/proc/self/oom_score_adj').read().strip())\n"))
+    assert (run.status, run.output) == (RunStatus.OK, "1000\n"), run
