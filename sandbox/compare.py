@@ -32,8 +32,8 @@ ABS_TOL = decimal.Decimal("1e-6")
 
 # A number token: optional sign, digits with optional fraction (or a bare fraction), optional
 # exponent. ASCII digits only; no "nan"/"inf"/"1_000"/hex, which stay plain text tokens.
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+# Its groups catch a fraction or an exponent: a number token is an integer when none took part.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(\.[0-9]*)?|(\.[0-9]+))([eE][+-]?[0-9]+)?")
 
 # Exact decimal arithmetic for any exponent: "1e400" or "1e-99999" must neither crash nor
 # lose precision the way float() would (float("1e400") is inf).
@@ -69,8 +69,9 @@ def stdout_equal(got: str, expected: str) -> bool:
         return True
     if _line_count(got) != _line_count(expected):
         return False
+    line_equal = _LineComparer()
     for got_block, expected_block in zip(_blocks(got), _blocks(expected)):
-        if got_block != expected_block and not all(map(_line_equal, got_block.split("\n"),
+        if got_block != expected_block and not all(map(line_equal, got_block.split("\n"),
                                                        expected_block.split("\n"))):
             return False
     return True
@@ -117,6 +118,38 @@ def _line_equal(got: str, expected: str) -> bool:
     return len(got_tokens) == len(expected_tokens) and all(map(_token_equal, got_tokens, expected_tokens))
 
 
+_KNOWN_PAIRS = 1 << 16
+
+
+class _LineComparer:
+    """_line_equal for one comparison, remembering the verdicts of short token pairs: an output
+    that repeats a pair (say "1.0" for "1" a million times) costs a dictionary look-up per token,
+    not a numeric comparison. At most _KNOWN_PAIRS short pairs are kept (a few MB), and only
+    for the comparison."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, got: str, expected: str) -> bool:
+        if got == expected:
+            return True
+        got_tokens, expected_tokens = got.split(" "), expected.split(" ")
+        return len(got_tokens) == len(expected_tokens) and all(map(self._token_equal, got_tokens, expected_tokens))
+
+    def _token_equal(self, got: str, expected: str) -> bool:
+        if got == expected:
+            return True
+        if len(got) > 40 or len(expected) > 40:
+            return _token_equal(got, expected)
+        pair = (got, expected)
+        known = self._known.get(pair)
+        if known is None:
+            known = _token_equal(got, expected)
+            if len(self._known) < _KNOWN_PAIRS:
+                self._known[pair] = known
+        return known
+
+
 def _token_equal(got: str, expected: str) -> bool:
     """Exact text, except that two number tokens of which one is not an integer compare as numbers.
 
@@ -135,9 +168,10 @@ def _token_equal(got: str, expected: str) -> bool:
     """
     if got == expected:
         return True
-    if not (_NUMBER.fullmatch(got) and _NUMBER.fullmatch(expected)):
+    got_number, expected_number = _NUMBER.fullmatch(got), _NUMBER.fullmatch(expected)
+    if not (got_number and expected_number):
         return False
-    got_integer, expected_integer = _INTEGER.fullmatch(got), _INTEGER.fullmatch(expected)
+    got_integer, expected_integer = got_number.lastindex is None, expected_number.lastindex is None
     if got_integer and expected_integer:
         return False
     if len(got) < 40 and len(expected) < 40:
