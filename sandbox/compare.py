@@ -13,10 +13,11 @@ Expected data is never mutated: every function works on its own decoded copies.
 from __future__ import annotations
 
 import decimal
+import functools
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Iterator
 
 from .inside.protocol import json_depth
 
@@ -240,7 +241,7 @@ def apps_stdout_equal(got: str, expected: str) -> bool:
     if _apps_allclose(nonempty, expected_lines):
         return True
     got_tokens, expected_tokens = set(" ".join(nonempty).split()), set(" ".join(expected_lines).split())
-    if got_tokens == expected_tokens and _sets_match(nonempty, _token_set, set(map(_token_set, set(expected_lines)))):
+    if got_tokens == expected_tokens and _sets_match(_line_sets(nonempty), set(_line_sets(expected_lines))):
         return True
     return _apps_rounded_sets_equal(nonempty, got_tokens, expected_lines, expected_tokens)
 
@@ -271,16 +272,18 @@ def _apps_allclose(got: list[str], expected: list[str]) -> bool:
 # outputs made of the expected tokens reach the per-line sets. Sets are built from the distinct
 # lines only (same sets, far fewer of them for long outputs of repeated lines).
 
-def _token_set(line: str) -> frozenset:
-    return frozenset(line.split())
+def _line_sets(lines: list[str], token_value=None) -> Iterator[frozenset]:
+    """Each distinct line's set of tokens (or of token_value(token)), built without a Python-level
+    call per line."""
+    tokens = map(str.split, set(lines))
+    return map(frozenset, tokens if token_value is None else map(functools.partial(map, token_value), tokens))
 
 
-def _sets_match(got_lines: list[str], key, expected_sets: set[frozenset]) -> bool:
-    """{key(line) for the got lines} minus the empty set == expected_sets; stops at the first
-    line whose set is not expected, and keeps no more sets than expected_sets holds."""
+def _sets_match(got_sets: Iterator[frozenset], expected_sets: set[frozenset]) -> bool:
+    """The set of got_sets minus the empty set == expected_sets; stops at the first set that is
+    not expected, and keeps no more sets than expected_sets holds."""
     seen = set()
-    for line in set(got_lines):
-        found = key(line)
+    for found in got_sets:
         if found:
             if found not in expected_sets:
                 return False
@@ -305,8 +308,8 @@ def _apps_rounded_sets_equal(got_lines: list[str], got_tokens: set[str],
         return False
     if len(set(got_rounded.values())) != len(values):
         return False
-    expected_sets = {frozenset(map(expected_rounded.__getitem__, line.split())) for line in set(expected_lines)}
-    return _sets_match(got_lines, lambda line: frozenset(map(got_rounded.__getitem__, line.split())), expected_sets)
+    expected_sets = set(_line_sets(expected_lines, expected_rounded.__getitem__))
+    return _sets_match(_line_sets(got_lines, got_rounded.__getitem__), expected_sets)
 
 
 _INTEGRAL = 2.0 ** 52  # every float at least this large is an integer
