@@ -32,6 +32,7 @@ SHAPES = {
     "huge_float_tokens": ["1.5e300\n"],
     "tiny_floats_lines": ["0.0\n"],
     "tiny_floats_tokens": ["0.0\n"],
+    "tiny_float_pairs": ["0 1\n"],
     "shuffled_lines": ["1 2\n", "1 2\n2\n"],
     "float_ones": ["1\n", "BIG"],
     "long_number_tokens": ["0.3333\n"],

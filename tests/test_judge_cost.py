@@ -27,6 +27,7 @@ SHAPES = {
     "huge_float_tokens": ("1.5e300\n", W, W),
     "tiny_floats_lines": ("0.0\n", W, P),       # every token rounds to 0.0 (stage 5)
     "tiny_floats_tokens": ("0.0\n", W, P),
+    "tiny_float_pairs": ("0 1\n", W, P),
     "shuffled_lines": ("1 2\n", W, P),          # every line's token set is {1, 2} (stage 4)
     "float_ones": ("1\n", W, P),                # {1.0} once rounded (stage 5)
     "long_number_tokens": ("0.3333\n", W, P),

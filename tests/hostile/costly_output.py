@@ -12,6 +12,7 @@ units = {
     "huge_float_tokens": lambda i: f"{i}.5e300 ",
     "tiny_floats_lines": lambda i: f"0.0000{i}\n",          # all round to 0.0: pass APPS stage 5
     "tiny_floats_tokens": lambda i: f"0.0000{i} ",
+    "tiny_float_pairs": lambda i: f"0.0000{i} 1.0000{i}\n",  # per-line sets all {0.0, 1.0}
     "shuffled_lines": lambda i: " ".join(random.Random(i).choice("12") for _ in range(8)) + " 1 2\n",
     "float_ones": lambda i: "1.0 ",                        # integers expected: exact comparisons
     "long_number_tokens": lambda i: "0." + "3" * 60 + "1 ",
