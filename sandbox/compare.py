@@ -70,7 +70,7 @@ def stdout_equal(got: str, expected: str) -> bool:
         return True
     if _line_count(got) != _line_count(expected):
         return False
-    line_equal = _LineComparer()
+    line_equal = functools.partial(_line_equal, token_equal=_RememberedTokenEqual())
     for got_block, expected_block in zip(_blocks(got), _blocks(expected)):
         if got_block != expected_block and not all(map(line_equal, got_block.split("\n"),
                                                        expected_block.split("\n"))):
@@ -112,18 +112,18 @@ def _line_count(canonical: str) -> int:
     return canonical.count("\n") + 1 if canonical else 0
 
 
-def _line_equal(got: str, expected: str) -> bool:
+def _line_equal(got: str, expected: str, token_equal=None) -> bool:
     if got == expected:
         return True
     got_tokens, expected_tokens = got.split(" "), expected.split(" ")
-    return len(got_tokens) == len(expected_tokens) and all(map(_token_equal, got_tokens, expected_tokens))
+    return len(got_tokens) == len(expected_tokens) and all(map(token_equal or _token_equal, got_tokens, expected_tokens))
 
 
 _KNOWN_PAIRS = 1 << 16
 
 
-class _LineComparer:
-    """_line_equal for one comparison, remembering the verdicts of short token pairs: an output
+class _RememberedTokenEqual:
+    """_token_equal for one comparison, remembering the verdicts of short token pairs: an output
     that repeats a pair (say "1.0" for "1" a million times) costs a dictionary look-up per token,
     not a numeric comparison. At most _KNOWN_PAIRS short pairs are kept (a few MB), and only
     for the comparison."""
@@ -132,12 +132,6 @@ class _LineComparer:
         self._known: dict[tuple[str, str], bool] = {}
 
     def __call__(self, got: str, expected: str) -> bool:
-        if got == expected:
-            return True
-        got_tokens, expected_tokens = got.split(" "), expected.split(" ")
-        return len(got_tokens) == len(expected_tokens) and all(map(self._token_equal, got_tokens, expected_tokens))
-
-    def _token_equal(self, got: str, expected: str) -> bool:
         if got == expected:
             return True
         if len(got) > 40 or len(expected) > 40:
