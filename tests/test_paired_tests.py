@@ -92,8 +92,9 @@ def test_four_problems_that_differ_one_way_give_p_one_eighth_with_one_or_five_sa
         overall = data["paired"]["other"]["overall"]
         assert overall["paired_strict_p"] == pytest.approx(0.125)
         assert overall["paired_strict_p_exact"] is True and overall["paired_strict_differing"] == 4
-        text = render_comparison([base, other], "md")
-        assert "other vs base, strict accuracy: fewer than 10 problems differ (interview 4, overall 4)" in text
+        for table in ("full", "runs"):
+            text = render_comparison([base, other], "md", table=table)
+            assert "other vs base, strict accuracy: fewer than 10 problems differ (interview 4, overall 4)" in text
 
 
 def test_a_zero_width_stratified_interval_is_said_not_shown_as_certainty(tmp_path):

@@ -551,7 +551,7 @@ def _runs_notes(c: Comparison, opts: TableOptions, tex: bool) -> list[str]:
     r0 = c.reports[0]
     return [f"Baseline: {c.labels[0]}.", *([TEX_CI_NOTE.format(level=r0.level)] if tex else []),
             *(f"{r.label}: " + " ".join(([f"Partial: {r.partial}."] if r.partial else []) + settings_lines(r.settings)) for r in c.reports),
-            ci_note(r0.level, r0.n_boot, r0.seed), *(f"Warning: {w}" for w in c.warnings)]
+            ci_note(r0.level, r0.n_boot, r0.seed), *paired_notes(c), *(f"Warning: {w}" for w in c.warnings)]
 
 
 def _runs_md(c: Comparison, opts: TableOptions) -> str:
