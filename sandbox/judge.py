@@ -39,6 +39,7 @@ _RULES = {"default": (_DEFAULT, True), "apps": (_APPS, False)}  # name: (compara
 APPS_PROGRAM_LIMIT_S = 11.0
 
 _USES_OPEN = re.compile(r"\bopen\s*\(")
+_NAMES_MODULE = re.compile(r"\b__name__\b")  # e.g. `if __name__ == "__main__":`, false in the original
 _RERUN_ERRORS = ("NameError", "ImportError", "ModuleNotFoundError")
 
 
@@ -49,16 +50,19 @@ def apps_rerun(request: ExecutionRequest, run: ProgramRun) -> "ExecutionRequest 
     The original prepends an import header (math, collections, typing's List...) to every
     program, replaces `open` with a mock returning the test input, and loads the program as
     a module first (its header, the import lines of a stdin program, all of a call-based
-    one), counting an error there as a compile error (-2). That changes the outcome only of
-    a program that calls `open`, failed on an undefined name or an import, or (call-based)
-    failed every test the same way; only those run a second time, with `apps_environment`
-    (their APPS verdict comes from that run).
+    one), counting an error there as a compile error (-2); a stdin program runs as that
+    module (`tmp_sol`), not as `__main__`. That changes the outcome only of a program that
+    calls `open`, failed on an undefined name or an import, reads `__name__` (stdin), or
+    (call-based) failed every test the same way; only those run a second time, with
+    `apps_environment` (their APPS verdict comes from that run).
     """
     if request.apps_environment:
         return None
     errors = [r.detail for r in run.runs if r.status is RunStatus.RUNTIME_ERROR]
     load_error = request.kind is TestKind.CALL and errors and len(errors) == len(run.runs) and len(set(errors)) == 1
-    if not (load_error or any(e.startswith(_RERUN_ERRORS) for e in errors) or _USES_OPEN.search(request.program)):
+    guarded = request.kind is TestKind.STDIO and _NAMES_MODULE.search(request.program)
+    if not (load_error or guarded or any(e.startswith(_RERUN_ERRORS) for e in errors)
+            or _USES_OPEN.search(request.program)):
         return None
     return dataclasses.replace(request, apps_environment=True)
 

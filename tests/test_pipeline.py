@@ -297,3 +297,22 @@ def test_apps_verdict_runs_programs_in_the_originals_environment(tmp_path):
     rows = sorted(read_jsonl(out / "results.jsonl"), key=lambda r: r["sample_index"])
     assert [(r["verdict"], r["apps_verdict"]) for r in rows] == [("runtime_error", "passed")] * 2
     assert [r["first_failure"]["detail"].split(":")[0] for r in rows] == ["FileNotFoundError", "NameError"]
+
+
+def test_apps_verdict_runs_a_stdin_program_as_an_imported_module_not_main(tmp_path):
+    """The original loads a stdin program as a module (not __main__): code under the usual
+    entry-point guard never runs there, so the APPS verdict fails it; the default verdict runs
+    the real __main__ and passes it. A program that only reads __name__ keeps its output."""
+    solve = "def main():\n    n = int(input())\n    values = list(map(int, input().split())) if n > 0 else []\n" \
+            "    print(sum(values))\n"
+    guarded = solve + "\nif __name__ == '__main__':\n    main()\n"
+    unguarded = solve + "\nmain()\n"
+    named = solve + "\nassert __name__ != ''\nmain()\n"
+    gens = tmp_path / "gens.jsonl"
+    gens.write_text("".join(json.dumps({"problem_id": "sample-001", "sample_index": i, "code": code}) + "\n"
+                            for i, code in enumerate([guarded, unguarded, named])))
+    out = tmp_path / "run"
+    assert main(["evaluate", "--generations", str(gens), "--out", str(out), "--timeout", "2"]) == 0
+    rows = sorted(read_jsonl(out / "results.jsonl"), key=lambda r: r["sample_index"])
+    assert [(r["verdict"], r["apps_verdict"]) for r in rows] == [
+        ("passed", "wrong_answer"), ("passed", "passed"), ("passed", "passed")]

@@ -68,6 +68,9 @@ class _Quitter:
         raise SystemExit(code)
 
 
+APPS_MODULE_NAME = "tmp_sol"  # the name the original APPS harness loads a program under
+
+
 def install_site_builtins() -> None:
     builtins.exit = _Quitter("exit")
     builtins.quit = _Quitter("quit")
@@ -252,11 +255,13 @@ def _open_returning(text: str):
     return open
 
 
-def run_stdio(prepared: Prepared, open_returns: str | None = None) -> tuple[int, TestRecord]:
+def run_stdio(prepared: Prepared, open_returns: str | None = None, as_module: bool = False) -> tuple[int, TestRecord]:
     """Run as the __main__ script; stdin/stdout are already fresh. (exit status, record).
 
-    With `open_returns`, `open()` of any file returns that text (the APPS environment)."""
-    module = _fresh_module("__main__")
+    With `open_returns`, `open()` of any file returns that text; with `as_module`, the program
+    runs as a module named as the original's (`tmp_sol`), not `__main__`, so code under
+    `if __name__ == "__main__":` does not run (both: the APPS environment)."""
+    module = _fresh_module(APPS_MODULE_NAME if as_module else "__main__")
     code, record = 0, CLEAN
     if open_returns is not None:
         builtins.open = _open_returning(open_returns)

@@ -384,7 +384,7 @@ def _serve(program: tuple, fresh: "FreshState") -> None:
             given = None
             if apps_environment:  # `open` returns the test input, as the original's mock does
                 given = os.pread(SAVED_FD, os.fstat(SAVED_FD).st_size, 0).decode("utf-8", "replace")
-            code, record = candidate.run_stdio(prepared, given)
+            code, record = candidate.run_stdio(prepared, given, as_module=apps_environment)
         else:
             code, record = candidate.run_call(prepared, fn_name, args.decode("utf-8", "surrogatepass"), max_chars)
         if record is candidate.CLEAN and code == 0:  # nothing to encode (nor builtins to restore for it)
