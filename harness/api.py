@@ -81,8 +81,14 @@ def _with_model(command: str, model: Any, tokenizer: Any, options: dict[str, Any
         raise TypeError("pass the model's tokenizer too: run(model, tokenizer, ...)")
     from harness.generation.model_loading import from_objects
 
+    from harness.config import ConfigError
+
     name = options.pop("model_name", None)
     loaded = from_objects(model, tokenizer, name)
+    asked = options.get("dtype", "auto")
+    if asked not in ("auto", loaded.resolved["dtype"]):  # a model object keeps its dtype
+        raise ConfigError(f"{command}(dtype={asked!r}): the model object passed in is {loaded.resolved['dtype']} and keeps "
+                          f"its dtype; convert it first (model.to(torch.{asked})) or leave dtype out")
     return build_options(command, {**options, "model": loaded.resolved["model"]}), loaded
 
 

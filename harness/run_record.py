@@ -168,11 +168,15 @@ class ModelRecord:
     architecture: str | None = None
     parameters: int | None = None
     max_context: int | None = None
+    # whether a sample's tokens did not depend on the batch (size, rows leaving): true only for
+    # float32 on a CPU (model_loading.decoding_batch_invariant); None: not recorded (older folders)
+    batch_invariant: bool | None = None
     details: dict[str, Any] = field(default_factory=dict)  # the rest of what the loader reported
 
     @classmethod
     def from_resolved(cls, resolved: dict[str, Any]) -> "ModelRecord":
-        named = ("source", "dtype", "device", "path", "revision", "commit_hash", "architecture", "parameters", "max_context")
+        named = ("source", "dtype", "device", "path", "revision", "commit_hash", "architecture", "parameters", "max_context",
+                 "batch_invariant")
         return cls(
             name=str(resolved["model"]), **{k: resolved.get(k) for k in named if k in resolved},
             details={k: v for k, v in resolved.items() if k not in named and k != "model"},

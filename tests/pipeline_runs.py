@@ -46,7 +46,7 @@ def generated_run() -> Path:
     out = _root() / "generated"
     args = ["run", "--model", str(tiny_models().scripted_dir), "--limit", "3", "--n-samples", "2", "--temperature", "0.8",
             "--top-p", "0.95", "--max-new-tokens", "16", "--template", HOSTILE_TEMPLATE, "--workers", "2",
-            "--timeout", "2", "--out", str(out)]
+            "--timeout", "2", "--device", "cpu", "--out", str(out)]
     assert main(args) == 0
     return out
 

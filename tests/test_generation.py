@@ -17,6 +17,10 @@ from tiny_model import SCRIPTED_ANSWER, random_question, tiny_models
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 pytest.importorskip("transformers")
 
+# These tests assert exact programs across batch shapes: that holds for float32 on a CPU (batch-invariant
+# decoding), whatever --dtype auto picks on this machine (tests/test_dtype_rule.py tests the rule).
+EXACT = {"dtype": "float32", "device": "cpu"}
+
 
 def problems(n: int, seed: int = 5, low: int = 1, high: int = 40) -> list[Problem]:
     """n stdin problems with questions of very different lengths (so batches need padding)."""
@@ -36,14 +40,14 @@ def run(loaded, problem_list, done=frozenset(), **options):
 def scripted():
     from harness.generation.model_loading import load_model
 
-    return load_model(GenerationConfig(model=str(tiny_models().scripted_dir)))
+    return load_model(GenerationConfig(model=str(tiny_models().scripted_dir), **EXACT))
 
 
 @pytest.fixture(scope="module")
 def random_model():
     from harness.generation.model_loading import load_model
 
-    return load_model(GenerationConfig(model=str(tiny_models().random_dir)))
+    return load_model(GenerationConfig(model=str(tiny_models().random_dir), **EXACT))
 
 
 # --- loading ---------------------------------------------------------------------------------

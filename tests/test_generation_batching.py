@@ -13,6 +13,10 @@ from tiny_model import random_question, tiny_models
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 pytest.importorskip("transformers")
 
+# These tests assert exact programs across batch shapes: that holds for float32 on a CPU (batch-invariant
+# decoding), whatever --dtype auto picks on this machine (tests/test_dtype_rule.py tests the rule).
+EXACT = {"dtype": "float32", "device": "cpu"}
+
 
 def problems(n: int, seed: int = 11) -> list[Problem]:
     rng = random.Random(seed)
@@ -32,14 +36,14 @@ def generate(loaded, todo, continuous, **options):
 def neo():
     from harness.generation.model_loading import load_model
 
-    return load_model(GenerationConfig(model=str(tiny_models().random_dir)))
+    return load_model(GenerationConfig(model=str(tiny_models().random_dir), **EXACT))
 
 
 @pytest.fixture(scope="module")
 def llama():
     from harness.generation.model_loading import load_model
 
-    return load_model(GenerationConfig(model=str(tiny_models().llama_chat_dir)))
+    return load_model(GenerationConfig(model=str(tiny_models().llama_chat_dir), **EXACT))
 
 
 def _stop_that_ends_rows_at_different_steps(loaded, todo) -> str:
@@ -118,9 +122,11 @@ def test_static_batches_are_used_for_beam_search(neo):
     assert not generator.continuous and len(out) == 4
 
 
-def test_auto_dtype_on_a_cpu_follows_the_cpus_features_and_the_choice_is_recorded(neo):
-    choice = neo.resolved["dtype_choice"]
-    flags = open("/proc/cpuinfo").read()
-    native = "amx_bf16" in flags or "avx512_bf16" in flags
-    assert neo.resolved["dtype"] == choice["dtype"] == ("bfloat16" if native else "float32")
-    assert choice["rule"] and (bool(choice["native_bfloat16_flags"]) == native)
+def test_float32_programs_on_a_cpu_do_not_depend_on_the_batch_size(neo, llama):
+    """What config.json's model.batch_invariant promises for float32 on a CPU."""
+    for loaded, options in ((neo, {"temperature": 1.0, "n_samples": 2, "seed": 7}), (llama, {})):
+        assert loaded.resolved["batch_invariant"] is True
+        todo = problems(6, seed=9)
+        by_size = [generate(loaded, todo, continuous=True, batch_size=size, **options)[0] for size in (1, 3, 12)]
+        assert [{k: c.completion for k, c in out.items()} for out in by_size[1:]] == [
+            {k: c.completion for k, c in by_size[0].items()}] * 2

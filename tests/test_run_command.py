@@ -13,7 +13,7 @@ def read_jsonl(path):
 def test_run_generates_judges_summarizes_and_resumes(tmp_path):
     out = tmp_path / "run"
     args = ["run", "--model", str(tiny_models().scripted_dir), "--limit", "3", "--max-new-tokens", "16",
-            "--workers", "2", "--timeout", "2", "--out", str(out)]
+            "--workers", "2", "--timeout", "2", "--device", "cpu", "--out", str(out)]
     assert main(args) == 0
     generations = read_jsonl(out / "generations.jsonl")
     assert len(generations) == 3
@@ -26,7 +26,8 @@ def test_run_generates_judges_summarizes_and_resumes(tmp_path):
     assert summary["run"]["truncated_prompts"] == sum(bool(g.get("prompt_truncated")) for g in generations)
     record = read_record(out / "config.json")
     assert record.generation.template.name == "auto" and record.generation.template.text is None  # as asked
-    assert record.model.name and record.model.dtype == "float32" and record.model.device == "cpu"
+    assert record.model.name and record.model.dtype == "float32" and record.model.device == "cpu"  # --dtype auto's rule
+    assert record.model.batch_invariant is True and record.model.details["dtype_choice"]["asked"] == "auto"
     prompt = record.prompt  # as used: the tiny tokenizer has no chat template, so auto means the APPS template
     assert (prompt.choice, prompt.name, prompt.kind, prompt.system_prompt) == ("auto", "apps", "completion", None)
     assert prompt.text.endswith("ANSWER:\n") and prompt.stop == ("\nQUESTION", "\nANSWER", "\n---")

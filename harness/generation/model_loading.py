@@ -64,7 +64,8 @@ class LoadedModel:
 def load_model(cfg: GenerationConfig) -> LoadedModel:
     """Load cfg.model (None: the embedded default) with cfg.revision, cfg.dtype and cfg.device."""
     device = resolve_device(cfg.device)
-    dtype = resolve_dtype(cfg.dtype, device)
+    choice = dtype_choice(cfg.dtype, device)
+    dtype = choice["dtype"]
     if cfg.model is None:
         from harness.generation.default_model import prepare_default_model
 
@@ -74,9 +75,7 @@ def load_model(cfg: GenerationConfig) -> LoadedModel:
         name = cfg.model
         where, revision, gguf_file, extra = _locate(cfg.model, cfg.revision)
     model, tokenizer = _load_pretrained(name, where, revision, gguf_file, dtype, device, extra.pop("local_files_only", False))
-    extra = {"path": where, "revision": cfg.revision, "commit_hash": _commit_hash(revision), **extra}
-    if cfg.dtype == "auto" and device == "cpu":
-        extra["dtype_choice"] = cpu_dtype_choice()
+    extra = {"path": where, "revision": cfg.revision, "commit_hash": _commit_hash(revision), **extra, "dtype_choice": choice}
     loaded = _prepared(name, model, tokenizer, dtype, device, extra)
     logger.info("model %s loaded from %s (%s, %s, context %s)", name, where, dtype, device, loaded.max_context)
     return loaded
@@ -90,7 +89,8 @@ def from_objects(model: Any, tokenizer: Any, name: str | None = None) -> LoadedM
     dtype = str(getattr(model, "dtype", "unknown")).removeprefix("torch.")
     device = str(getattr(model, "device", "unknown"))
     model.eval()
-    return _prepared(name, model, tokenizer, dtype, device, {"source": "in-memory", "path": None})
+    choice = {"asked": "model object", "dtype": dtype, "rule": MODEL_OBJECT_RULE}
+    return _prepared(name, model, tokenizer, dtype, device, {"source": "in-memory", "path": None, "dtype_choice": choice})
 
 
 def _prepared(name: str, model: Any, tokenizer: Any, dtype: str, device: str, extra: dict[str, Any]) -> LoadedModel:
@@ -104,6 +104,7 @@ def _prepared(name: str, model: Any, tokenizer: Any, dtype: str, device: str, ex
         "commit_hash": None,
         "dtype": dtype,
         "device": device,
+        "batch_invariant": decoding_batch_invariant(dtype, device),
         "max_context": max_context(model, tokenizer),
         "attention": getattr(model.config, "_attn_implementation", None),
         "architecture": (getattr(model.config, "architectures", None) or [type(model).__name__])[0],
@@ -127,30 +128,47 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def resolve_dtype(dtype: str, device: str) -> str:
-    """auto: bfloat16 on a GPU that supports it; on a CPU, bfloat16 where the CPU has it natively (cpu_dtype_choice)."""
-    import torch
-
-    if dtype != "auto":
-        return dtype
-    if device.startswith("cuda"):
-        return "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
-    return cpu_dtype_choice()["dtype"]
+DTYPE_RULE = "float32 on a CPU; bfloat16 on a GPU that supports it, else float32"
+MODEL_OBJECT_RULE = "a model object passed in keeps its dtype"
 
 
-@functools.lru_cache(maxsize=1)
-def cpu_dtype_choice() -> dict[str, Any]:
-    """The CPU dtype for decoding, recorded as the model's "dtype_choice".
+def resolve_dtype(dtype: str, device: str, *, cuda_bf16: bool | None = None) -> str:
+    """The dtype `--dtype` means on `device` (DTYPE_RULE for auto); cuda_bf16: whether the GPU
+    supports bfloat16 (None: ask torch)."""
+    return dtype_choice(dtype, device, cuda_bf16=cuda_bf16)["dtype"]
 
-    Decided by the CPU's features, never by a timing: a timing flips with machine load, and two
-    processes of one run (a local run and a Ray replica, a run and its resume) must decode in the
-    same dtype to produce the same programs. bfloat16 only where the CPU computes it natively
-    (AMX or AVX512-BF16); elsewhere it is emulated and slower (80 ms against 32 ms per
-    decoding-shaped matmul on the AVX2 machine of 2026-12-01), so float32.
+
+def dtype_choice(dtype: str, device: str, *, cuda_bf16: bool | None = None) -> dict[str, Any]:
+    """The dtype to load in, as asked and as chosen, with the rule: recorded as the model's "dtype_choice".
+
+    On a CPU auto is float32, with or without native bfloat16 (decided by measurement, never by
+    a timing at run time: every process of a run must decode in the same dtype). bfloat16's
+    matrix products are emulated without AVX512-BF16/AMX and lose there (30.2 against 50.2
+    useful tokens/s, continuous batch 16, AVX2 machine of 2026-12-01); with AVX512-BF16 they
+    still lose to float32 (README, "Generation"), and in bfloat16 the programs depend on the
+    batch size (decoding_batch_invariant). A GPU decodes in bfloat16 where it has it.
     """
-    flags = sorted(_cpu_flags() & _NATIVE_BF16_FLAGS)
-    return {"dtype": "bfloat16" if flags else "float32", "native_bfloat16_flags": flags,
-            "rule": "bfloat16 where the CPU has amx_bf16 or avx512_bf16, else float32"}
+    choice: dict[str, Any] = {"asked": dtype, "rule": DTYPE_RULE}
+    if not device.startswith("cuda"):
+        choice["native_bfloat16_flags"] = sorted(_cpu_flags() & _NATIVE_BF16_FLAGS)
+        choice["dtype"] = "float32" if dtype == "auto" else dtype
+        return choice
+    if dtype == "auto":
+        if cuda_bf16 is None:
+            import torch
+
+            cuda_bf16 = torch.cuda.is_bf16_supported()
+        choice["cuda_bf16"] = cuda_bf16
+    choice["dtype"] = ("bfloat16" if cuda_bf16 else "float32") if dtype == "auto" else dtype
+    return choice
+
+
+def decoding_batch_invariant(dtype: str, device: str) -> bool:
+    """Whether a row's tokens do not depend on the other rows of its batch (the batch size,
+    finished rows leaving, Ray replicas against one process). Holds (measured and tested) for
+    float32 on a CPU; in bfloat16 a batch of 8 against 1 changed most programs of the
+    default model (README), and a GPU's kernels depend on the batch shape in any dtype."""
+    return dtype == "float32" and device == "cpu"
 
 
 _NATIVE_BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})

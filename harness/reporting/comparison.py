@@ -94,6 +94,9 @@ CHECKS: dict[str, Callable[[RunRecord], Any]] = {
     "program sources": lambda r: r.programs.source.value,
     "prompt templates": lambda r: _template(r),
     "decoding settings": _decoding,
+    "model dtypes": lambda r: None if r.model is None else r.model.dtype,
+    "model devices": lambda r: None if r.model is None else r.model.device,
+    "batch invariance of decoding": lambda r: None if r.model is None else r.model.batch_invariant,
     "limits": lambda r: None if r.execution is None else encode(r.execution.limits),
     "comparators": lambda r: encode(r.comparators),
 }
