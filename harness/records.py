@@ -25,6 +25,7 @@ class Candidate:
     new_tokens: int | None = None
     finish_reason: str | None = None  # "eos", "stop_string", "code_block_end", "length"
     prompt_hash: str | None = None  # prompting.prompt_hash of the exact prompt text, when generated
+    prompt: str | None = None  # that text, in memory only: the run folder stores it once, in prompts.jsonl
 
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -146,6 +147,8 @@ class RunSummary:
     # per bucket: similarity of the samples to their problems' reference solutions (None: none has any)
     reference_similarity: dict[str, ReferenceSimilarity | None] = field(default_factory=dict)
     timings: RunTimings | None = None  # of the invocation that wrote the summary
+    # per bucket: samples whose generation ended at --max-new-tokens (None: the programs were not generated)
+    truncated_generations: dict[str, int] | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {name: b.to_json() for name, b in self.buckets.items()}
@@ -154,6 +157,7 @@ class RunSummary:
         out[SUMMARY_RUN_KEY] = {
             "excluded_problems": self.excluded_problems, "truncated_prompts": self.truncated_prompts,
             "missing_problems": self.missing_problems, "only_given_problems": self.only_given_problems,
+            "truncated_generations": self.truncated_generations,
         }
         if self.timings is not None:
             out[SUMMARY_TIMINGS_KEY] = self.timings.to_json()
@@ -174,7 +178,8 @@ class RunSummary:
         }
         timings = obj.get(SUMMARY_TIMINGS_KEY)
         return cls(buckets, notes.excluded_problems, notes.truncated_prompts, notes.missing_problems, notes.only_given_problems,
-                   similarity, None if timings is None else decode(RunTimings, timings, SUMMARY_TIMINGS_KEY))
+                   similarity, None if timings is None else decode(RunTimings, timings, SUMMARY_TIMINGS_KEY),
+                   notes.truncated_generations)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,3 +188,4 @@ class _SummaryNotes:
     truncated_prompts: int = 0
     missing_problems: dict[str, str] = field(default_factory=dict)
     only_given_problems: bool = False
+    truncated_generations: dict[str, int] | None = None

@@ -11,10 +11,13 @@ keep loading (absent keys take the default). Change SCHEMA only for an incompati
 from __future__ import annotations
 
 import enum
+import functools
 import platform
+import subprocess
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from data import Dataset, ProblemIndex
@@ -171,12 +174,13 @@ class ModelRecord:
     # whether a sample's tokens did not depend on the batch (size, rows leaving): true only for
     # float32 on a CPU (model_loading.decoding_batch_invariant); None: not recorded (older folders)
     batch_invariant: bool | None = None
+    weights_sha256: str | None = None  # one digest of the weights (generation/weights_digest.py); None: not known
     details: dict[str, Any] = field(default_factory=dict)  # the rest of what the loader reported
 
     @classmethod
     def from_resolved(cls, resolved: dict[str, Any]) -> "ModelRecord":
         named = ("source", "dtype", "device", "path", "revision", "commit_hash", "architecture", "parameters", "max_context",
-                 "batch_invariant")
+                 "batch_invariant", "weights_sha256")
         return cls(
             name=str(resolved["model"]), **{k: resolved.get(k) for k in named if k in resolved},
             details={k: v for k, v in resolved.items() if k not in named and k != "model"},
@@ -307,7 +311,27 @@ def installed_versions() -> dict[str, str]:
             found[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             continue
+    commit = checkout_commit()
+    if commit is not None:
+        found["apps-eval-commit"] = commit
     return found
+
+
+@functools.lru_cache(maxsize=1)
+def checkout_commit() -> str | None:
+    """The git commit of the apps-eval checkout this code runs from ("+dirty" when its tracked
+    files differ from it), or None (an installed copy, or no git)."""
+    root = Path(__file__).resolve().parents[1]
+    if not (root / ".git").exists():
+        return None
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "-C", str(root), "diff", "--quiet", "HEAD", "--"], capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("+dirty" if dirty.returncode == 1 else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +353,7 @@ class RunRecord:
     command_line: tuple[str, ...] = ()  # the CLI's arguments (empty when called through the API)
     timings: Timings = field(default_factory=lambda: Timings(started_at=utc_now()))
     schema: str = SCHEMA
+    upgraded_from: str | None = None  # read from a config.json of an earlier schema (run_upgrade.py), e.g. "legacy"
 
     # ---- building --------------------------------------------------------------------------
     @classmethod
@@ -381,11 +406,11 @@ class RunRecord:
 
     @classmethod
     def from_json(cls, obj: Any) -> "RunRecord":
-        """Raises RecordError (one line) for another schema or a malformed record."""
-        schema = obj.get("schema") if isinstance(obj, dict) else None
-        if schema != SCHEMA:
-            raise RecordError(f"schema {schema!r} is not {SCHEMA!r} (written by another apps-eval version)")
-        return decode(cls, obj)
+        """Records of earlier schemas are upgraded (run_upgrade.py); raises RecordError (one line) for
+        an unknown schema or a malformed record."""
+        from harness.run_upgrade import upgraded
+
+        return decode(cls, upgraded(obj, SCHEMA))
 
 
 def _flat(value: Any, prefix: str = "") -> dict[str, Any]:

@@ -16,6 +16,7 @@ from harness.run_record import RunRecord
 
 CONFIG_FILE = "config.json"
 GENERATIONS_FILE = "generations.jsonl"
+PROMPTS_FILE = "prompts.jsonl"  # {prompt_hash, problem_id, prompt}: each exact prompt text once
 RESULTS_FILE = "results.jsonl"
 SUMMARY_FILE = "summary.json"
 VALIDITY_FILE = "validity.json"

@@ -24,6 +24,13 @@ def test_run_generates_judges_summarizes_and_resumes(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["overall"]["samples"] == 3
     assert summary["run"]["truncated_prompts"] == sum(bool(g.get("prompt_truncated")) for g in generations)
+    assert summary["run"]["truncated_generations"]["overall"] == sum(g["finish_reason"] == "length" for g in generations)
+    from harness.generation.prompting import prompt_hash
+
+    prompts = {row["prompt_hash"]: row for row in read_jsonl(out / "prompts.jsonl")}
+    assert len(prompts) == 3 and all("prompt" not in g for g in generations)
+    assert all(prompt_hash(prompts[g["prompt_hash"]]["prompt"]) == g["prompt_hash"] for g in generations)
+    assert all(prompts[g["prompt_hash"]]["problem_id"] == g["problem_id"] for g in generations)
     record = read_record(out / "config.json")
     assert record.generation.template.name == "auto" and record.generation.template.text is None  # as asked
     assert record.model.name and record.model.dtype == "float32" and record.model.device == "cpu"  # --dtype auto's rule
@@ -60,3 +67,28 @@ def test_resuming_with_other_decoding_settings_is_refused(tmp_path):
     base = ["run", "--model", str(tiny_models().scripted_dir), "--limit", "1", "--max-new-tokens", "8", "--out", str(out)]
     assert main(base) == 0
     assert main(base[:-2] + ["--temperature", "0.5", "--out", str(out)]) == 1
+
+
+def test_samples_cut_at_the_token_limit_are_counted_per_bucket_and_reported(tmp_path):
+    from harness.reporting.report import render_report
+    from harness.storage import load_run
+
+    out = tmp_path / "run"
+    args = ["run", "--model", str(tiny_models().scripted_dir), "--problems", "sample-001,sample-002,sample-013",
+            "--n-samples", "2", "--temperature", "0.7", "--max-new-tokens", "3", "--workers", "1", "--timeout", "2",
+            "--device", "cpu", "--out", str(out)]
+    assert main(args) == 0
+    cut = {(g["problem_id"], g["sample_index"]) for g in read_jsonl(out / "generations.jsonl") if g["finish_reason"] == "length"}
+    summary = json.loads((out / "summary.json").read_text())
+    results = read_jsonl(out / "results.jsonl")
+    by_bucket = {b: sum(r["difficulty"] == b and (r["problem_id"], r["sample_index"]) in cut for r in results)
+                 for b in ("introductory", "interview", "competition")}
+    assert summary["run"]["truncated_generations"] == {"overall": len(cut), **by_bucket}
+    assert len(cut) >= 2 and len([n for n in by_bucket.values() if n]) >= 2  # the scripted answer is longer than 3 tokens
+    assert f"generations cut at --max-new-tokens: {len(cut)} of 6 samples" in render_report(load_run(out), "md")
+    # the same programs judged again keep the count; reference solutions were not generated: null
+    assert main(["evaluate", "--run", str(out), "--out", str(tmp_path / "again"), "--timeout", "2"]) == 0
+    again = json.loads((tmp_path / "again" / "summary.json").read_text())
+    assert again["run"]["truncated_generations"] == summary["run"]["truncated_generations"]
+    assert main(["evaluate", "--solutions", "--problems", "sample-001", "--out", str(tmp_path / "refs")]) == 0
+    assert json.loads((tmp_path / "refs" / "summary.json").read_text())["run"]["truncated_generations"] is None

@@ -261,6 +261,7 @@ class Generator:
         return Candidate(
             problem_id=unit.problem_id, sample_index=sample, code=code, completion=text,
             prompt_truncated=unit.truncated, new_tokens=new_tokens, finish_reason=finish, prompt_hash=unit.prompt_hash,
+            prompt=unit.prompt,
         )
 
     def _decode(self, ids: list[int]) -> tuple[str, int, str]:

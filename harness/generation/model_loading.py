@@ -76,6 +76,7 @@ def load_model(cfg: GenerationConfig) -> LoadedModel:
         where, revision, gguf_file, extra = _locate(cfg.model, cfg.revision)
     model, tokenizer = _load_pretrained(name, where, revision, gguf_file, dtype, device, extra.pop("local_files_only", False))
     extra = {"path": where, "revision": cfg.revision, "commit_hash": _commit_hash(revision), **extra, "dtype_choice": choice}
+    extra["weights_sha256"] = _weights_sha256(name, where, gguf_file, extra)
     loaded = _prepared(name, model, tokenizer, dtype, device, extra)
     logger.info("model %s loaded from %s (%s, %s, context %s)", name, where, dtype, device, loaded.max_context)
     return loaded
@@ -90,7 +91,10 @@ def from_objects(model: Any, tokenizer: Any, name: str | None = None) -> LoadedM
     device = str(getattr(model, "device", "unknown"))
     model.eval()
     choice = {"asked": "model object", "dtype": dtype, "rule": MODEL_OBJECT_RULE}
-    return _prepared(name, model, tokenizer, dtype, device, {"source": "in-memory", "path": None, "dtype_choice": choice})
+    from harness.generation.weights_digest import state_dict_sha256
+
+    return _prepared(name, model, tokenizer, dtype, device, {"source": "in-memory", "path": None, "dtype_choice": choice,
+                                                             "weights_sha256": state_dict_sha256(model)})
 
 
 def _prepared(name: str, model: Any, tokenizer: Any, dtype: str, device: str, extra: dict[str, Any]) -> LoadedModel:
@@ -116,6 +120,43 @@ def _prepared(name: str, model: Any, tokenizer: Any, dtype: str, device: str, ex
         **{k: v for k, v in extra.items() if k != "source"},
     }
     return LoadedModel(model=model, tokenizer=tokenizer, resolved=resolved)
+
+
+def _weights_sha256(name: str, where: str, gguf_file: str | None, extra: dict[str, Any]) -> str | None:
+    """The digest of the weights loaded from `where` (weights_digest.py); None where they cannot be found."""
+    from harness.generation.weights_digest import file_weights_sha256, folder_weights_sha256
+
+    try:
+        if gguf_file is not None:
+            return file_weights_sha256(Path(where) / gguf_file)
+        folder = Path(where)
+        if extra.get("source") in ("hub", "hub-cache"):
+            snapshot = _cached_snapshot(name, extra.get("commit_hash") or extra.get("revision"))
+            if snapshot is None:
+                return None
+            folder = Path(snapshot)
+        return folder_weights_sha256(folder)
+    except OSError as error:
+        logger.warning("no weights digest for %s: %s", name, one_line(error))
+        return None
+
+
+def weights_sha256_before_loading(cfg: GenerationConfig) -> str | None:
+    """The digest of what load_model(cfg) would load, where that is known without loading it
+    (a local folder or .gguf file); None otherwise."""
+    if cfg.model is None:
+        return None
+    path = Path(cfg.model).expanduser()
+    from harness.generation.weights_digest import file_weights_sha256, folder_weights_sha256
+
+    try:
+        if path.is_file() and path.suffix == ".gguf":
+            return file_weights_sha256(path)
+        if path.is_dir() and (path / "config.json").is_file():
+            return folder_weights_sha256(path)
+    except OSError:
+        return None
+    return None
 
 
 def resolve_device(device: str) -> str:

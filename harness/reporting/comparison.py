@@ -102,6 +102,9 @@ CHECKS: dict[str, Callable[[RunRecord], Any]] = {
 }
 
 
+_MODEL_CHECKS = ("model dtypes", "model devices", "batch invariance of decoding")  # unknown (None) on one side: no warning
+
+
 def comparability_warnings(runs: Sequence[RunFolder], labels: Sequence[str] | None = None) -> list[str]:
     """Why each run's numbers are not directly comparable with the baseline's (empty when they are)."""
     labels = list(labels or run_labels(runs))
@@ -110,7 +113,7 @@ def comparability_warnings(runs: Sequence[RunFolder], labels: Sequence[str] | No
     for run, label in zip(runs[1:], labels[1:]):
         for what, get in CHECKS.items():
             theirs, ours = get(base.record), get(run.record)
-            if theirs != ours:
+            if theirs != ours and not (what in _MODEL_CHECKS and None in (theirs, ours)):
                 out.append(f"{label} vs {labels[0]}: {what} differ ({_difference(ours, theirs, label, labels[0])}); "
                            "the numbers are not comparable")
         ids = {r.problem_id for r in run.results}

@@ -141,9 +141,11 @@ def summarize(
     missing: Mapping[str, str] | None = None,
     only_given_problems: bool = False,
     timings: "RunTimings | None" = None,
+    cut_at_token_limit: "set[tuple[str, int]] | None" = None,
 ) -> RunSummary:
     """summary.json: overall and per-difficulty buckets; `missing` problems score 0 (problem_id -> difficulty);
-    the memorization figures per bucket come from the rows' reference_similarity."""
+    the memorization figures per bucket come from the rows' reference_similarity; with `cut_at_token_limit` (the
+    keys of the samples whose generation ended at --max-new-tokens; None: not generated), their count per bucket."""
     missing = {pid: (missing or {})[pid] for pid in natural_sorted(missing or {})}
     scores = problem_scores(results, missing)
     excluded = dict(excluded_problems or {})
@@ -159,7 +161,10 @@ def summarize(
         )
     return RunSummary(buckets=buckets, excluded_problems={pid: excluded[pid] for pid in natural_sorted(excluded)}, truncated_prompts=truncated_prompts,
                       missing_problems=missing, only_given_problems=only_given_problems,
-                      reference_similarity=memorization(scores, results), timings=timings)
+                      reference_similarity=memorization(scores, results), timings=timings,
+                      truncated_generations=None if cut_at_token_limit is None else {
+                          bucket: sum(r.key in cut_at_token_limit for r in results if bucket in ("overall", r.difficulty))
+                          for bucket in ("overall", *DIFFICULTIES)})
 
 
 def memorization(scores: Sequence[ProblemScore], results: Sequence[SampleResult]) -> dict[str, ReferenceSimilarity | None]:

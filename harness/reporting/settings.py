@@ -35,11 +35,16 @@ class RunSettings:
     truncated_prompts: int
     harness_errors: int
     label: str | None = None  # the run's --label: shown instead of local paths (model folder, files, run folders)
+    truncated_generations: int | None = None  # samples cut at --max-new-tokens (None: not generated)
+    samples: int = 0
 
     @classmethod
     def of(cls, record: RunRecord, summary: RunSummary, harness_errors: int, label: str | None = None) -> "RunSettings":
+        cut = summary.truncated_generations
+        overall = summary.buckets.get("overall")
         return cls(record, tuple(natural_sorted(summary.missing_problems)), summary.only_given_problems,
-                   len(summary.excluded_problems), summary.truncated_prompts, harness_errors, label)
+                   len(summary.excluded_problems), summary.truncated_prompts, harness_errors, label,
+                   None if cut is None else cut.get("overall"), 0 if overall is None else overall.samples)
 
     def shown(self, text: str | None, *, model: bool = False) -> str | None:
         """A local path as printed: with a label, a model folder becomes the label and any other path its last
@@ -93,6 +98,7 @@ class RunSettings:
             "only_given_problems": self.only_given_problems,
             "excluded_problems": self.excluded_problems,
             "truncated_prompts": self.truncated_prompts,
+            "truncated_generations": self.truncated_generations,
             "harness_errors": self.harness_errors,
         }
 
@@ -212,5 +218,8 @@ def settings_lines(s: RunSettings) -> list[str]:
         f"Sandbox: {s.sandbox() or 'not recorded'}.",
         f"Comparator: {comparator}.",
         f"Excluded problems: {s.excluded_problems}; harness-error samples: {s.harness_errors}; "
-        f"truncated prompts: {s.truncated_prompts}.",
-    ]
+        f"truncated prompts: {s.truncated_prompts}"
+        + ("." if s.truncated_generations is None else
+           f"; generations cut at --max-new-tokens: {s.truncated_generations} of {s.samples} samples."),
+    ] + ([f"Record: config.json of the {rec.upgraded_from} schema, read with defaults for what it lacks."]
+         if rec.upgraded_from else [])
