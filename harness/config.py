@@ -70,7 +70,7 @@ class GenerationConfig:
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     template: str = "auto"  # auto, apps, apps-train, chat, a template file, or a template text with placeholders
     n_samples: int = 1
-    batch_size: int = 16
+    batch_size: int | None = None  # None: the device's default (model_loading.default_batch_size)
     max_new_tokens: int = 512
     temperature: float = 0.0  # 0: greedy
     top_p: float = 1.0
@@ -81,7 +81,7 @@ class GenerationConfig:
     def __post_init__(self) -> None:
         checks = [
             (self.n_samples >= 1, f"--n-samples must be >= 1, got {self.n_samples}"),
-            (self.batch_size >= 1, f"--batch-size must be >= 1, got {self.batch_size}"),
+            (self.batch_size is None or self.batch_size >= 1, f"--batch-size must be >= 1, got {self.batch_size}"),
             (self.max_new_tokens >= 1, f"--max-new-tokens must be >= 1, got {self.max_new_tokens}"),
             (self.temperature >= 0, f"--temperature must be >= 0, got {self.temperature}"),
             (0 < self.top_p <= 1, f"--top-p must be in (0, 1], got {self.top_p}"),

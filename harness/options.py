@@ -101,13 +101,15 @@ class DataOptions:
 class GenerationOptions:
     model: str | None = _opt(None, "hub id or local folder (default: the embedded offline SmolLM2-135M)", group="generation")
     revision: str | None = _opt(None, "hub branch, tag or commit", group="generation")
-    dtype: str = _opt("auto", "auto: bfloat16 on a GPU that has it, else float32",
+    dtype: str = _opt("auto", "auto: float32 on a CPU; bfloat16 on a GPU that has it, else float32",
                       choices=("auto", "float32", "bfloat16", "float16"), group="generation")
     device: str = _opt("auto", "auto, cpu, cuda or cuda:N", group="generation")
     template: str = _opt("auto", "auto (default: chat for models with a chat template, else apps), apps, apps-train, chat, "
                                  "a template FILE, or a template text with {question} {starter_code} {format}", group="generation")
     n_samples: int = _opt(1, "programs per problem (pass@k up to k=N)", type=positive_int, metavar="N", group="generation")
-    batch_size: int = _opt(16, "sequences per generation batch", type=positive_int, metavar="N", group="generation")
+    batch_size: int | None = _opt(None, "sequences per generation batch (default: 16 on a GPU; on a CPU 64, fewer where their "
+                                         "cache at full context would not fit in half the memory)",
+                                  type=positive_int, metavar="N", group="generation")
     max_new_tokens: int = _opt(512, "tokens per program at most", type=positive_int, metavar="N", group="generation")
     temperature: float = _opt(0.0, "0 = greedy", type=finite_float, group="generation")
     top_p: float = _opt(1.0, "nucleus sampling mass", type=finite_float, group="generation")

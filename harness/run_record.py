@@ -130,7 +130,7 @@ class GenerationRecord:
     revision: str | None
     dtype: str
     device: str
-    batch_size: int
+    batch_size: int | None  # None: the device's default (ModelRecord.details["default_batch_size"])
     template: TemplateRecord
     decoding: DecodingRecord
 

@@ -77,3 +77,18 @@ def test_a_model_object_keeps_its_dtype_and_says_so(tmp_path):
         generate(model, tokenizer, limit=1, dtype="float32", out=tmp_path / "other")
     assert "\n" not in str(error.value) and not (tmp_path / "other").exists()
     assert next(model.parameters()).dtype == torch.bfloat16
+
+
+def test_the_default_batch_size_is_the_devices_and_fits_the_memory():
+    from harness.generation.model_loading import CPU_BATCH_SIZE, GPU_BATCH_SIZE, default_batch_size, load_model
+    from harness.config import GenerationConfig
+
+    loaded = load_model(GenerationConfig(model=str(tiny_models().random_dir), device="cpu"))
+    model, tokenizer = loaded.model, loaded.tokenizer
+    assert loaded.resolved["default_batch_size"] == default_batch_size(model, tokenizer, "float32", "cpu") == CPU_BATCH_SIZE
+    assert default_batch_size(model, tokenizer, "bfloat16", "cuda:0") == GPU_BATCH_SIZE
+    # the tiny model's cache: (keys, values) x 2 layers x 32 floats x 4 bytes x 256 tokens = 128 KiB per row
+    per_row = 2 * 2 * 32 * 4 * 256
+    assert default_batch_size(model, tokenizer, "float32", "cpu", memory_bytes=2 * 64 * per_row) == 64
+    assert default_batch_size(model, tokenizer, "float32", "cpu", memory_bytes=2 * 20 * per_row) == 16
+    assert default_batch_size(model, tokenizer, "float32", "cpu", memory_bytes=per_row) == 1

@@ -97,6 +97,7 @@ class Generator:
                         "generating in static batches", loaded.resolved.get("architecture"))
         self.continuous = possible if continuous is None else continuous
         self.threads = threads
+        self.batch_size = cfg.batch_size or loaded.resolved.get("default_batch_size") or 16
 
     def plan(self, problems: Sequence[Problem]) -> list[list[WorkUnit]]:
         """The batches, longest prompts first. Deterministic in (problems, cfg)."""
@@ -115,7 +116,7 @@ class Generator:
             hashed = prompt_hash(prompt)
             units += [WorkUnit(problem.problem_id, order, g, prompt, count(prompt), truncated, hashed) for g in groups]
         units.sort(key=lambda u: (-u.prompt_tokens, u.order, u.samples[0]))
-        per_batch = max(1, self.cfg.batch_size // self.cfg.num_beams)
+        per_batch = max(1, self.batch_size // self.cfg.num_beams)
         return [units[i:i + per_batch] for i in range(0, len(units), per_batch)]
 
     def generate(
@@ -167,7 +168,7 @@ class Generator:
                     rng = None if self.cfg.greedy else random.Random(derive_seed(self.cfg.seed, unit.problem_id, sample))
                     rows.append(Row((unit, sample), unit.prompt, rng))
         settings = DecodeSettings(
-            batch_size=self.cfg.batch_size, max_new_tokens=self.cfg.max_new_tokens, eos_token_ids=self.loaded.eos_token_ids,
+            batch_size=self.batch_size, max_new_tokens=self.cfg.max_new_tokens, eos_token_ids=self.loaded.eos_token_ids,
             temperature=self.cfg.temperature, top_p=self.cfg.top_p, min_new_tokens=self.min_new_tokens,
             add_special_tokens=self.add_special_tokens,
         )

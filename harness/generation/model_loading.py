@@ -109,6 +109,7 @@ def _prepared(name: str, model: Any, tokenizer: Any, dtype: str, device: str, ex
         "dtype": dtype,
         "device": device,
         "batch_invariant": decoding_batch_invariant(dtype, device),
+        "default_batch_size": default_batch_size(model, tokenizer, dtype, device),
         "max_context": max_context(model, tokenizer),
         "attention": getattr(model.config, "_attn_implementation", None),
         "architecture": (getattr(model.config, "architectures", None) or [type(model).__name__])[0],
@@ -210,6 +211,48 @@ def decoding_batch_invariant(dtype: str, device: str) -> bool:
     float32 on a CPU; in bfloat16 a batch of 8 against 1 changed most programs of the
     default model (README), and a GPU's kernels depend on the batch shape in any dtype."""
     return dtype == "float32" and device == "cpu"
+
+
+GPU_BATCH_SIZE = 16  # 64 rows of a 1.3B model's cache at full context would not fit a 24 GB GPU
+CPU_BATCH_SIZE = 64  # 1.86x the useful tokens/s of batch 16 on a CPU (README, "Generation")
+
+
+def default_batch_size(model: Any, tokenizer: Any, dtype: str, device: str, memory_bytes: int | None = None) -> int:
+    """--batch-size when not given: GPU_BATCH_SIZE on a GPU; on a CPU, CPU_BATCH_SIZE rows, halved
+    until their key/value cache at full context fits in half of `memory_bytes` (None: this
+    machine's available memory). In float32 on a CPU the programs are the same at any batch size."""
+    if device.startswith("cuda"):
+        return GPU_BATCH_SIZE
+    per_row = _cache_bytes_per_token(model, dtype) * (max_context(model, tokenizer) or 2048)
+    memory = _available_memory() if memory_bytes is None else memory_bytes
+    size = CPU_BATCH_SIZE
+    while size > 1 and per_row and memory and size * per_row > memory // 2:
+        size //= 2
+    return size
+
+
+def _cache_bytes_per_token(model: Any, dtype: str) -> int:
+    """Keys and values of one token over all layers (0 where the config does not say)."""
+    config = model.config.get_text_config() if hasattr(model.config, "get_text_config") else model.config
+    layers = next((getattr(config, a) for a in ("num_hidden_layers", "n_layer", "num_layers") if isinstance(getattr(config, a, None), int)), 0)
+    heads = next((getattr(config, a) for a in ("num_attention_heads", "n_head") if isinstance(getattr(config, a, None), int)), 0)
+    hidden = next((getattr(config, a) for a in ("hidden_size", "n_embd") if isinstance(getattr(config, a, None), int)), 0)
+    if not (layers and heads and hidden):
+        return 0
+    kv_heads = getattr(config, "num_key_value_heads", None) or heads
+    head_dim = getattr(config, "head_dim", None) or hidden // heads
+    return 2 * layers * kv_heads * head_dim * (4 if dtype == "float32" else 2)
+
+
+def _available_memory() -> int:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 _NATIVE_BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
