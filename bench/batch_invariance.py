@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import sys
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--problems", type=int, default=8)
     parser.add_argument("--new-tokens", type=int, default=128)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--save", default=None, help="write the programs as JSON {dtype: {batch size: {problem: text}}}")
     args = parser.parse_args(argv)
 
     import torch
@@ -44,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     problems = list(load_dataset(None).problems)[: args.problems]
     print(f"CPU native bfloat16 flags: {dtype_choice('auto', 'cpu')['native_bfloat16_flags'] or 'none'}; "
           f"torch threads {torch.get_num_threads()}; {len(problems)} problems, greedy, {args.new_tokens} new tokens")
+    saved: dict[str, dict[int, dict[str, str]]] = {}
     for dtype in args.dtypes:
         loaded = load_model(GenerationConfig(model=args.model, dtype=dtype, device="cpu"))
         programs: dict[int, dict[str, str]] = {}
@@ -55,6 +58,9 @@ def main(argv: list[str] | None = None) -> None:
             out = {c.problem_id: c for batch in generator.generate(problems) for c in batch}
             seconds = time.perf_counter() - start
             programs[batch_size] = {pid: c.completion for pid, c in out.items()}
+            saved[dtype] = programs
+            if args.save:
+                Path(args.save).write_text(json.dumps(saved, indent=1))
             parses = sum(_parses(c.code) for c in out.values())
             tokens = sum(c.new_tokens for c in out.values())
             print(f"{dtype:9} batch {batch_size:3}: {tokens} tokens in {seconds:6.1f} s = {tokens / seconds:6.1f} tok/s; "

@@ -22,7 +22,10 @@ def _legacy_to_1(obj: dict[str, Any]) -> dict[str, Any]:
     from harness.record_codec import encode
     from harness.run_record import IsolationRecord, ModelRecord
 
-    source = str(obj.get("source") or "")
+    if not isinstance(obj.get("source"), str) or not isinstance(obj.get("dataset"), dict):
+        raise RecordError("schema None is not a known schema, and the record is not an untyped config.json of "
+                          "the legacy schema either (no \"source\" or \"dataset\")")
+    source = obj["source"]
     dataset = dict(obj.get("dataset") or {})
     gen = obj.get("generation")
     out: dict[str, Any] = {
