@@ -53,7 +53,7 @@ def test_runs_record_the_dtype_choice_and_batch_invariance_and_compare_warns_whe
     assert main(["compare", str(tmp_path / "auto"), str(tmp_path / "bf16"), "--format", "json"]) == 0
     warnings = json.loads(capsys.readouterr().out)["warnings"]
     assert [w.split(" differ ")[0] for w in warnings] == ["bf16 vs auto: model dtypes", "bf16 vs auto: batch invariance of decoding"]
-    assert '("float32" vs "bfloat16")' in warnings[0] and "(true vs false)" in warnings[1]
+    assert '("bfloat16" in bf16 vs "float32" in auto)' in warnings[0] and "(false in bf16 vs true in auto)" in warnings[1]
     from harness.reporting.comparison import comparability_warnings
 
     assert comparability_warnings([load_run(tmp_path / "auto"), load_run(tmp_path / "auto")]) == []
