@@ -321,7 +321,7 @@ def _finish(folder: OpenRunFolder, dataset: ProblemIndex, candidates: Sequence[C
     if references:  # rows written before results carried it (older versions) get it for the summary
         results = _with_reference_matches(dataset, results, candidates or ())
     timings = timer.record() if timer is not None else None
-    generated = any(c.finish_reason is not None for c in candidates)
+    generated = any(c.finish_reason is not None for c in candidates or ())  # None: reference solutions
     cut = {(c.problem_id, c.sample_index) for c in candidates if c.finish_reason == "length"} if generated else None
     summary = summarize(sorted(results, key=lambda r: r.key), excluded, truncated, missing=missing or {},
                         only_given_problems=folder.record.programs.only_given_problems, timings=timings,
