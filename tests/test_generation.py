@@ -245,7 +245,8 @@ def test_embedded_default_is_converted_once_into_a_cache_folder(tmp_path, monkey
     cfg = GenerationConfig(model=None, max_new_tokens=4)
     loaded = load_model(cfg)
     assert loaded.resolved["source"] == "embedded" and loaded.resolved["max_context"] == 8192
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["smollm2-135m"]  # no temporary folder left
+    # no temporary folder left; the weights digest cache (weights_digest.py) beside the model
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["smollm2-135m", "weights-sha256.json"]
     assert (tmp_path / "smollm2-135m" / default_model.MARKER).is_file()
 
     def no_conversion(*args):
