@@ -19,10 +19,13 @@ for entry in os.listdir("/proc"):
     for what in ("cmdline", "environ"):
         try:
             with open(f"/proc/{entry}/{what}", "rb") as f:
-                if path.encode() in f.read():
-                    leaks.append(f"/proc/{entry}/{what}")
+                text = f.read()
+            if path.encode() in text:
+                shown = text.replace(b"\0", b" ").decode(errors="replace")
+                leaks.append(f"/proc/{entry}/{what}: {shown}")
         except OSError:
             pass
-if path in os.getcwd() or any(path in p for p in sys.path) or path in sys.executable:
-    leaks.append("cwd, sys.path or sys.executable")
+for what, value in [("cwd", os.getcwd()), ("sys.executable", sys.executable)] + [("sys.path", p) for p in sys.path]:
+    if path in value:
+        leaks.append(f"{what}: {value}")
 print(json.dumps({"hostname": socket.gethostname(), "nodename": os.uname().nodename, "leaks": leaks}))
