@@ -222,6 +222,17 @@ def test_host_name_and_checkout_path_do_not_show_inside(ex):
     assert [leak for leak in facts["leaks"] if unexplained(leak)] == [], facts
 
 
+def test_the_workers_configuration_is_not_on_the_command_line_a_candidate_inherits(ex):
+    """A test process is a fork of the worker's server: its command line is the server's. The
+    configuration (scratch folder, cgroup paths, descriptors) reaches the server through a pipe."""
+    code = "import sys\nsys.stdout.write(repr(open('/proc/self/cmdline', 'rb').read()))\n"
+    run = only(run_stdio(ex, code))
+    assert run.status == RunStatus.OK, run
+    assert "server.py" in run.output
+    for secret in ("server_config", "scratch", "cgroup", "isolation", "{"):
+        assert secret not in run.output, run.output
+
+
 def test_the_candidate_is_the_oom_killers_first_pick(ex):
     """oom_score_adj 1000 with or without a memory cgroup (raising it needs no privilege)."""
     run = only(run_stdio(ex, "print(open('/proc/self/oom_score_adj').read().strip())\n"))

@@ -216,7 +216,7 @@ class SetupFailed:
 
 @dataclass(frozen=True, slots=True)
 class ServerConfig:
-    """worker.py -> server.py (on its command line): the jail as it was built."""
+    """worker.py -> server.py (through a pipe named on its command line): the jail as it was built."""
 
     limits: Limits
     sys_path: tuple[str, ...]

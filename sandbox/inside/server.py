@@ -1,6 +1,6 @@
 """A warm worker, phase 2 (serving): exec'd by worker.py inside the prepared namespaces.
 
-``python -s -S server.py REQ_FD RESP_FD CONFIG_JSON``. Imports as little as possible
+``python -s -S server.py REQ_FD RESP_FD CONFIG_FD`` (the configuration's JSON in a pipe). Imports as little as possible
 (no ctypes), pre-imports what candidates commonly use, then answers one request at a time.
 """
 from __future__ import annotations
@@ -18,7 +18,17 @@ import protocol  # noqa: E402
 import wire  # noqa: E402
 from runner import Runner  # noqa: E402
 
-CONFIG = protocol.decode(sys.argv[3].encode("ascii"), protocol.ServerConfig)
+
+
+def _read_config(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 16):
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks)
+
+
+CONFIG = protocol.decode(_read_config(int(sys.argv[3])), protocol.ServerConfig)
 if not CONFIG.pid_namespace or CONFIG.shares_uid:
     import jail  # noqa: E402,F401 - fallback children need prctl (PDEATHSIG) through ctypes
 

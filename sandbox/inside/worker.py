@@ -244,11 +244,28 @@ def main() -> None:
         cpu_fd=cfg.cpu_fd, cpu_counter_v2=cfg.cpu_counter_v2, proc_fd=proc_fd, new_session=new_session,
         files_fd=files_fd)
     iso["memory_bound"] = cfg.memory_bound
-    for fd in (REQ_FD, RESP_FD) + tuple(fd for fd in (cfg.oom_fd, cfg.cpu_fd, proc_fd, files_fd) if fd is not None):
+    # The configuration goes through a pipe, not the command line: every test process is a
+    # fork of the server, and /proc/self/cmdline would show it (host paths, cgroup names).
+    config_fd = _config_pipe(protocol.encode(serve))
+    for fd in (REQ_FD, RESP_FD, config_fd) + tuple(fd for fd in (cfg.oom_fd, cfg.cpu_fd, proc_fd, files_fd)
+                                                   if fd is not None):
         os.set_inheritable(fd, True)
     server = os.path.join(jail.CODE_DIR if private_root else HERE, "server.py")
-    os.execv(sys.executable, [sys.executable, "-s", "-S", server, str(REQ_FD), str(RESP_FD),
-                              protocol.encode(serve).decode("ascii")])
+    os.execv(sys.executable, [sys.executable, "-s", "-S", server, str(REQ_FD), str(RESP_FD), str(config_fd)])
+
+
+def _config_pipe(body: bytes) -> int:
+    """A pipe's read end holding `body` in full (it fits a pipe's buffer): read once by the server."""
+    if len(body) > 60 << 10:
+        raise RuntimeError(f"server configuration of {len(body)} bytes does not fit a pipe")
+    read_end, write_end = os.pipe()
+    try:
+        view = memoryview(body)
+        while view:
+            view = view[os.write(write_end, view):]
+    finally:
+        os.close(write_end)
+    return read_end
 
 
 class SandboxUnavailable(Exception):
