@@ -46,12 +46,17 @@ def finite_float(text: str) -> float:
     return value
 
 
+def _seconds(text: str) -> float:
+    """The number in `text`, or nan (refused by every range check) when there is none."""
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
 def timeout_seconds(text: str) -> float:
     """Seconds per test: a finite number in (0, one day]; inf, nan, 0 and negatives are refused."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    value = _seconds(text)
     if not 0 < value <= MAX_TIMEOUT_S:
         raise argparse.ArgumentTypeError(f"expected seconds in (0, {MAX_TIMEOUT_S:g}], got {text!r}")
     return value
@@ -59,10 +64,7 @@ def timeout_seconds(text: str) -> float:
 
 def budget_seconds(text: str) -> float:
     """A per-program budget: 0 (none) or seconds in (0, one day]."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
+    value = _seconds(text)
     if not 0 <= value <= MAX_TIMEOUT_S:
         raise argparse.ArgumentTypeError(f"expected 0 (no budget) or seconds up to {MAX_TIMEOUT_S:g}, got {text!r}")
     return value

@@ -253,16 +253,7 @@ def open_detached_tmpfs(mountpoint: str) -> int:
     process's stdin, stdout, stderr and record (O_TMPFILE), instead of memfds, which candidates
     may then not make (they would hold memory no file system bounds). Only the worker can make
     files there: a candidate holds its four files, each capped by RLIMIT_FSIZE, and no path."""
-    os.mkdir(mountpoint, 0o700)
-    try:
-        mount("tmpfs", mountpoint, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=700")
-        try:
-            fd = os.open(mountpoint, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-        finally:
-            _check(_libc.umount2(_b(mountpoint), MNT_DETACH), "umount " + mountpoint)
-    finally:
-        os.rmdir(mountpoint)
-    return fd
+    return _open_detached(mountpoint, "tmpfs", "mode=700", os.O_PATH)
 
 
 def open_detached_proc(mountpoint: str) -> int:
@@ -273,11 +264,17 @@ def open_detached_proc(mountpoint: str) -> int:
     all; detached at once, it is reachable only through the descriptor, which no test process
     keeps (they close every descriptor they do not need).
     """
+    return _open_detached(mountpoint, "proc", None, os.O_RDONLY)
+
+
+def _open_detached(mountpoint: str, fstype: str, options: "str | None", access: int) -> int:
+    """A directory descriptor on a fresh `fstype` mounted at `mountpoint`, then detached at once
+    (the folder removed): reachable only through the descriptor."""
     os.mkdir(mountpoint, 0o700)
     try:
-        mount("proc", mountpoint, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        mount(fstype, mountpoint, fstype, MS_NOSUID | MS_NODEV | MS_NOEXEC, options)
         try:
-            fd = os.open(mountpoint, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            fd = os.open(mountpoint, access | os.O_DIRECTORY | os.O_CLOEXEC)
         finally:
             _check(_libc.umount2(_b(mountpoint), MNT_DETACH), "umount " + mountpoint)
     finally:
