@@ -164,12 +164,18 @@ def _start_and_wait_for_results(args: list[str], results: Path, at_least: int) -
     pytest.fail("no results appeared in time")
 
 
-def test_run_killed_with_sigkill_resumes_without_duplicates(tmp_path):
+def _start_slow_run(tmp_path: Path, programs: int, at_least: int) -> tuple[subprocess.Popen, list[str], Path]:
+    """`evaluate` of `programs` slow programs in the background, once `at_least` results are in:
+    (its process, its arguments, to run it again, its run folder)."""
     pid = _first_stdio_problem()
     gens, out = tmp_path / "slow.jsonl", tmp_path / "run"
-    _slow_generations(gens, pid, 12)
+    _slow_generations(gens, pid, programs)
     args = ["evaluate", "--generations", str(gens), "--out", str(out), "--workers", "2", "--problems", pid]
-    proc = _start_and_wait_for_results(args, out / "results.jsonl", 2)
+    return _start_and_wait_for_results(args, out / "results.jsonl", at_least), args, out
+
+
+def test_run_killed_with_sigkill_resumes_without_duplicates(tmp_path):
+    proc, args, out = _start_slow_run(tmp_path, 12, 2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = read_jsonl(out / "results.jsonl") if (out / "results.jsonl").read_text().endswith("\n") else None
@@ -183,11 +189,7 @@ def test_run_killed_with_sigkill_resumes_without_duplicates(tmp_path):
 
 
 def test_ctrl_c_stops_cleanly_leaving_no_processes(tmp_path):
-    pid = _first_stdio_problem()
-    gens, out = tmp_path / "slow.jsonl", tmp_path / "run"
-    _slow_generations(gens, pid, 30)
-    args = ["evaluate", "--generations", str(gens), "--out", str(out), "--workers", "2", "--problems", pid]
-    proc = _start_and_wait_for_results(args, out / "results.jsonl", 1)
+    proc, args, out = _start_slow_run(tmp_path, 30, 1)
     family = _descendants(proc.pid)
     assert family, "the executor should run in child processes"
     os.killpg(proc.pid, signal.SIGINT)
@@ -203,11 +205,7 @@ def test_ctrl_c_stops_cleanly_leaving_no_processes(tmp_path):
 
 def test_sigterm_is_handled_like_ctrl_c_and_the_run_resumes(tmp_path):
     """A scheduler's `kill PID` (the harness alone, not its process group): one line, 143, nothing left, resumable."""
-    pid = _first_stdio_problem()
-    gens, out = tmp_path / "slow.jsonl", tmp_path / "run"
-    _slow_generations(gens, pid, 30)
-    args = ["evaluate", "--generations", str(gens), "--out", str(out), "--workers", "2", "--problems", pid]
-    proc = _start_and_wait_for_results(args, out / "results.jsonl", 1)
+    proc, args, out = _start_slow_run(tmp_path, 30, 1)
     family = _descendants(proc.pid)
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=30)
@@ -226,11 +224,7 @@ def test_sigterm_is_handled_like_ctrl_c_and_the_run_resumes(tmp_path):
 
 
 def test_report_of_an_unfinished_run_shows_what_is_judged_so_far_marked_partial(tmp_path):
-    pid = _first_stdio_problem()
-    gens, out = tmp_path / "slow.jsonl", tmp_path / "run"
-    _slow_generations(gens, pid, 30)
-    args = ["evaluate", "--generations", str(gens), "--out", str(out), "--workers", "2", "--problems", pid]
-    proc = _start_and_wait_for_results(args, out / "results.jsonl", 2)
+    proc, args, out = _start_slow_run(tmp_path, 30, 2)
     try:
         live = cli("report", str(out), "--format", "json")  # while the run is still writing
     finally:
