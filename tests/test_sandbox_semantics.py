@@ -269,3 +269,23 @@ def test_apps_environment_is_the_originals_header_open_mock_and_module_load():
         assert apps_rerun(request, default).apps_environment
         plain = ExecutionRequest("print(input())\n", TestKind.STDIO, ("x",))
         assert apps_rerun(plain, ex.submit(plain).result(timeout=120)) is None
+
+
+def test_apps_environment_loads_a_call_based_program_once_and_calls_it_per_test():
+    # As the original: the module executes once, one Solution() serves every test, and
+    # module-level state persists between tests (also past a test that raised). The default
+    # run gives every test a fresh module.
+    counter = "calls = []\ndef f(x):\n    calls.append(x)\n    return len(calls) // (x - 2)\n"
+    instance = ("class Solution:\n    def __init__(self):\n        self.seen = 0\n"
+                "    def f(self, x: int) -> int:\n        self.seen += 1\n        return self.seen\n")
+    inputs = ("[1]", "[2]", "[3]")
+    with Executor(Limits(timeout_s=4), workers=1) as ex:
+        apps = _apps(ex, counter, TestKind.CALL, inputs, "f").runs
+        assert [r.status for r in apps] == [RunStatus.OK, RunStatus.RUNTIME_ERROR, RunStatus.OK]
+        assert [apps[0].output, apps[2].output] == ["-1", "3"]
+        default = run_call(ex, counter, "f", *inputs).runs
+        assert [default[0].output, default[2].output] == ["-1", "1"]
+        assert [r.output for r in _apps(ex, instance, TestKind.CALL, inputs, "f").runs] == ["1", "2", "3"]
+        assert [r.output for r in run_call(ex, instance, "f", *inputs).runs] == ["1", "1", "1"]
+        broken = _apps(ex, "raise ValueError('at load')\ndef f(x):\n    return x\n", TestKind.CALL, inputs, "f").runs
+        assert [r.status for r in broken] == [RunStatus.COMPILE_ERROR] * 3 and "at load" in broken[0].detail

@@ -167,8 +167,9 @@ def _wrap_in_function(program: str):
     return ast.fix_missing_locations(module)
 
 
-def _wind_down(code: int, module: types.ModuleType) -> int:
+def _wind_down(code: int, module: "types.ModuleType | None") -> int:
     """End a test as the interpreter ends a script: threads, atexit, module teardown, flush.
+    `module` None: the module stays loaded for the process's next test (kept, not torn down).
 
     Returns the exit status, which becomes 120 when the final flush fails (as in CPython).
     """
@@ -182,7 +183,8 @@ def _wind_down(code: int, module: types.ModuleType) -> int:
         atexit._run_exitfuncs()
         # Clearing the namespace finalizes what the program left open (e.g. its own
         # unflushed writer on fd 1) now, not during a later test.
-        module.__dict__.clear()
+        if module is not None:
+            module.__dict__.clear()
     except BaseException:  # noqa: BLE001 - the candidate's failures end here
         pass
     for stream in (sys.stdout, sys.stderr):
@@ -319,31 +321,56 @@ def _find_function(namespace: dict, fn_name: str):
     return None
 
 
-def run_call(prepared: Prepared, fn_name: str, args_json: str, max_chars: int) -> tuple[int, TestRecord]:
+class Loaded:
+    """A call-based program loaded once for every test of its test process (the APPS
+    environment, as the original runs it): its module, and the function found in it (with
+    one `Solution()` for all the tests). Empty until a load succeeds; a failed load is tried
+    again by the next test."""
+
+    __slots__ = ("module", "fn")
+
+    def __init__(self) -> None:
+        self.module, self.fn = None, None
+
+
+def run_call(prepared: Prepared, fn_name: str, args_json: str, max_chars: int,
+             loaded: "Loaded | None" = None) -> tuple[int, TestRecord]:
     """Load as a module (not __main__), call fn_name(*args); the record carries the JSON result,
-    if it is at most `max_chars` long (else TOO_BIG: an output limit)."""
+    if it is at most `max_chars` long (else TOO_BIG: an output limit).
+
+    Without `loaded`, each test loads the module afresh (module-level state never reaches the
+    next test). With it, the module is loaded by the first test that needs it and kept: later
+    tests call the same function, and module-level state persists between them."""
+    if loaded is not None and loaded.fn is not None:
+        code, record = _call(None, prepared, fn_name, args_json, max_chars, loaded)
+        return _wind_down(code, None), record
     module = _fresh_module("solution")
     typing = sys.modules["typing"]
     for name in TYPING_NAMES:
         module.__dict__[name] = getattr(typing, name)
-    code, record = _call(module, prepared, fn_name, args_json, max_chars)
-    return _wind_down(code, module), record
+    code, record = _call(module, prepared, fn_name, args_json, max_chars, loaded)
+    keep = loaded is not None and loaded.fn is not None
+    return _wind_down(code, None if keep else module), record
 
 
-def _call(module: types.ModuleType, prepared: Prepared, fn_name: str, args_json: str,
-          max_chars: int) -> tuple[int, TestRecord]:
+def _call(module: "types.ModuleType | None", prepared: Prepared, fn_name: str, args_json: str,
+          max_chars: int, loaded: "Loaded | None") -> tuple[int, TestRecord]:
     try:
-        try:
-            if prepared.header is not None:
-                exec(prepared.header, module.__dict__)
-            exec(prepared.code, module.__dict__)
-        except Exception as exc:  # noqa: BLE001
-            if prepared.apps:  # the original could not load the module
-                return 0, _load_failure(exc)
-            raise
-        fn = _find_function(module.__dict__, fn_name)
+        fn = None if loaded is None else loaded.fn
         if fn is None:
-            return 0, TestRecord(RecordKind.MISSING, detail=f"no function or Solution method named {fn_name!r}")
+            try:
+                if prepared.header is not None:
+                    exec(prepared.header, module.__dict__)
+                exec(prepared.code, module.__dict__)
+            except Exception as exc:  # noqa: BLE001
+                if prepared.apps:  # the original could not load the module
+                    return 0, _load_failure(exc)
+                raise
+            fn = _find_function(module.__dict__, fn_name)
+            if fn is None:
+                return 0, TestRecord(RecordKind.MISSING, detail=f"no function or Solution method named {fn_name!r}")
+            if loaded is not None:
+                loaded.module, loaded.fn = module, fn
         args = json.loads(args_json)
         value = fn(*args) if isinstance(args, list) else fn(args)
         text, problem = _serialize(value)

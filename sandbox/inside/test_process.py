@@ -363,6 +363,8 @@ def _serve(program: tuple, fresh: "FreshState") -> None:
                 pass
         os.write(DONE_FD, READY)
     prepared = None
+    # The APPS environment loads a call-based program once per process, as the original does.
+    loaded = candidate.Loaded() if apps_environment and not stdio else None
     while True:
         go = os.read(GO_FD, 1)
         if not go:
@@ -386,7 +388,8 @@ def _serve(program: tuple, fresh: "FreshState") -> None:
                 given = os.pread(SAVED_FD, os.fstat(SAVED_FD).st_size, 0).decode("utf-8", "replace")
             code, record = candidate.run_stdio(prepared, given, as_module=apps_environment)
         else:
-            code, record = candidate.run_call(prepared, fn_name, args.decode("utf-8", "surrogatepass"), max_chars)
+            code, record = candidate.run_call(prepared, fn_name, args.decode("utf-8", "surrogatepass"), max_chars,
+                                              loaded)
         if record is candidate.CLEAN and code == 0:  # nothing to encode (nor builtins to restore for it)
             _pwrite_record(protocol.CLEAN_RECORD_BYTES[prepared.wrapped])
         else:
