@@ -10,7 +10,11 @@ once per test inside ONE warm interpreter with no isolation at all (stdin swappe
 captured, compile once per program), total time divided by the number of workers; and the
 fastest honest pure run: the same with the APPS import header, but a call-based program
 executed once and its function called per test (as the original APPS code runs it). The ratio
-wall / limit is the executor's overhead factor. Dividing by the number of workers assumes the
+wall / limit is the executor's overhead factor. The executor also runs every program once more in
+the APPS environment (ExecutionRequest.apps_environment), where a call-based program's module is
+loaded once per test process and its function called per test: the fastest run's semantics, so
+that ratio compares like with like (the default run gives each test a fresh module). The programs
+whose two pure runs differ most are printed: what the semantics, not the sandbox, cost. Dividing by the number of workers assumes the
 machine runs that many programs at once as fast as one; it also prints the same pure run
 spread over that many interpreters on a CPU each (tests shared out one at a time), whose wall
 time shows what running them at once costs without any sandbox. Not a test: figures are noisy
@@ -55,7 +59,7 @@ def load_programs(path: Path, max_solutions: int) -> list[tuple[str, int, str, s
     return programs
 
 
-def run_executor(programs, workers: int, timeout_s: float) -> dict:
+def run_executor(programs, workers: int, timeout_s: float, apps_environment: bool = False) -> dict:
     sys.path.insert(0, str(REPO))
     from sandbox import ExecutionRequest, Executor, Limits, TestKind
 
@@ -63,7 +67,7 @@ def run_executor(programs, workers: int, timeout_s: float) -> dict:
     with Executor(Limits(timeout_s=timeout_s), workers=workers) as ex:
         started, host0 = time.perf_counter(), time.process_time()
         cpu0 = _worker_cpu(ex)
-        futures = [ex.submit(ExecutionRequest(p, TestKind(kind), tuple(inputs), fn))
+        futures = [ex.submit(ExecutionRequest(p, TestKind(kind), tuple(inputs), fn, apps_environment=apps_environment))
                    for _, _, p, kind, inputs, fn in programs]
         runs = [f.result() for f in futures]
         done, host_cpu = time.perf_counter(), time.process_time() - host0
@@ -225,33 +229,39 @@ def _on_alarm(signum, frame):
 _candidate = None
 
 
-def pure_limit(programs, timeout_s: float) -> tuple[float, dict]:
-    """Seconds to run everything in this interpreter, no isolation (used in a clean child)."""
+def pure_limit(programs, timeout_s: float) -> tuple[float, dict, dict]:
+    """Seconds to run everything in this interpreter, no isolation (used in a clean child); the
+    outcomes; seconds per program ("problem_id#index")."""
     total = 0.0
     outcomes = collections.Counter()
+    each = {}
     with _quiet_stdio():
-        for _, _, program, kind, inputs, fn_name in programs:
+        for problem_id, index, program, kind, inputs, fn_name in programs:
+            before = total
             t = time.perf_counter()
             prepared = _candidate.prepare(program, kind == "stdio")
             total += time.perf_counter() - t
-            if prepared.code is None:
-                continue
-            for text in inputs:
-                t = time.perf_counter()
-                outcomes[_pure_test(prepared, kind, fn_name, text, timeout_s)] += 1
-                total += time.perf_counter() - t
-    return total, dict(outcomes)
+            if prepared.code is not None:
+                for text in inputs:
+                    t = time.perf_counter()
+                    outcomes[_pure_test(prepared, kind, fn_name, text, timeout_s)] += 1
+                    total += time.perf_counter() - t
+            each[f"{problem_id}#{index}"] = total - before
+    return total, dict(outcomes), each
 
 
-def pure_fastest(programs, timeout_s: float) -> float:
+def pure_fastest(programs, timeout_s: float) -> tuple[float, dict]:
     """Seconds for the fastest honest pure run, in one warm interpreter: the APPS import header
     and a stdin program executed per test, a call-based program executed once and its function
-    called per test (as the original APPS code does), no isolation, no state reset."""
+    called per test (as the original APPS code does), no isolation, no state reset; seconds per
+    program ("problem_id#index")."""
     total = 0.0
+    each = {}
     with _quiet_stdio():
         import typing
 
-        for _, _, program, kind, inputs, fn_name in programs:
+        for problem_id, index, program, kind, inputs, fn_name in programs:
+            before = total
             t = time.perf_counter()
             prepared = _candidate.prepare(program, kind == "stdio", apps_environment=True)
             fn = None
@@ -267,13 +277,13 @@ def pure_fastest(programs, timeout_s: float) -> float:
                 finally:
                     signal.setitimer(signal.ITIMER_REAL, 0)
             total += time.perf_counter() - t
-            if prepared.code is None or (kind != "stdio" and fn is None):
-                continue
-            for text in inputs:
-                t = time.perf_counter()
-                _fastest_test(prepared, kind, fn, text, timeout_s)
-                total += time.perf_counter() - t
-    return total
+            if prepared.code is not None and (kind == "stdio" or fn is not None):
+                for text in inputs:
+                    t = time.perf_counter()
+                    _fastest_test(prepared, kind, fn, text, timeout_s)
+                    total += time.perf_counter() - t
+            each[f"{problem_id}#{index}"] = total - before
+    return total, each
 
 
 def _fastest_test(prepared, kind: str, fn, text: str, timeout_s: float) -> None:
@@ -420,21 +430,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.executor == "ray":
         return compare_ray(programs, args)
     if args.pure_only == "serial":
-        pure, outcomes = pure_limit(programs, args.timeout)
-        print(json.dumps({"pure_s": pure, "outcomes": outcomes}))
+        pure, outcomes, each = pure_limit(programs, args.timeout)
+        print(json.dumps({"pure_s": pure, "outcomes": outcomes, "pure_each": each}))
         return 0
     if args.pure_only == "parallel":
         print(json.dumps({"parallel_s": pure_parallel(programs, args.workers, args.timeout)}))
         return 0
     if args.pure_only == "fastest":
-        print(json.dumps({"fastest_s": pure_fastest(programs, args.timeout)}))
+        fastest, each = pure_fastest(programs, args.timeout)
+        print(json.dumps({"fastest_s": fastest, "fastest_each": each}))
         return 0
     n_tests = sum(len(p[4]) for p in programs)
     print(f"{len(programs)} programs, {n_tests} test runs, {args.workers} workers, timeout {args.timeout:g} s,"
           f" {args.rounds} round(s): best of each figure")
-    execs, pures = [], []
+    execs, apps_execs, pures = [], [], []
     for _ in range(args.rounds):
         execs.append(run_executor(programs, args.workers, args.timeout))
+        apps_execs.append(run_executor(programs, args.workers, args.timeout, apps_environment=True))
         pure = {}
         for mode in ("serial", "fastest", "parallel"):  # each in a fresh interpreter: nothing imported or warmed up
             out = subprocess.run([sys.executable, __file__, "--pure-only", mode, "--problems", str(args.problems),
@@ -474,10 +486,24 @@ def main(argv: list[str] | None = None) -> int:
     paired = [r["wall"] / (p["fastest_s"] / args.workers) for r, p in zip(execs, pures)]
     print(f"ratio wall / fastest   {wall / (fastest / args.workers):8.2f}   (against fastest / workers; per round median"
           f" {statistics.median(paired):.2f}: {', '.join(f'{x:.2f}' for x in paired)})")
+    apps_best = min(apps_execs, key=lambda r: r["wall"])
+    apps_rounds = ", ".join(f"{r['wall']:.2f}" for r in apps_execs)
+    print(f"executor, APPS env.    {apps_best['wall']:8.3f} s   (every program with apps_environment: call-based"
+          f" modules loaded once per test process, as in the fastest run; rounds: {apps_rounds})")
+    paired = [r["wall"] / (p["fastest_s"] / args.workers) for r, p in zip(apps_execs, pures)]
+    print(f"ratio APPS / fastest   {apps_best['wall'] / (fastest / args.workers):8.2f}   (like with like; per round"
+          f" median {statistics.median(paired):.2f}: {', '.join(f'{x:.2f}' for x in paired)})")
+    gaps = sorted(((pures[0]["pure_each"][k] - pures[0]["fastest_each"].get(k, 0.0), k) for k in pures[0]["pure_each"]),
+                  reverse=True)
+    print(f"pure runs' difference  {pure - fastest:8.3f} s   (serial pure less fastest honest pure; the programs that"
+          f" make it, first round: " + ", ".join(f"{k} {d:.2f} s" for d, k in gaps[:3]) + ")")
     print(f"worker CPU time        {cpu:8.3f} s   (all isolation and process overhead included)")
     print(f"ratio CPU / pure       {cpu / pure:8.2f}   (the wall ratio on {args.workers} otherwise idle cores)")
     print(f"ratio CPU / fastest    {cpu / fastest:8.2f}   (the same against the fastest honest pure run)")
+    apps_cpu = min(r["cpu"] for r in apps_execs)
+    print(f"worker CPU, APPS env.  {apps_cpu:8.3f} s   (ratio to fastest {apps_cpu / fastest:.2f}: like with like)")
     print(f"executor statuses: {best['statuses']}; wrapped programs: {best['wrapped']}")
+    print(f"APPS-environment statuses: {apps_best['statuses']}")
     print(f"pure-run outcomes: {pures[0]['outcomes']}")
     return 0
 

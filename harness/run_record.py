@@ -234,7 +234,8 @@ class Comparators:
     apps: str = (
         "the original APPS chain: stripped text, stripped lines, numbers (rel. 1e-5), "
         "then unordered token sets (rounded to 3 decimals); programs run in the original's environment "
-        "(import header, open() mock) where that changes their outcome; over 11 s of CPU time per program, "
+        "(import header, open() mock, a call-based program's module loaded once per test process and its "
+        "function called per test) where that changes their outcome; over 11 s of CPU time per program, "
         "every test fails (the original's per-program limit)"
     )
 

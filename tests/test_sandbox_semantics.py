@@ -280,6 +280,7 @@ def test_apps_environment_loads_a_call_based_program_once_and_calls_it_per_test(
                 "    def f(self, x: int) -> int:\n        self.seen += 1\n        return self.seen\n")
     inputs = ("[1]", "[2]", "[3]")
     with Executor(Limits(timeout_s=4), workers=1) as ex:
+        assert "loaded once per test process" in ex.isolation["call_based_module"]  # recorded with every run
         apps = _apps(ex, counter, TestKind.CALL, inputs, "f").runs
         assert [r.status for r in apps] == [RunStatus.OK, RunStatus.RUNTIME_ERROR, RunStatus.OK]
         assert [apps[0].output, apps[2].output] == ["-1", "3"]

@@ -245,7 +245,8 @@ class Piece:
     `resume`: continue in the test process the last piece of the same program left open;
     `more`: tests of the program that may follow (keep the process open for them);
     `apps_environment`: run as the original APPS harness does (its import header before
-    every program, `open` returning the test input); `first_index`: the index of the first
+    every program, `open` returning the test input, a call-based program's module loaded
+    once per test process and its function called per test); `first_index`: the index of the first
     input among the program's tests (the runs are numbered from it).
     """
 

@@ -133,6 +133,9 @@ class Runner:
             "no_new_privs": True,  # set before the worker's exec, inherited
             "test_process": "one fork per program runs its tests in turn, interpreter state reset"
                             " between tests; a fresh fork after a crash, exit or timeout",
+            "call_based_module": "loaded afresh for every test; in the APPS environment (apps_environment)"
+                                 " loaded once per test process, its function (one Solution()) called per test,"
+                                 " module state kept between those tests, as in the original",
             "cleanup": "kill(-1) by the pid-namespace init after each program" if self.pid_namespace
             else ("subreaper + kill of the candidate uid" if self.drop else "subreaper + process-group kill"),
             "scratch": "fresh directory per program in a private tmpfs /tmp" if self.private_root

@@ -17,6 +17,11 @@ exits with the test's status instead (no process is left waiting). A program tha
 DONE or its record only changes what it itself is judged on; expected outputs never
 enter this process.
 
+A call-based program gets a fresh module per test, except in the APPS environment: there,
+as in the original, its module is loaded by the first test of the process and kept, and
+every test calls the same function (candidate.Loaded); the reset above leaves the module's
+own state alone, so module-level state persists between those tests.
+
 The first test of a process runs in the state the fork inherited, untouched: most APPS
 programs have one test, and every object the child touches costs it a copy-on-write
 fault, so nothing is reset (or even looked at) before it.
