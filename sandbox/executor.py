@@ -3,13 +3,18 @@
 A program's tests go to a worker in pieces that its one test process runs in turn (the
 worker keeps the process open between pieces of the same program). Pieces grow from one
 test, doubling, up to about PIECE_TARGET_S of work at the slowest test time seen. A worker
-that finds no program waiting takes the second half of the unsent tests of a busy
+that finds no program waiting takes the first half of the unsent tests of a busy
 worker's program (in a test process of its own), or its one unsent test when that
 program's tests are slow: one slow program does not leave workers idle at the end of a
 run, while a busy executor forks no extra processes. A worker never waits for the harness
 between programs: the first piece of the next program is sent while the last one runs. A
 worker that dies, hangs or speaks garbage turns its piece into HARNESS_ERROR runs (never
 a candidate failure) and is restarted for the next one.
+
+The per-program budget (program_budget) bounds what a program that never ends costs: a
+piece stops at its first timeout and its unrun tests are decided again; pieces of one
+program run on several workers at once only while its budgets cover a limit for each
+(_admit), so idle and spare workers do not each run one of its tests to the limit.
 """
 from __future__ import annotations
 
@@ -55,9 +60,14 @@ class _Job:
         self.runs: list = [None] * len(request.inputs)
         self.left, self.wrapped = len(request.inputs), False
         self.slowest_s = 0.0  # the longest test so far: sizes pieces
-        # Once a test timed out, its tests run on one worker at a time: a program that does
-        # would only spend its budget faster, on more cores.
+        # Once a test timed out, no idle worker takes its tests: a program that does would only
+        # spend its budget faster, on more cores.
         self.timed_out = False
+        # What its finished tests used in all (any order), whether one has finished, and whether
+        # one ran into the wall-clock limit: what may still be spent in parallel (Executor._admit).
+        self.cpu_used = self.wall_used = 0.0
+        self.known = self.sleepy = False
+        self.in_flight: dict = {}  # worker -> its pieces of this job sent, reply pending (the executor's lock)
         self.lock = threading.Lock()
         self.started = self.cancelled = False
 
@@ -92,6 +102,11 @@ class _Job:
             self.left -= len(chunk.inputs)
             self.slowest_s = max([self.slowest_s] + [run.wall_s for run in runs])
             self.timed_out |= any(run.status is RunStatus.TIMEOUT for run in runs)
+            self.cpu_used += sum(run.cpu_s for run in runs)
+            self.wall_used += sum(run.wall_s for run in runs)
+            self.known |= any(run.wall_s > 0 for run in runs)
+            self.sleepy |= any(run.status is RunStatus.TIMEOUT and run.wall_s >= self.limits.effective_wall_s
+                               for run in runs)
             done = self.left <= 0
         if done:
             self.future.set_result(ProgramRun(runs=self._within_budget(), wrapped=self.wrapped))
@@ -110,6 +125,11 @@ class _Job:
             if stop is not None and stop < start:
                 return RunStatus.NOT_RUN, f"not run: the program failed test {stop} (stop at the first failure)"
         return None
+
+    def spent(self) -> tuple[float, float, bool, bool]:
+        """CPU and wall seconds its finished tests used, whether one finished, whether one slept out its limit."""
+        with self.lock:
+            return self.cpu_used, self.wall_used, self.known, self.sleepy
 
     def skip(self, chunk: "_Chunk", status: RunStatus, detail: str) -> None:
         self.finish(chunk, [TestRun(chunk.start + i, status, detail=detail) for i in range(len(chunk.inputs))], False)
@@ -175,6 +195,7 @@ class Executor:
         slots = workers + spare
         self._lock = threading.Condition()  # guards all below; notified when there is work
         self._pending: collections.deque = collections.deque()  # chunks no worker has taken
+        self._parked: list = []  # chunks waiting for a piece of their program to come back (_admit)
         self._rests: list = [None] * slots  # per worker: unsent tests of its program (stealable)
         self._idle = 0  # worker threads waiting for work
         self._waiting: set = set()  # ... which ones
@@ -239,7 +260,8 @@ class Executor:
             if self._closed:
                 return
             self._closed = True
-            left, self._pending = list(self._pending), collections.deque([_STOP] * len(self._rests))
+            left, self._pending = list(self._pending) + self._parked, collections.deque([_STOP] * len(self._rests))
+            self._parked = []
             self._lock.notify_all()
         for chunk in left:
             chunk.job.cancel_or_fail(chunk, "executor closed")
@@ -279,15 +301,19 @@ class Executor:
                 piece, more = self._next_piece(me, size)
                 skip = piece.job.skip_reason(piece.start)
                 if skip is not None:
-                    piece.job.skip(self._give_back(me, piece), *skip)
+                    for chunk in self._give_back(me, piece):
+                        chunk.job.skip(chunk, *skip)
                     continue
                 size = len(piece.inputs)
                 body = piece.encode(resume, more)
                 if inflight and len(body) > PIPE_SAFE_BYTES:
-                    backlog.appendleft(self._give_back(me, piece))
+                    backlog.extendleft(reversed(self._give_back(me, piece)))
                     break  # too big to queue in the pipe: send when idle
+                if not self._admit(me, piece):
+                    continue  # parked until a piece of its program comes back
                 if not self._send(worker, piece, body):
-                    _append(backlog, self._give_back(me, None))
+                    self._landed(me, piece)
+                    backlog.extend(self._give_back(me, None))
                     continue
                 if not inflight:
                     head_started = self._head_since[me] = time.monotonic()
@@ -295,9 +321,8 @@ class Executor:
                 resume = True
             if not inflight:
                 if stopping:
-                    for chunk in list(backlog) + [self._give_back(me, None)]:
-                        if chunk is not None:
-                            chunk.job.cancel_or_fail(chunk, "executor closed")
+                    for chunk in list(backlog) + self._give_back(me, None):
+                        chunk.job.cancel_or_fail(chunk, "executor closed")
                     return
                 continue
             piece = inflight.popleft()
@@ -306,21 +331,29 @@ class Executor:
                                     max_bytes=self._reply_bytes(piece))
             except (WorkerFailure, OSError) as exc:
                 self._fail(worker, piece, exc)
+                for queued in [piece, *inflight]:
+                    self._landed(me, queued)
                 backlog.extendleft(reversed(inflight))  # not started yet: retry on a new worker
                 inflight.clear()
                 self._head_since[me], self._asleep[me] = None, False
-                _append(backlog, self._give_back(me, None))
+                backlog.extend(self._give_back(me, None))
                 continue
             head_started = time.monotonic()
             self._head_since[me] = head_started if inflight else None
             self._asleep[me] = False  # until cpu_watch sees this worker's next test sleep
-            runs, wrapped = _parse_reply(piece, reply)
-            piece.job.finish(piece, runs, wrapped)
+            runs, wrapped, stopped = _parse_reply(piece, reply)
+            done, unrun = piece.split(len(runs)) if stopped else (piece, None)
+            piece.job.finish(done, runs, wrapped)
+            self._landed(me, piece)
+            if unrun is not None and self._hand_back(me, unrun):
+                resume, size = False, 0
             if isinstance(reply, protocol.WorkerFailed):  # it exits: replace it, retry what queued behind
                 worker.kill()
+                for queued in inflight:
+                    self._landed(me, queued)
                 backlog.extendleft(reversed(inflight))
                 inflight.clear()
-                _append(backlog, self._give_back(me, None))
+                backlog.extend(self._give_back(me, None))
 
     def _set_rest(self, me: int, chunk: _Chunk) -> None:
         with self._lock:
@@ -336,13 +369,79 @@ class Executor:
                 self._lock.notify()  # an idle worker can take half of it
             return piece, len(rest.inputs) if rest else 0
 
-    def _give_back(self, me: int, piece: "_Chunk | None") -> "_Chunk | None":
-        """This worker's unsent tests (after `piece`, when given) as one chunk to start afresh."""
+    def _give_back(self, me: int, piece: "_Chunk | None") -> list:
+        """This worker's unsent tests (and `piece`, when given) as chunks to start afresh."""
         with self._lock:
             rest, self._rests[me] = self._rests[me], None
-        if piece is None or rest is None:
-            return piece or rest
-        return _Chunk(piece.job, piece.start, piece.inputs + rest.inputs)
+        return _joined(piece, rest)
+
+    def _admit(self, me: int, piece: _Chunk) -> bool:
+        """Whether this worker may send `piece` now (then it is in flight); if not, it and this
+        worker's unsent tests are parked until a piece of their program comes back."""
+        job = piece.job
+        with self._lock:
+            if not any(job.in_flight.values()) or self._affordable(job):
+                job.in_flight[me] = job.in_flight.get(me, 0) + 1
+                return True
+            rest, self._rests[me] = self._rests[me], None
+            if not self._closed:
+                self._parked.extend(_joined(piece, rest))
+                return False
+        for chunk in _joined(piece, rest):
+            chunk.job.cancel_or_fail(chunk, "executor closed")
+        return False
+
+    def _affordable(self, job: _Job) -> bool:
+        """Whether one more piece of `job` may run beside those in flight (lock held): only while its
+        budgets cover what its finished tests used plus a limit for each piece in flight and the new
+        one, so that a program that never ends costs about its budget however many workers are idle.
+        A piece stops at its first timeout, so it costs at most one limit more than its fast tests.
+        Wall time: the wall limit for pieces that sleep (cpu_watch) or may (the program slept out a
+        limit before, or no test of it has finished yet), the CPU limit for the others."""
+        cpu_budget, wall_budget = self.limits.program_cpu_budget_s, self.limits.program_wall_budget_s
+        cpu, wall, known, sleepy = job.spent()
+        pieces = sum(job.in_flight.values()) + 1
+        if cpu_budget is not None and cpu + pieces * self.limits.timeout_s > cpu_budget:
+            return False
+        if wall_budget is not None:
+            asleep, awake = self.limits.effective_wall_s, self.limits.timeout_s
+            doubtful = sleepy or not known
+            wall += sum(n * (asleep if doubtful or self._asleep[w] else awake) for w, n in job.in_flight.items())
+            if wall + (asleep if doubtful else awake) > wall_budget:
+                return False
+        return True
+
+    def _landed(self, me: int, piece: _Chunk) -> None:
+        """`piece` is no longer in flight on this worker: the parked tests of its program may go
+        (first in the queue, in test order)."""
+        job = piece.job
+        with self._lock:
+            left = job.in_flight.get(me, 0) - 1
+            if left > 0:
+                job.in_flight[me] = left
+            else:
+                job.in_flight.pop(me, None)
+            waiting = [chunk for chunk in self._parked if chunk.job is job]
+            if waiting and not self._closed:
+                self._parked = [chunk for chunk in self._parked if chunk.job is not job]
+                self._pending.extendleft(sorted(waiting, key=lambda chunk: -chunk.start))
+                self._lock.notify_all()
+
+    def _hand_back(self, me: int, chunk: _Chunk) -> bool:
+        """Tests a piece left unrun (it stopped at a timeout): next on this worker while its program
+        is this worker's (True: they are its rest now), else first in the queue."""
+        with self._lock:
+            rest = self._rests[me]
+            if rest is not None and rest.job is not chunk.job:
+                self._pending.appendleft(chunk)
+                self._lock.notify()
+                return False
+            first, *later = _joined(chunk, rest)
+            self._rests[me] = first
+            if later:
+                self._pending.extendleft(later)
+                self._lock.notify()
+            return True
 
     def _take(self, me: int, block: bool):
         """The next chunk: a queued one, or half the unsent tests of a busy worker's program.
@@ -447,17 +546,15 @@ class Executor:
                 self._lock.notify_all()
 
     def _steal(self, me: int) -> "_Chunk | None":
-        """Half of the largest rest of another worker (the second half: it keeps going in order);
-        a single test when it is a slow one (the victim is busy with others meanwhile)."""
-        victims = [i for i, rest in enumerate(self._rests) if i != me and _stealable(rest)]
+        """Half of the largest rest of another worker, or its single test when that is a slow one
+        (the victim is busy with others meanwhile). The first half: under the per-program budget
+        tests count in order, so the earliest unsent ones are those worth running at once."""
+        victims = [i for i, rest in enumerate(self._rests)
+                   if i != me and _stealable(rest) and self._affordable(rest.job)]
         if not victims:
             return None
         victim = max(victims, key=lambda i: _expected_s(self._rests[i]))
-        rest = self._rests[victim]
-        if len(rest.inputs) == 1:
-            self._rests[victim] = None
-            return rest
-        self._rests[victim], stolen = rest.split(len(rest.inputs) // 2)
+        stolen, self._rests[victim] = self._rests[victim].split((len(self._rests[victim].inputs) + 1) // 2)
         return stolen
 
     def _reply_bytes(self, chunk: _Chunk) -> int:
@@ -531,9 +628,12 @@ def _expected_s(rest: _Chunk) -> float:
     return len(rest.inputs) * max(rest.job.slowest_s, 1e-3)
 
 
-def _append(backlog: collections.deque, chunk: "_Chunk | None") -> None:
-    if chunk is not None:
-        backlog.append(chunk)
+def _joined(first: "_Chunk | None", second: "_Chunk | None") -> list:
+    """The chunks, as one when the second continues the first (a steal may have left a gap)."""
+    chunks = [chunk for chunk in (first, second) if chunk is not None]
+    if len(chunks) == 2 and first.job is second.job and first.start + len(first.inputs) == second.start:
+        return [_Chunk(first.job, first.start, first.inputs + second.inputs)]
+    return chunks
 
 
 def _harness_error(chunk: _Chunk, detail: str) -> list:
@@ -541,9 +641,16 @@ def _harness_error(chunk: _Chunk, detail: str) -> list:
             for i in range(len(chunk.inputs))]
 
 
-def _parse_reply(chunk: _Chunk, reply: "protocol.Results | protocol.WorkerFailed") -> tuple[list, bool]:
+def _parse_reply(chunk: _Chunk, reply: "protocol.Results | protocol.WorkerFailed") -> tuple[list, bool, bool]:
+    """The runs of the piece's first tests (all of them unless it stopped), wrapped, stopped."""
     if isinstance(reply, protocol.WorkerFailed):
-        return _harness_error(chunk, reply.error), False
-    if [run.index for run in reply.runs] != list(range(chunk.start, chunk.start + len(chunk.inputs))):
-        return _harness_error(chunk, f"worker returned {len(reply.runs)} runs for {len(chunk.inputs)} inputs"), False
-    return list(reply.runs), reply.wrapped
+        return _harness_error(chunk, reply.error), False, False
+    n, runs = len(chunk.inputs), reply.runs
+    if reply.stopped:  # a prefix that ends at a timeout, with tests left
+        ok = 0 < len(runs) < n and runs[-1].status is RunStatus.TIMEOUT
+    else:
+        ok = len(runs) == n
+    if not ok or [run.index for run in runs] != list(range(chunk.start, chunk.start + len(runs))):
+        return _harness_error(chunk, f"worker returned {len(runs)} runs for {n} inputs"
+                                     f"{' (stopped)' if reply.stopped else ''}"), False, False
+    return list(runs), reply.wrapped, reply.stopped

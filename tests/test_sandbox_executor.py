@@ -47,16 +47,17 @@ def test_slow_tests_of_one_program_are_shared_with_an_idle_worker():
 
 
 def test_an_idle_worker_takes_the_last_unsent_test_when_it_is_slow():
-    # Worker A runs test 0 (fast) and 1 (0.2 s); B takes tests 2-3 and runs 2 (0.8 s). A, idle
-    # after test 1, takes the single test 3 that B has not sent yet: it knows the program's
-    # tests are slow. Before, a single unsent test stayed with B, to run after test 2.
+    # Worker A runs test 0 (fast); B takes the first half of A's unsent tests, 1-2, and runs 1
+    # (0.8 s); A runs test 3 (0.2 s). A, idle then, takes the single test 2 that B has not sent
+    # yet: it knows the program's tests are slow. Without that, test 2 would wait for B's test 1.
+    # (B takes the first half, not the second: the per-program budget counts tests in order.)
     with Executor(Limits(timeout_s=2), workers=2) as ex:
         if not ex.isolation["pid_namespace"]:
             pytest.skip("workers are told apart by their pid namespaces")
-        run = ex.submit(stdio(WHERE, "0", "0.2", "0.8", "0.8")).result(timeout=60)
+        run = ex.submit(stdio(WHERE, "0", "0.8", "0.2", "0.2")).result(timeout=60)
     assert [r.status for r in run.runs] == [RunStatus.OK] * 4
     namespaces = [r.output.split()[0] for r in run.runs]
-    assert namespaces[2] != namespaces[3] and namespaces[3] == namespaces[1]
+    assert namespaces[1] != namespaces[2] and namespaces[2] == namespaces[3] == namespaces[0]
 
 
 def test_submit_is_thread_safe():

@@ -262,10 +262,14 @@ class Piece:
 
 @dataclass(frozen=True, slots=True)
 class Results:
-    """Worker -> harness: one TestRun per input of the piece, numbered from its first_index."""
+    """Worker -> harness: one TestRun per input of the piece, numbered from its first_index.
+
+    `stopped`: the piece stopped at its first timeout with inputs left (the runs are a prefix,
+    the last one a timeout); the harness decides again what of the rest runs (the budget)."""
 
     runs: tuple[TestRun, ...]
     wrapped: bool
+    stopped: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,7 +157,10 @@ class Runner:
     # ---- one program -------------------------------------------------------------------
     def run_program(self, piece: protocol.Piece) -> protocol.Results:
         """Run a piece of a program's tests. With `resume`, continue in the test process that
-        the last piece of the same program left open; with `more` tests to follow, leave it open."""
+        the last piece of the same program left open; with `more` tests to follow, leave it open.
+        The piece stops at its first timeout (Results.stopped): the harness decides whether the
+        rest runs, so a program that loops on a late test of a big piece costs one limit, not one
+        per test left in it."""
         stdio = piece.kind is TestKind.STDIO
         key = (piece.program, piece.kind, piece.fn_name, piece.apps_environment)
         process = self._take_session(key if piece.resume else None)
@@ -174,7 +177,7 @@ class Runner:
             heavy.add("numpy")  # the APPS header imports numpy for a program that uses `np`
         program = (piece.program, stdio, piece.fn_name, sorted(heavy), piece.apps_environment,
                    self.limits.max_output_bytes)
-        runs, wrapped = [], False
+        runs, wrapped, stopped = [], False, False
         try:
             for index, text in enumerate(inputs):
                 data = text.encode("utf-8", "surrogatepass")
@@ -199,13 +202,16 @@ class Runner:
                     self._remember_compile_error(key, run.detail, wrapped)
                     return self._not_compiled(first, len(inputs), run.detail, wrapped)
                 runs.append(run)
+                if run.status is RunStatus.TIMEOUT and index < len(inputs) - 1:
+                    stopped = True
+                    break
         finally:
             if process is not None:
                 if more and len(runs) == len(inputs):
                     self._session = (key, process)
                 else:
                     self._finish(process)
-        return protocol.Results(runs=tuple(runs), wrapped=wrapped)
+        return protocol.Results(runs=tuple(runs), wrapped=wrapped, stopped=stopped)
 
     @staticmethod
     def _not_compiled(first: int, count: int, detail: str, wrapped: bool) -> protocol.Results:
