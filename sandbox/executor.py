@@ -14,7 +14,7 @@ a candidate failure) and is restarted for the next one.
 The per-program budget (program_budget) bounds what a program that never ends costs: a
 piece stops at its first timeout and its unrun tests are decided again; pieces of one
 program run on several workers at once only while its budgets cover a limit for each
-(_admit), so idle and spare workers do not each run one of its tests to the limit.
+(_may_start), so idle and spare workers do not each run one of its tests to the limit.
 """
 from __future__ import annotations
 
@@ -64,10 +64,13 @@ class _Job:
         # spend its budget faster, on more cores.
         self.timed_out = False
         # What its finished tests used in all (any order), whether one has finished, and whether
-        # one ran into the wall-clock limit: what may still be spent in parallel (Executor._admit).
+        # one ran into the wall-clock limit: what may still be spent in parallel (Executor._may_start).
         self.cpu_used = self.wall_used = 0.0
         self.known = self.sleepy = False
-        self.in_flight: dict = {}  # worker -> its pieces of this job sent, reply pending (the executor's lock)
+        # Under the executor's lock: worker -> its pieces of this job sent, reply pending; the
+        # job's chunks parked or queued again (not sent, held by no worker).
+        self.in_flight: dict = {}
+        self.waiting: set = set()
         self.lock = threading.Lock()
         self.started = self.cancelled = False
 
@@ -126,10 +129,11 @@ class _Job:
                 return RunStatus.NOT_RUN, f"not run: the program failed test {stop} (stop at the first failure)"
         return None
 
-    def spent(self) -> tuple[float, float, bool, bool]:
-        """CPU and wall seconds its finished tests used, whether one finished, whether one slept out its limit."""
+    def spent(self) -> tuple[float, float, bool, bool, bool]:
+        """CPU and wall seconds its finished tests used, whether one finished, whether one slept
+        out its wall limit, whether one timed out."""
         with self.lock:
-            return self.cpu_used, self.wall_used, self.known, self.sleepy
+            return self.cpu_used, self.wall_used, self.known, self.sleepy, self.timed_out
 
     def skip(self, chunk: "_Chunk", status: RunStatus, detail: str) -> None:
         self.finish(chunk, [TestRun(chunk.start + i, status, detail=detail) for i in range(len(chunk.inputs))], False)
@@ -195,7 +199,7 @@ class Executor:
         slots = workers + spare
         self._lock = threading.Condition()  # guards all below; notified when there is work
         self._pending: collections.deque = collections.deque()  # chunks no worker has taken
-        self._parked: list = []  # chunks waiting for a piece of their program to come back (_admit)
+        self._parked: list = []  # chunks waiting for a piece of their program to come back (_next_piece)
         self._rests: list = [None] * slots  # per worker: unsent tests of its program (stealable)
         self._idle = 0  # worker threads waiting for work
         self._waiting: set = set()  # ... which ones
@@ -286,31 +290,38 @@ class Executor:
         while True:
             while not stopping and len(inflight) < PIPELINE_DEPTH:
                 if self._rests[me] is None:
-                    chunk = backlog.popleft() if backlog else self._take(me, block=not inflight)
+                    if backlog:
+                        chunk = backlog.popleft()
+                        self._set_rest(me, chunk)
+                    else:
+                        chunk = self._take(me, block=not inflight)  # now this worker's rest
                     if chunk is None:
                         break
                     if chunk is _STOP:
                         stopping = True
                         break
                     if not chunk.job.start():
+                        self._set_rest(me, None)
                         continue
-                    self._set_rest(me, chunk)
                     resume, size = False, 0
                 elif inflight:
                     break  # the next piece is sized once this reply is in
-                piece, more = self._next_piece(me, size)
+                next_piece = self._next_piece(me, size)
+                if next_piece is None:
+                    continue  # parked until a piece of its program comes back
+                piece, more = next_piece
                 skip = piece.job.skip_reason(piece.start)
                 if skip is not None:
                     for chunk in self._give_back(me, piece):
                         chunk.job.skip(chunk, *skip)
+                    self._landed(me, piece)
                     continue
                 size = len(piece.inputs)
                 body = piece.encode(resume, more)
                 if inflight and len(body) > PIPE_SAFE_BYTES:
                     backlog.extendleft(reversed(self._give_back(me, piece)))
+                    self._landed(me, piece)
                     break  # too big to queue in the pipe: send when idle
-                if not self._admit(me, piece):
-                    continue  # parked until a piece of its program comes back
                 if not self._send(worker, piece, body):
                     self._landed(me, piece)
                     backlog.extend(self._give_back(me, None))
@@ -359,15 +370,32 @@ class Executor:
         with self._lock:
             self._rests[me] = chunk
 
-    def _next_piece(self, me: int, last_size: int) -> tuple[_Chunk, int]:
-        """The next tests of this worker's program to send, and how many stay unsent after them."""
+    def _next_piece(self, me: int, last_size: int) -> "tuple[_Chunk, int] | None":
+        """The next tests of this worker's program to send (counted in flight from now on: call
+        _landed when they are not sent after all), and how many stay unsent after them; None
+        when the program's budget does not allow them yet (_may_start): then they and the rest
+        are parked until a piece of the program comes back."""
+        cancel = []
         with self._lock:
             rest = self._rests[me]
             piece, rest = rest.split(rest.job.piece_size(last_size))
-            self._rests[me] = rest
-            if self._idle and _stealable(rest):
-                self._lock.notify()  # an idle worker can take half of it
-            return piece, len(rest.inputs) if rest else 0
+            job = piece.job
+            if self._may_start(me, job, piece.start):
+                job.in_flight[me] = job.in_flight.get(me, 0) + 1
+                self._rests[me] = rest
+                if self._idle and _stealable(rest):
+                    self._lock.notify()  # an idle worker can take half of it
+                return piece, len(rest.inputs) if rest else 0
+            self._rests[me] = None
+            for chunk in _joined(piece, rest):
+                if self._closed:
+                    cancel.append(chunk)
+                else:
+                    self._parked.append(chunk)
+                    job.waiting.add(chunk)
+        for chunk in cancel:
+            chunk.job.cancel_or_fail(chunk, "executor closed")
+        return None
 
     def _give_back(self, me: int, piece: "_Chunk | None") -> list:
         """This worker's unsent tests (and `piece`, when given) as chunks to start afresh."""
@@ -375,45 +403,41 @@ class Executor:
             rest, self._rests[me] = self._rests[me], None
         return _joined(piece, rest)
 
-    def _admit(self, me: int, piece: _Chunk) -> bool:
-        """Whether this worker may send `piece` now (then it is in flight); if not, it and this
-        worker's unsent tests are parked until a piece of their program comes back."""
-        job = piece.job
-        with self._lock:
-            if not any(job.in_flight.values()) or self._affordable(job):
-                job.in_flight[me] = job.in_flight.get(me, 0) + 1
-                return True
-            rest, self._rests[me] = self._rests[me], None
-            if not self._closed:
-                self._parked.extend(_joined(piece, rest))
-                return False
-        for chunk in _joined(piece, rest):
-            chunk.job.cancel_or_fail(chunk, "executor closed")
-        return False
+    def _may_start(self, me: int, job: _Job, start: int) -> bool:
+        """Whether worker `me` may start the tests of `job` from `start` now (lock held).
 
-    def _affordable(self, job: _Job) -> bool:
-        """Whether one more piece of `job` may run beside those in flight (lock held): only while its
-        budgets cover what its finished tests used plus a limit for each piece in flight and the new
-        one, so that a program that never ends costs about its budget however many workers are idle.
-        A piece stops at its first timeout, so it costs at most one limit more than its fast tests.
-        Wall time: the wall limit for pieces that sleep (cpu_watch) or may (the program slept out a
-        limit before, or no test of it has finished yet), the CPU limit for the others."""
+        Always when nothing of the program is in flight and no earlier test of it waits to be
+        sent. Otherwise only while its budgets cover what its finished tests used plus a limit
+        for every piece in flight and for this one (a piece stops at its first timeout: it
+        costs at most one limit beyond its fast tests), and, for a program that may not end
+        (none of its tests finished yet, or one timed out), for each earlier unsent test too:
+        tests count in order, so a later test would run for nothing if those used the budget.
+        Wall time: the wall limit for pieces that sleep (cpu_watch) or may (the program slept
+        out a limit before, or no test of it has finished yet), the CPU limit for the others.
+        So a program that never ends costs about its budget however many workers are idle."""
+        in_flight = sum(job.in_flight.values())
+        earlier = sum(len(chunk.inputs) for chunk in job.waiting if chunk.start < start) + sum(
+            len(rest.inputs) for i, rest in enumerate(self._rests)
+            if i != me and rest is not None and rest.job is job and rest.start < start)
+        if not in_flight and not earlier:
+            return True
         cpu_budget, wall_budget = self.limits.program_cpu_budget_s, self.limits.program_wall_budget_s
-        cpu, wall, known, sleepy = job.spent()
-        pieces = sum(job.in_flight.values()) + 1
-        if cpu_budget is not None and cpu + pieces * self.limits.timeout_s > cpu_budget:
-            return False
+        cpu, wall, known, sleepy, timed_out = job.spent()
+        limit, wall_limit = self.limits.timeout_s, self.limits.effective_wall_s
+        if cpu_budget is not None:
+            pieces = in_flight + 1 + (earlier if timed_out or not known else 0)
+            if cpu + pieces * limit > cpu_budget:
+                return False
         if wall_budget is not None:
-            asleep, awake = self.limits.effective_wall_s, self.limits.timeout_s
             doubtful = sleepy or not known
-            wall += sum(n * (asleep if doubtful or self._asleep[w] else awake) for w, n in job.in_flight.items())
-            if wall + (asleep if doubtful else awake) > wall_budget:
+            wall += sum(n * (wall_limit if doubtful or self._asleep[w] else limit) for w, n in job.in_flight.items())
+            wall += (earlier + 1) * wall_limit if doubtful else limit
+            if wall > wall_budget:
                 return False
         return True
 
     def _landed(self, me: int, piece: _Chunk) -> None:
-        """`piece` is no longer in flight on this worker: the parked tests of its program may go
-        (first in the queue, in test order)."""
+        """`piece` is no longer in flight on this worker."""
         job = piece.job
         with self._lock:
             left = job.in_flight.get(me, 0) - 1
@@ -421,11 +445,15 @@ class Executor:
                 job.in_flight[me] = left
             else:
                 job.in_flight.pop(me, None)
-            waiting = [chunk for chunk in self._parked if chunk.job is job]
-            if waiting and not self._closed:
-                self._parked = [chunk for chunk in self._parked if chunk.job is not job]
-                self._pending.extendleft(sorted(waiting, key=lambda chunk: -chunk.start))
-                self._lock.notify_all()
+            self._unpark(job)
+
+    def _unpark(self, job: _Job) -> None:
+        """The parked chunks of `job` go first in the queue, in test order (lock held)."""
+        parked = [chunk for chunk in self._parked if chunk.job is job]
+        if parked and not self._closed:
+            self._parked = [chunk for chunk in self._parked if chunk.job is not job]
+            self._pending.extendleft(sorted(parked, key=lambda chunk: -chunk.start))
+            self._lock.notify_all()
 
     def _hand_back(self, me: int, chunk: _Chunk) -> bool:
         """Tests a piece left unrun (it stopped at a timeout): next on this worker while its program
@@ -433,18 +461,19 @@ class Executor:
         with self._lock:
             rest = self._rests[me]
             if rest is not None and rest.job is not chunk.job:
-                self._pending.appendleft(chunk)
-                self._lock.notify()
-                return False
-            first, *later = _joined(chunk, rest)
-            self._rests[me] = first
-            if later:
-                self._pending.extendleft(later)
-                self._lock.notify()
-            return True
+                later = [chunk]
+            else:
+                first, *later = _joined(chunk, rest)
+                self._rests[me] = first
+            for queued in reversed(later):
+                self._pending.appendleft(queued)
+                queued.job.waiting.add(queued)
+            self._lock.notify()
+            return rest is None or rest.job is chunk.job
 
     def _take(self, me: int, block: bool):
-        """The next chunk: a queued one, or half the unsent tests of a busy worker's program.
+        """The next chunk (now this worker's rest): a queued one, or half the unsent tests of a
+        busy worker's program.
 
         None when there is none and block is False (pipelining: near the end of the queue,
         work is left to idle workers rather than queued behind ours)."""
@@ -466,12 +495,16 @@ class Executor:
                     admitted = False
                 if admitted and self._pending and (block or len(self._pending) > self._n_workers):
                     self._busy[me] = True
-                    return self._pending.popleft()
+                    chunk = self._pending.popleft()
+                    chunk.job.waiting.discard(chunk)
+                    self._rests[me] = chunk
+                    return chunk
                 if not block:
                     return None
                 stolen = self._steal(me) if admitted else None
                 if stolen is not None:
                     self._busy[me] = True
+                    self._rests[me] = stolen
                     return stolen
                 self._idle += 1
                 self._waiting.add(me)
@@ -550,7 +583,7 @@ class Executor:
         (the victim is busy with others meanwhile). The first half: under the per-program budget
         tests count in order, so the earliest unsent ones are those worth running at once."""
         victims = [i for i, rest in enumerate(self._rests)
-                   if i != me and _stealable(rest) and self._affordable(rest.job)]
+                   if i != me and _stealable(rest) and self._may_start(me, rest.job, rest.start)]
         if not victims:
             return None
         victim = max(victims, key=lambda i: _expected_s(self._rests[i]))

@@ -189,3 +189,43 @@ def test_old_records_without_budgets_read_as_no_budget():
            "max_file_bytes": 16777216, "max_processes": 64, "wall_timeout_s": 20.0}
     record = decode(LimitsRecord, old)
     assert record.program_cpu_budget_s is None and record.program_wall_budget_s is None
+
+
+# Charged time a timeout may run past its limit: the kill's latency and the accounting's granularity.
+KILL_SLACK_S = 0.15
+
+
+@pytest.mark.parametrize("workers", [2, 4])
+def test_a_looping_program_with_idle_workers_costs_at_most_the_budget_and_one_limit(workers):
+    # The only program: every other worker (spare ones too) is idle and would take its tests.
+    limits = Limits(timeout_s=0.5, wall_timeout_s=60, program_cpu_s=1.5, program_wall_s=0)
+    with Executor(limits, workers=workers) as ex:
+        run, judgement = execute(ex, LOOP, echo_tests(16))
+    assert [v.verdict for v in judgement.default] == [Verdict.TIMEOUT] * 16
+    ran = [r for r in run.runs if r.cpu_s > 0]
+    assert sum(r.cpu_s for r in ran) <= 1.5 + 0.5 + KILL_SLACK_S * len(ran), [(r.index, r.cpu_s) for r in ran]
+    assert all(r.index < 4 for r in ran), [(r.index, r.cpu_s) for r in ran]  # idle workers took the next tests, those that count
+
+
+def test_a_sleeping_program_with_idle_and_spare_workers_costs_at_most_the_wall_budget_and_one_limit():
+    limits = Limits(timeout_s=0.2, wall_timeout_s=1.0, program_cpu_s=0, program_wall_s=2.0)
+    with Executor(limits, workers=2) as ex:
+        assert not ex.isolation["spare_workers"].startswith("0")
+        run, judgement = execute(ex, SLEEP, echo_tests(12))
+    assert [v.verdict for v in judgement.default] == [Verdict.TIMEOUT] * 12
+    ran = [r for r in run.runs if r.wall_s > 0]
+    assert sum(r.wall_s for r in ran) <= 2.0 + 1.0 + KILL_SLACK_S * len(ran), [(r.index, r.wall_s) for r in ran]
+
+
+def test_a_big_piece_stops_at_its_first_timeout(monkeypatch):
+    # Fast on tests 0-6, then it loops: with pieces of 1, 2, 4, 8... tests, tests 7-14 go to the
+    # worker as one piece. It stops at test 7; the budget (1 s) lets test 8 run, not 9-14.
+    import sandbox.executor
+
+    monkeypatch.setattr(sandbox.executor, "PIECE_TARGET_S", 5.0)  # pieces double whatever the machine's speed
+    program = "n = int(input())\nwhile n >= 7:\n    pass\nprint(n)\n"
+    with Executor(Limits(timeout_s=0.5, wall_timeout_s=60, program_cpu_s=1.0, program_wall_s=0), workers=1) as ex:
+        run, judgement = execute(ex, program, echo_tests(16))
+    assert [v.verdict for v in judgement.default] == [Verdict.PASSED] * 7 + [Verdict.TIMEOUT] * 9
+    assert [r.index for r in run.runs if r.status is RunStatus.TIMEOUT and r.cpu_s > 0] == [7, 8]
+    assert all("per-program budget" in r.detail for r in run.runs[9:])
