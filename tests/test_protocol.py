@@ -31,6 +31,7 @@ def _messages():
         protocol.ServerConfig(limits, ("/a",), 5, 5, True, True, True, True, {"k": "v"}, ""),
         protocol.Piece("print(1)", Kind.CALL, ("[1]", '["\ud800"]'), "f", True, 3, True),
         protocol.Results((Run(0, RunStatus.OK, "1\n", 0.01), Run(1, RunStatus.TIMEOUT, detail="x")), True),
+        protocol.Results((Run(3, RunStatus.TIMEOUT, wall_s=2.0, cpu_s=1.0),), False, stopped=True),
         protocol.WorkerFailed("boom"),
         protocol.TestRecord(protocol.RecordKind.OK, 0, "", "[1, 2]", False),
     ]
@@ -62,6 +63,7 @@ FORGED = [
     b'{"message": "worker_config", "version": %d, "limits": {"timeout_s": -1, "memory_mb": 64, "max_output_bytes": 1,'
     b' "cpu_s": null, "max_file_bytes": 1, "max_processes": 1}}',
     b'{"message": "results", "version": %d, "runs": [{"index": 0, "status": "ok", "wall_s": 1e999}], "wrapped": true}',
+    b'{"message": "results", "version": %d, "runs": [], "wrapped": true, "stopped": 1}',
 ]
 FORGED = [body.replace(b"%d", str(protocol.PROTOCOL_VERSION).encode()) for body in FORGED]  # the current version
 

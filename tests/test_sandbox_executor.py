@@ -186,3 +186,29 @@ def test_each_test_reports_the_cpu_time_of_its_process_tree():
     cpu = [r.cpu_s for r in run.runs]
     assert all(0.25 <= c < 1.5 for c in cpu[:3]), cpu  # the child's burn counts for its test
     assert cpu[3] < 0.15 and run.runs[3].wall_s >= 0.3, (cpu, run.runs[3].wall_s)
+
+
+def test_a_stopped_reply_is_taken_only_as_a_prefix_that_ends_at_a_timeout():
+    # What a worker says stopped its piece is checked like every reply: a forged or broken
+    # "stopped" is a harness error for the whole piece, never runs taken for tests they are not.
+    from sandbox.executor import _Chunk, _Job, _parse_reply
+    from sandbox.inside import protocol
+    from concurrent.futures import Future
+
+    limits = Limits(timeout_s=1)
+    job = _Job(stdio("print(1)\n", *"abcdef"), Future(), limits)
+    piece = _Chunk(job, 2, ("c", "d", "e"))
+    timeout, ok = RunStatus.TIMEOUT, RunStatus.OK
+
+    def reply(statuses, stopped, first=2):
+        runs = tuple(sandbox.TestRun(first + i, status) for i, status in enumerate(statuses))
+        return _parse_reply(piece, protocol.Results(runs, False, stopped=stopped))
+
+    runs, _, stopped = reply([ok, timeout], True)
+    assert stopped and [(r.index, r.status) for r in runs] == [(2, ok), (3, timeout)]
+    runs, _, stopped = reply([ok, ok, ok], False)
+    assert not stopped and len(runs) == 3
+    for statuses, stopped_, first in (([ok, ok], True, 2), ([], True, 2), ([ok, ok, timeout], True, 2),
+                                      ([timeout], True, 3), ([ok, timeout], False, 2)):
+        runs, _, stopped = reply(statuses, stopped_, first)
+        assert not stopped and [r.status for r in runs] == [RunStatus.HARNESS_ERROR] * 3, (statuses, stopped_, first)
