@@ -2,7 +2,7 @@
 per-program budget and the spare workers.
 
     .venv/bin/python bench/judge_throughput.py [--workers N] [--sets references,model,mix]
-                                               [--mix-size 40] [--no-before] [--timeout 4]
+                                               [--mix-size 40] [--no-before] [--no-early-stop] [--timeout 4]
 
 Judges, through the harness's own Evaluation (both comparisons, APPS reruns included) on a
 sandbox Executor, the programs of ../shared/apps-real:
@@ -20,13 +20,20 @@ no core idled), and the worst looping and sleeping program. Targets (issue 20): 
 program <= 16 CPU-s, a sleeping one <= 45 s of wall, on the mix wall <= 1.3 x CPU / cores,
 with the early stop a looping program costs one test's limit. Not a test: figures are noisy
 on a shared machine; compare before/after of the same invocation.
+
+Where the cores idle: a second line per run gives the core-seconds no worker used a CPU
+(sampled every 0.1 s from the executor: workers holding a program that cpu_watch does not
+see asleep), while programs waited in the queue and after the queue ran dry (the tail); and
+the run's lower bound, max(charged CPU / cores, its longest test): no schedule ends before
+its longest test (a sleeper's wall limit), so the wall ratio is also given against it, with
+the longest program's elapsed time (from its first test to its result).
 """
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +62,7 @@ class Figures:
     loop_cpu_s: list
     sleep_wall_s: list
     cores: int
+    timeline: "Timeline"
 
     def line(self) -> str:
         per = self.charged_cpu_s / max(1, self.programs)
@@ -67,7 +75,66 @@ class Figures:
             cells.append(f"looping programs {' '.join(f'{x:.1f}' for x in sorted(self.loop_cpu_s))} CPU-s")
         if self.sleep_wall_s:
             cells.append(f"sleeping programs {' '.join(f'{x:.1f}' for x in sorted(self.sleep_wall_s))} s wall")
+        t = self.timeline
+        bound = max(ideal, t.longest_test_s)
+        cells.append(f"\n{'':<26}  cores idle {t.idle_queued:6.1f} core-s while programs were queued,"
+                     f" {t.idle_tail:6.1f} core-s after the queue ran dry (from {t.tail_from:5.1f} s)"
+                     f"  longest test {t.longest_test_s:5.1f} s, longest program {t.longest_program_s:5.1f} s"
+                     f" from its first test to its result  wall / max(charged CPU / {self.cores} cores,"
+                     f" longest test) = {self.wall_s / max(bound, 1e-9):5.2f}")
         return "  ".join(cells)
+
+
+class Timeline:
+    """Samples an executor every 0.1 s: how many of its workers use a CPU, whether programs
+    wait in its queue, and when each program's first test began (its future running)."""
+
+    PERIOD_S = 0.1
+
+    def __init__(self, ex: Executor, cores: int) -> None:
+        self.ex, self.cores = ex, cores
+        self.futures: list = []
+        self.began: dict = {}  # future -> when it was first seen running
+        self.ended: dict = {}
+        self.idle_queued = self.idle_tail = 0.0
+        self.tail_from = 0.0
+        self.longest_test_s = self.longest_program_s = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def submitted(self, future) -> None:
+        self.futures.append(future)
+        future.add_done_callback(lambda f: self.ended.setdefault(f, time.perf_counter()))
+
+    def start(self) -> None:
+        self.started = time.perf_counter()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for future in self.futures:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                self.longest_test_s = max([self.longest_test_s] + [r.wall_s for r in future.result().runs])
+                if future in self.began:
+                    self.longest_program_s = max(self.longest_program_s, self.ended[future] - self.began[future])
+
+    def _run(self) -> None:
+        ex, last = self.ex, time.perf_counter()
+        while not self._stop.wait(self.PERIOD_S):
+            now = time.perf_counter()
+            with ex._lock:
+                awake, queued = ex._awake(), bool(ex._pending)
+            idle = max(0, self.cores - awake) * (now - last)
+            if queued:
+                self.idle_queued += idle
+                self.tail_from = now - self.started
+            else:
+                self.idle_tail += idle
+            for future in self.futures:
+                if future not in self.began and (future.running() or future.done()):
+                    self.began[future] = now
+            last = now
 
 
 def candidates(dataset, which: str, mix_size: int) -> list[Candidate]:
@@ -98,17 +165,29 @@ def judge(name: str, dataset, cands: list[Candidate], limits: Limits, workers: i
           stop: bool) -> "tuple[Figures, list[SampleResult]]":
     results: list[SampleResult] = []
     with Executor(limits, workers, spare_workers=spare) as ex:
+        timeline = Timeline(ex, workers)
+        submit = ex.submit
+
+        def timed_submit(request, on_run=None):
+            future = submit(request, on_run)
+            timeline.submitted(future)
+            return future
+
+        ex.submit = timed_submit
         started = time.perf_counter()
+        timeline.start()
         evaluation = Evaluation(ex, dataset.by_id(), results.append, stop_at_first_failure=stop)
         evaluation.submit_all(cands)
         evaluation.wait()
         wall = time.perf_counter() - started
+        timeline.stop()
         worker_cpu = sum(cpu for cpu, _ in tree_cpu_seconds(
             {i: w.proc.pid for i, w in enumerate(ex._workers) if w.proc is not None}).values())
     code = {(c.problem_id, c.sample_index): c.code for c in cands}
     loops = [r.cpu_s for r in results if code[r.key] == LOOP]
     sleeps = [r.wall_s for r in results if code[r.key] == SLEEP]
-    return Figures(name, len(results), wall, sum(r.cpu_s for r in results), worker_cpu, loops, sleeps, workers), results
+    return Figures(name, len(results), wall, sum(r.cpu_s for r in results), worker_cpu, loops, sleeps, workers,
+                   timeline), results
 
 
 def main() -> None:
@@ -118,6 +197,7 @@ def main() -> None:
     parser.add_argument("--mix-size", type=int, default=40)
     parser.add_argument("--timeout", type=float, default=4.0, help="CPU seconds per test (the default limit)")
     parser.add_argument("--no-before", action="store_true", help="skip the runs without budget and spare workers")
+    parser.add_argument("--no-early-stop", action="store_true", help="skip the mix's run with the early stop")
     args = parser.parse_args()
     dataset = load_dataset(str(SHARED / "problems.jsonl"))
     before = Limits(timeout_s=args.timeout, program_cpu_s=0, program_wall_s=0)
@@ -129,7 +209,7 @@ def main() -> None:
         cands = candidates(dataset, which, args.mix_size)
         runs = [] if args.no_before else [(f"{which} before", before, 0, False)]
         runs.append((f"{which} after", after, None, False))
-        if which == "mix":
+        if which == "mix" and not args.no_early_stop:
             runs.append((f"{which} after, early stop", after, None, True))
         verdicts = {}
         for name, limits, spare, stop in runs:
