@@ -55,6 +55,12 @@ def apps_rerun(request: ExecutionRequest, run: ProgramRun) -> "ExecutionRequest 
     calls `open`, failed on an undefined name or an import, reads `__name__` (stdin), or
     (call-based) failed every test the same way; only those run a second time, with
     `apps_environment` (their APPS verdict comes from that run).
+
+    The original also loads a call-based program once and calls its function for every test
+    (so does the APPS environment, per test process): a program whose results depend on state
+    an earlier test left in its module or its Solution() can fare differently there. That is
+    not a reason for a rerun (it cannot be told cheaply from the program or its run); such a
+    program's APPS verdict comes from the default run, with a fresh module per test.
     """
     if request.apps_environment:
         return None
