@@ -121,13 +121,29 @@ class ProblemIndex:
         for ref in self.refs:
             yield self.load(ref)
 
-    def light_problems(self) -> list[Problem]:
-        """Every selected problem without its tests and solutions: what a prompt needs."""
-        out = []
-        for problem in self.problems():
-            out.append(Problem(problem.problem_id, problem.difficulty, problem.question, problem.starter_code,
-                               problem.fn_name, (), (), problem.url))
-        return out
+    def light_problems(self) -> "LightProblems":
+        """Every selected problem without its tests and solutions (what a prompt needs), read as iterated."""
+        return LightProblems(self)
+
+
+class LightProblems:
+    """The selected problems without tests and solutions, in source order, each read when iteration
+    reaches it (and dropped by the reader when done with it): `run` builds prompts as it goes."""
+
+    def __init__(self, index: ProblemIndex) -> None:
+        self._index = index
+
+    def __len__(self) -> int:
+        return len(self._index.refs)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(r.problem_id for r in self._index.refs)
+
+    def __iter__(self) -> Iterator[Problem]:
+        for problem in self._index.problems():
+            yield Problem(problem.problem_id, problem.difficulty, problem.question, problem.starter_code,
+                          problem.fn_name, (), (), problem.url)
 
 
 BAD_ROW = "bad row"

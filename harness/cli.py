@@ -168,6 +168,7 @@ def generation_config(args: GenerationOptions) -> GenerationConfig:
         num_beams=args.num_beams,
         seed=args.seed,
         stop=tuple(args.stop) if args.stop else None,
+        plan_window=args.plan_window or None,
     )
 
 

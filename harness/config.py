@@ -62,6 +62,9 @@ class ExecutionConfig:
     stop_at_first_failure: bool = False
 
 
+DEFAULT_PLAN_WINDOW = 1024
+
+
 @dataclass(frozen=True, slots=True)
 class GenerationConfig:
     model: str | None = None  # None: the embedded offline default model
@@ -77,9 +80,14 @@ class GenerationConfig:
     num_beams: int = 1
     seed: int = 0
     stop: tuple[str, ...] | None = None  # None: the template's default (DEFAULT_STOP for APPS templates, none for chat)
+    # Problems whose prompts are built and length-sorted together (None: the whole selection at once).
+    # Like batch_size it shapes batches, not the settings of a run: left out of the repr, which names
+    # the default run folder, so the same command still finds its folder.
+    plan_window: int | None = field(default=DEFAULT_PLAN_WINDOW, repr=False)
 
     def __post_init__(self) -> None:
         checks = [
+            (self.plan_window is None or self.plan_window >= 1, f"plan_window must be >= 1 (None: all problems at once), got {self.plan_window}"),
             (self.n_samples >= 1, f"--n-samples must be >= 1, got {self.n_samples}"),
             (self.batch_size is None or self.batch_size >= 1, f"--batch-size must be >= 1, got {self.batch_size}"),
             (self.max_new_tokens >= 1, f"--max-new-tokens must be >= 1, got {self.max_new_tokens}"),

@@ -16,6 +16,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 from sandbox.records import SandboxMode
 
+from harness.config import DEFAULT_PLAN_WINDOW
 from harness.errors import ConfigError
 
 MAX_TIMEOUT_S = 86400.0
@@ -24,6 +25,16 @@ BINARY_FORMATS = ("png", "svg", "pdf")
 
 
 # ---- converters: text (the command line's, or str() of a Python value) -> value ---------------------
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -120,6 +131,10 @@ class GenerationOptions:
                      group="generation")
     stop: tuple[str, ...] | None = _opt(None, "stop string (repeatable; default: \\nQUESTION \\nANSWER \\n--- for APPS templates, "
                                               "none for chat)", group="generation", repeat=True)
+    plan_window: int = _opt(DEFAULT_PLAN_WINDOW, "problems whose prompts are built and sorted by length together, the next "
+                                                 "window's only when decoding reaches it (0: the whole selection at once); "
+                                                 "recorded, and a resumed run keeps its folder's", type=non_negative_int,
+                            metavar="N", group="generation")
 
 
 @dataclass(frozen=True)

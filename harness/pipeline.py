@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from data import ProblemIndex, combine_digests, open_dataset, problem_order
+from data.loader import LightProblems
 from data.legacy import legacy_fingerprint, legacy_ids
 from data.sampling import stratified_sample
-from data.problem import Problem
 from sandbox import Verdict
 
 from harness.config import ClusterConfig, DataConfig, ExecutionConfig, GenerationConfig
@@ -415,7 +415,7 @@ def _record_prompt_record(folder: OpenRunFolder, prompt: PromptRecord) -> None:
     folder.set_prompt(prompt)
 
 
-def _generate_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: GenerationConfig, timings: StageTimer,
+def _generate_batches(folder: OpenRunFolder, problems: LightProblems, gen: GenerationConfig, timings: StageTimer,
                       threads: Callable[[], int] | None = None, preloaded: "LoadedModel | None" = None,
                       cluster: ClusterConfig | None = None
                       ) -> Iterator[list[Candidate]]:
@@ -423,10 +423,11 @@ def _generate_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: G
 
     Yields every candidate of the run: first those already on file, then new batches.
     threads: the torch CPU threads to use from now on (asked again as generation goes).
+    problems are read (and their prompts built) as the plan reaches them.
     """
     path = folder.path / GENERATIONS_FILE
     existing = read_candidates(path, repair=True) if path.exists() else []
-    wanted = {(p.problem_id, i) for p in problems for i in range(gen.n_samples)}
+    wanted = {(pid, i) for pid in problems.ids for i in range(gen.n_samples)}
     existing = [c for c in existing if (c.problem_id, c.sample_index) in wanted]
     if existing:
         yield existing
@@ -449,10 +450,11 @@ def _generate_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: G
             yield batch
 
 
-def _new_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: GenerationConfig, done: set,
+def _new_batches(folder: OpenRunFolder, problems: LightProblems, gen: GenerationConfig, done: set,
                  preloaded: "LoadedModel | None", cluster: ClusterConfig | None, timings: StageTimer,
                  threads: Callable[[], int] | None) -> Iterator[list[Candidate]]:
     """The batches not in `done`: from one local model, or from model replicas on a Ray cluster."""
+    gen = _recorded_plan_window(folder, gen)
     def record_model(resolved: dict) -> None:
         model = ModelRecord.from_resolved(resolved)
         if done:  # programs on file came from the stored model: the same weights, in the same dtype
@@ -482,6 +484,17 @@ def _new_batches(folder: OpenRunFolder, problems: Sequence[Problem], gen: Genera
     _record_prompt(folder, generator.template, generator.stops)
     yield from generator.generate(problems, done)
     timings.generation = generator.stats
+
+
+def _recorded_plan_window(folder: OpenRunFolder, gen: GenerationConfig) -> GenerationConfig:
+    """gen with the folder's plan window: a resumed run forms the batches of the run it continues
+    (a folder written before windows existed planned the whole selection at once)."""
+    stored = folder.record.generation
+    if stored is None or stored.plan_window == gen.plan_window:
+        return gen
+    log.info("--out %s: planning batches with the folder's window (%s problems; %s asked)", folder.path,
+             stored.plan_window or "all", gen.plan_window or "all")
+    return replace(gen, plan_window=stored.plan_window)
 
 
 def _weights_now(gen: GenerationConfig, preloaded: "LoadedModel | None") -> str | None:

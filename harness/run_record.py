@@ -133,6 +133,9 @@ class GenerationRecord:
     batch_size: int | None  # None: the device's default (ModelRecord.details["default_batch_size"])
     template: TemplateRecord
     decoding: DecodingRecord
+    # Problems whose prompts were sorted by length together (generator.py's plan); None: the whole
+    # selection at once, as in every folder written before windows existed.
+    plan_window: int | None = None
 
     @classmethod
     def of(cls, cfg: GenerationConfig) -> "GenerationRecord":
@@ -150,11 +153,12 @@ class GenerationRecord:
                 n_samples=cfg.n_samples, max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature,
                 top_p=cfg.top_p, num_beams=cfg.num_beams, seed=cfg.seed, stop=None if cfg.stop is None else tuple(cfg.stop),
             ),
+            plan_window=cfg.plan_window,
         )
 
     def identity(self) -> dict[str, Any]:
-        """What changes the programs: everything but batch size and device."""
-        return {k: v for k, v in encode(self).items() if k not in ("batch_size", "device")}
+        """What changes the programs: everything but the batching (batch size, plan window) and device."""
+        return {k: v for k, v in encode(self).items() if k not in ("batch_size", "device", "plan_window")}
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,7 +110,7 @@ def test_chat_samples_carry_their_prompt_hash_and_prompts_are_not_given_a_second
     from harness.generation.generator import Generator
 
     generator = Generator(llama, GenerationConfig(model="tiny", max_new_tokens=4))
-    unit = generator.plan(problems(1))[0][0]
+    unit = next(generator.plan(problems(1)))[0]
     ids = llama.tokenizer(unit.prompt, add_special_tokens=generator.add_special_tokens)["input_ids"]
     assert unit.prompt_tokens == len(ids) and ids[0] == llama.tokenizer.eos_token_id and ids[1] != ids[0]
     out, _ = generate(llama, problems(2), continuous=True, max_new_tokens=4)

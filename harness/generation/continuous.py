@@ -26,7 +26,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from harness.generation.decoding import draw_tokens
 
@@ -63,6 +63,7 @@ class StepStats:
 
     row_steps: int = 0
     prefill_tokens: int = 0
+    live_tokens: int = 0  # tokens generated so far by the rows still in the batch
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -89,8 +90,11 @@ class ContinuousDecoder:
         self._forward_options = _logits_to_keep(model)
         self._cache_name = _cache_argument(model)
 
-    def run(self, rows: Sequence[Row], on_step: Callable[[StepStats], None] | None = None) -> Iterator[list[Row]]:
+    def run(self, rows: Iterable[Row], on_step: Callable[[StepStats], None] | None = None) -> Iterator[list[Row]]:
         """Generate every row, in order of admission; yields the rows that finished at each step.
+
+        Rows are taken from `rows` only as places free up (and one ahead, to know whether any is
+        left), so a caller can make them lazily; the decoder keeps no row once it has finished.
 
         The batch's slots are rows in cache order; a finished row's slot becomes None and is
         removed at the next compaction: when waiting rows join (one copy of the cache does both),
@@ -101,7 +105,7 @@ class ContinuousDecoder:
         """
         import torch
 
-        waiting = list(rows)[::-1]  # pop() takes the next row
+        waiting = _Waiting(rows)
         slots: list[Row | None] = []
         state: _Batch | None = None
         with torch.inference_mode():
@@ -110,7 +114,7 @@ class ContinuousDecoder:
                 live = [i for i, row in enumerate(slots) if row is not None]
                 free = self.settings.batch_size - len(live)
                 if free > 0 and waiting:
-                    joining = [waiting.pop() for _ in range(min(free, len(waiting)))]
+                    joining = waiting.take(free)
                     prefill, prompt_index, logits = self._prefill(joining)
                     kept = self._advance(joining, logits, finished)
                     # every joining row may end at its first token (EOS, a stop string, a 1-token limit)
@@ -134,6 +138,7 @@ class ContinuousDecoder:
                     state = _Batch.merge(state, live, None, [])
                     slots = [slots[i] for i in live]
                 if on_step is not None:
+                    self.stats.live_tokens = sum(len(row.tokens) for row in slots if row is not None)
                     on_step(self.stats)
                 if finished:
                     yield finished
@@ -186,6 +191,24 @@ class ContinuousDecoder:
             else:
                 finished.append(row)
         return kept
+
+
+class _Waiting:
+    """The rows not yet admitted, pulled from the caller's iterable one ahead of need."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self._rows = iter(rows)
+        self._next: Row | None = next(self._rows, None)
+
+    def __bool__(self) -> bool:
+        return self._next is not None
+
+    def take(self, count: int) -> list[Row]:
+        taken: list[Row] = []
+        while self._next is not None and len(taken) < count:
+            taken.append(self._next)
+            self._next = next(self._rows, None)
+        return taken
 
 
 def _ids(ids: set[int], like: Any) -> Any:

@@ -1,9 +1,13 @@
 """Batched generation: problems -> Candidates, yielded as they finish.
 
-Plan: every problem's prompt is built once (question truncated to fit the context), then the
-work units (one per (problem, sample); one per problem with beam search) are sorted by prompt
-length, longest first, and cut into batches of at most `batch_size` sequences. The plan depends
-only on the problems and the config, never on what is already done.
+Plan, window by window: the problems are read in input order, `plan_window` at a time (None: all
+at once); each problem's prompt is built once (question truncated to fit the context), the
+window's work units (one per (problem, sample); one per problem with beam search) are sorted by
+prompt length, longest first, and cut into batches of at most `batch_size` sequences (a window's
+last batch may be short). Only one window's prompts are held at a time, and the next window is
+built only when decoding needs its first row, so memory does not grow with the dataset. The plan
+depends only on the problems and the config (window included), never on what is already done; a
+window as large as the selection gives the single global sort of earlier versions.
 
 Decoding (num_beams 1) uses continuous batching (continuous.py): at most `batch_size` rows at
 a time, in plan order; a row that ends (end of text, a stop string, the end of a chat reply's
@@ -29,11 +33,12 @@ copied to each sample's row). torch and transformers are imported inside functio
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Collection, Iterable, Iterator
 
 from data.problem import Problem
 from harness.config import ConfigError, GenerationConfig
@@ -99,38 +104,59 @@ class Generator:
         self.threads = threads
         self.batch_size = cfg.batch_size or loaded.resolved.get("default_batch_size") or 16
 
-    def plan(self, problems: Sequence[Problem]) -> list[list[WorkUnit]]:
-        """The batches, longest prompts first. Deterministic in (problems, cfg)."""
-        count = token_counter(self.loaded.tokenizer, self.add_special_tokens)
-        units: list[WorkUnit] = []
-        seen: set[str] = set()
-        for order, problem in enumerate(problems):
-            if problem.problem_id in seen:
-                raise ConfigError(f"problem {problem.problem_id} appears twice in the problems to generate for")
-            seen.add(problem.problem_id)
-            prompt, truncated = build_prompt(
-                problem, self.template, self.loaded.tokenizer,
-                max_context=self.loaded.max_context, max_new_tokens=self.cfg.max_new_tokens,
-            )
-            groups = [tuple(range(self.cfg.n_samples))] if self.beam_search else [(s,) for s in range(self.cfg.n_samples)]
-            hashed = prompt_hash(prompt)
-            units += [WorkUnit(problem.problem_id, order, g, prompt, count(prompt), truncated, hashed) for g in groups]
-        units.sort(key=lambda u: (-u.prompt_tokens, u.order, u.samples[0]))
+    def plan(self, problems: Iterable[Problem]) -> Iterator[list[WorkUnit]]:
+        """The batches, window by window, longest prompts first within a window; read lazily (a window's
+        problems are taken from `problems` when its first batch is asked for). Deterministic in (problems, cfg)."""
+        window = self.cfg.plan_window
         per_batch = max(1, self.batch_size // self.cfg.num_beams)
-        return [units[i:i + per_batch] for i in range(0, len(units), per_batch)]
+        count = token_counter(self.loaded.tokenizer, self.add_special_tokens)
+        seen: set[str] = set()
+        numbered = enumerate(problems)
+        while True:
+            chunk = list(itertools.islice(numbered, window)) if window is not None else list(numbered)
+            if not chunk:
+                return
+            units: list[WorkUnit] = []
+            for order, problem in chunk:
+                if problem.problem_id in seen:
+                    raise ConfigError(f"problem {problem.problem_id} appears twice in the problems to generate for")
+                seen.add(problem.problem_id)
+                units += self._units(problem, order, count)
+            del chunk
+            units.sort(key=lambda u: (-u.prompt_tokens, u.order, u.samples[0]))
+            for start in range(0, len(units), per_batch):
+                yield units[start:start + per_batch]
+            if window is None:
+                return
+
+    def _units(self, problem: Problem, order: int, count: Callable[[str], int]) -> list[WorkUnit]:
+        prompt, truncated = build_prompt(
+            problem, self.template, self.loaded.tokenizer,
+            max_context=self.loaded.max_context, max_new_tokens=self.cfg.max_new_tokens,
+        )
+        groups = [tuple(range(self.cfg.n_samples))] if self.beam_search else [(s,) for s in range(self.cfg.n_samples)]
+        tokens, hashed = count(prompt), prompt_hash(prompt)
+        return [WorkUnit(problem.problem_id, order, g, prompt, tokens, truncated, hashed) for g in groups]
 
     def generate(
-        self, problems: Sequence[Problem], done: set[tuple[str, int]] = frozenset(), shard: tuple[int, int] = (0, 1)
+        self, problems: Collection[Problem], done: set[tuple[str, int]] = frozenset(), shard: tuple[int, int] = (0, 1)
     ) -> Iterator[list[Candidate]]:
         """Yield Candidates as they finish, skipping the (problem_id, sample_index) pairs in done.
 
+        problems: any sized iterable (data.LightProblems reads them as the plan reaches them).
         shard (rank, count): only the plan's batches rank, rank + count, ... (data-parallel replicas;
         each replica decodes its share with continuous batching)."""
         from harness.progress import Progress
 
         rank, count = shard
-        batches = [[u for u in batch if _missing(u, done)] for batch in self.plan(problems)[rank::count]]
-        total = sum(len([s for s in u.samples if (u.problem_id, s) not in done]) for b in batches for u in b)
+        batches = (
+            [u for u in batch if _missing(u, done)]
+            for batch in itertools.islice(self.plan(problems), rank, None, count)
+        )
+        ids = getattr(problems, "ids", None) or [p.problem_id for p in problems]
+        known = set(ids)
+        todo = len(ids) * self.cfg.n_samples - sum(pid in known and s < self.cfg.n_samples for pid, s in done)
+        total = todo if count == 1 else -(-todo // count)  # a replica's share, about (replicas show no bar)
         self.stats = GenerationStats(continuous=self.continuous)
         started = time.perf_counter()
         with Progress("generating", total, unit="sample", enabled=self.progress) as bar:
@@ -154,19 +180,20 @@ class Generator:
             if wanted != torch.get_num_threads():
                 torch.set_num_threads(wanted)
 
-    def _static(self, batches: list[list[WorkUnit]], done: set[tuple[str, int]]) -> Iterator[list[Candidate]]:
+    def _static(self, batches: Iterable[list[WorkUnit]], done: set[tuple[str, int]]) -> Iterator[list[Candidate]]:
         for batch in batches:
             if batch:
                 self._apply_threads()
                 yield [c for c in self._run(batch) if (c.problem_id, c.sample_index) not in done]
 
-    def _continuous(self, batches: list[list[WorkUnit]], done: set[tuple[str, int]], bar: Any) -> Iterator[list[Candidate]]:
-        rows = []
-        for unit in (u for batch in batches for u in batch):
-            for sample in unit.samples:
-                if (unit.problem_id, sample) not in done:
-                    rng = None if self.cfg.greedy else random.Random(derive_seed(self.cfg.seed, unit.problem_id, sample))
-                    rows.append(Row((unit, sample), unit.prompt, rng))
+    def _continuous(self, batches: Iterable[list[WorkUnit]], done: set[tuple[str, int]], bar: Any) -> Iterator[list[Candidate]]:
+        def rows() -> Iterator[Row]:  # made as the decoder admits them: one window's prompts held at a time
+            for unit in (u for batch in batches for u in batch):
+                for sample in unit.samples:
+                    if (unit.problem_id, sample) not in done:
+                        rng = None if self.cfg.greedy else random.Random(derive_seed(self.cfg.seed, unit.problem_id, sample))
+                        yield Row((unit, sample), unit.prompt, rng)
+
         settings = DecodeSettings(
             batch_size=self.batch_size, max_new_tokens=self.cfg.max_new_tokens, eos_token_ids=self.loaded.eos_token_ids,
             temperature=self.cfg.temperature, top_p=self.cfg.top_p, min_new_tokens=self.min_new_tokens,
@@ -178,11 +205,10 @@ class Generator:
         def on_step(step: StepStats) -> None:
             self.stats.row_steps, self.stats.prefill_tokens = step.row_steps, step.prefill_tokens
             self._apply_threads()
-            running = sum(len(row.tokens) for row in rows if row.finish is None)
             elapsed = max(time.perf_counter() - step.started, 1e-9)
-            bar.refresh_postfix(f"{(self.stats.new_tokens + running) / elapsed:.1f} tok/s")
+            bar.refresh_postfix(f"{(self.stats.new_tokens + step.live_tokens) / elapsed:.1f} tok/s")
 
-        for finished in decoder.run(rows, on_step):
+        for finished in decoder.run(rows(), on_step):
             yield [self._candidate(row.key[0], row.key[1], row.tokens) for row in finished]
 
     def _run(self, batch: list[WorkUnit]) -> list[Candidate]:
