@@ -130,3 +130,36 @@ def test_float32_programs_on_a_cpu_do_not_depend_on_the_batch_size(neo, llama):
         by_size = [generate(loaded, todo, continuous=True, batch_size=size, **options)[0] for size in (1, 3, 12)]
         assert [{k: c.completion for k, c in out.items()} for out in by_size[1:]] == [
             {k: c.completion for k, c in by_size[0].items()}] * 2
+
+
+def test_a_finished_row_kept_in_the_batch_never_goes_past_the_context(neo):
+    """A row whose prompt fills the context up to --max-new-tokens ends at the token limit while 15
+    later rows go on: a finished slot stays until an eighth of the batch is finished, fed tokens it
+    never reads, so the batch grows a column per step; it must be removed before the batch is wider
+    than the context (GPT-Neo's learned positions: position 256 of a 256-token context was an index
+    error, found by bench/big_data.py's run case at 1,000 problems)."""
+    from harness.generation.continuous import ContinuousDecoder, DecodeSettings, Row
+    from tiny_model import CONTEXT
+
+    tokenizer, new_tokens = neo.tokenizer, 4
+    ids = tokenizer(" ".join(random_question(random.Random(3), 400, 400)))["input_ids"][:CONTEXT - new_tokens]
+    full = tokenizer.decode(ids)
+    assert len(tokenizer(full)["input_ids"]) == CONTEXT - new_tokens
+    first_wave = [Row(("short", i), f"print the sum {i}", None) for i in range(15)] + [Row("full", full, None)]
+    later = [Row(("later", i), f"count the pairs {i}", None) for i in range(15)]
+    ended_early = []
+
+    def stop_rule(tokens):  # the 15 short rows of the first wave end at their third token
+        if len(tokens) == 3 and len(ended_early) < 15:
+            ended_early.append(tokens)
+            return True
+        return False
+
+    settings = DecodeSettings(batch_size=16, max_new_tokens=new_tokens, eos_token_ids=(), max_context=neo.max_context)
+    rows = {}
+    for finished in ContinuousDecoder(neo.model, tokenizer, settings, stop_rule).run(first_wave + later):
+        rows.update((row.key, row) for row in finished)
+    assert len(rows) == 31 and rows["full"].finish == "length"
+    assert all(rows[("later", i)].finish == "length" for i in range(15))  # they went on after "full" ended
+    alone = next(iter(ContinuousDecoder(neo.model, tokenizer, settings).run([Row("full", full, None)])))
+    assert alone[0].tokens == rows["full"].tokens

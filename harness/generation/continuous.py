@@ -51,6 +51,7 @@ class DecodeSettings:
     top_p: float = 1.0
     min_new_tokens: int = 0  # end of text is forbidden before this many tokens (benchmarks)
     add_special_tokens: bool = True  # False for chat prompts, which carry their own special tokens
+    max_context: int | None = None  # the model's context (None: unknown); the batch never grows wider
 
 
 # A stop rule sees a row's generated tokens and says whether the row is done (stop strings, code block end).
@@ -100,7 +101,7 @@ class ContinuousDecoder:
         removed at the next compaction: when waiting rows join (one copy of the cache does both),
         or, with nobody waiting, once an eighth of the slots are finished (a copy of the whole
         cache costs about one decode step, so compacting after every finished row would cost more
-        than the finished rows it saves). Finished slots are fed a token like the others; their
+        than the finished rows it saves) or the batch is as wide as the model's context. Finished slots are fed a token like the others; their
         logits are never looked at and their random streams never drawn from.
         """
         import torch
@@ -133,7 +134,7 @@ class ContinuousDecoder:
                 live = [i for i, row in enumerate(slots) if row is not None]
                 if not live:
                     slots, state = [], None
-                elif not waiting and len(slots) - len(live) >= max(1, len(slots) // 8):
+                elif not waiting and (len(slots) - len(live) >= max(1, len(slots) // 8) or self._full_width(state)):
                     assert state is not None
                     state = _Batch.merge(state, live, None, [])
                     slots = [slots[i] for i in live]
@@ -142,6 +143,13 @@ class ContinuousDecoder:
                     on_step(self.stats)
                 if finished:
                     yield finished
+
+    def _full_width(self, state: "_Batch | None") -> bool:
+        """Would the next step make the batch wider than the model's context? Only a finished row still
+        in the batch can widen it that far (a live row's prompt leaves room for its new tokens), and
+        learned position embeddings (GPT-Neo) or a causal mask buffer of the context's size fail there."""
+        context = self.settings.max_context
+        return state is not None and context is not None and state.mask.shape[1] >= context
 
     def _prefill(self, rows: list[Row]) -> tuple["_Batch", list[int], Any]:
         """(the cache of rows' distinct prompts, each row's prompt index, each row's last-position logits).

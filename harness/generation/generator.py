@@ -197,7 +197,7 @@ class Generator:
         settings = DecodeSettings(
             batch_size=self.batch_size, max_new_tokens=self.cfg.max_new_tokens, eos_token_ids=self.loaded.eos_token_ids,
             temperature=self.cfg.temperature, top_p=self.cfg.top_p, min_new_tokens=self.min_new_tokens,
-            add_special_tokens=self.add_special_tokens,
+            add_special_tokens=self.add_special_tokens, max_context=self.loaded.max_context,
         )
         stop_rule = RowStopRule(self.loaded.tokenizer, self.stops, self.template.ends_at_code_block)
         decoder = ContinuousDecoder(self.loaded.model, self.loaded.tokenizer, settings, stop_rule if stop_rule.active else None)
