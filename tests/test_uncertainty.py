@@ -102,3 +102,46 @@ def test_a_buckets_interval_does_not_depend_on_the_other_buckets():
     together = bucket_intervals({"introductory": intro, "interview": inter, "overall": intro + inter})
     assert alone["interview"] == together["interview"]
     assert together["introductory"]["strict_accuracy"] == (1.0, 1.0)
+
+
+def _counts_drawn_at_once(strata, n_boot, rng, cells_per_block):
+    """Resample counts as reports computed them before issue 20: each block's draws of a stratum in one
+    call, indexed and counted at once (several full-size copies of the draws in memory)."""
+    import numpy as np
+
+    groups = {}
+    for position, stratum in enumerate(strata):
+        groups.setdefault(stratum, []).append(position)
+    n, done, out = len(strata), 0, []
+    block = max(1, min(n_boot, cells_per_block // n))
+    while done < n_boot:
+        rows = min(block, n_boot - done)
+        counts = np.zeros((rows, n))
+        offsets = (np.arange(rows) * n)[:, None]
+        for members in groups.values():
+            draws = np.asarray(members)[rng.integers(0, len(members), size=(rows, len(members)))]
+            counts += np.bincount((draws + offsets).ravel(), minlength=rows * n).reshape(rows, n)
+        done += rows
+        out.append(counts)
+    return out
+
+
+@pytest.mark.parametrize("stratified", [False, True])
+def test_resampling_in_pieces_gives_the_intervals_of_drawing_each_block_at_once(monkeypatch, stratified):
+    """Reports of earlier runs keep their numbers: the draws are taken in pieces of rows now, with
+    several blocks and pieces of odd sizes here, and must be the very same resamples."""
+    import numpy as np
+
+    from harness.reporting import uncertainty
+
+    monkeypatch.setattr(uncertainty, "_CELLS_PER_BLOCK", 7_001)
+    monkeypatch.setattr(uncertainty, "_DRAWS_PER_CHUNK", 997)
+    rng = np.random.default_rng(7)
+    strata = [("a", "b", "b", "c", "b")[i % 5] for i in range(301)] if stratified else [0] * 301
+    values = rng.random((301, 3))
+    pieces = list(uncertainty.resample_counts(strata, 150, np.random.default_rng((4, 2))))
+    at_once = _counts_drawn_at_once(strata, 150, np.random.default_rng((4, 2)), 7_001)
+    assert len(pieces) == len(at_once) > 2
+    assert all(np.array_equal(a, b) for a, b in zip(pieces, at_once))
+    expected = np.concatenate([counts @ values for counts in at_once]) / len(values)
+    assert np.array_equal(uncertainty.bootstrap_means(values, strata, n_boot=150, seed=(4, 2)), expected)
