@@ -101,8 +101,9 @@ class ContinuousDecoder:
         removed at the next compaction: when waiting rows join (one copy of the cache does both),
         or, with nobody waiting, once an eighth of the slots are finished (a copy of the whole
         cache costs about one decode step, so compacting after every finished row would cost more
-        than the finished rows it saves) or the batch is as wide as the model's context. Finished slots are fed a token like the others; their
-        logits are never looked at and their random streams never drawn from.
+        than the finished rows it saves) or the batch is as wide as the model's context. Finished
+        slots are fed a token like the others; their logits are never looked at and their random
+        streams never drawn from.
         """
         import torch
 
