@@ -548,7 +548,7 @@ def run(data_cfg: DataConfig, gen: GenerationConfig, execution: ExecutionConfig,
 
     def batches() -> Iterator[list[Candidate]]:
         for batch in _generate_batches(folder, dataset.light_problems(), gen, timer, threads, loaded, execution.cluster):
-            seen.extend(batch)
+            seen.extend(replace(c, completion=None) for c in batch)  # what the summary needs: not the raw text
             yield batch
 
     with folder:
