@@ -138,3 +138,30 @@ def test_plan_window_option_is_checked():
     assert exited.value.code == 2
     with pytest.raises(ConfigError, match="plan_window must be >= 1"):
         GenerationConfig(plan_window=0)
+
+
+def test_replicas_share_a_windowed_plan_between_them():
+    """Data-parallel replicas (Ray) each take every other batch of the same windowed plan: together
+    they give every program once, the programs of one process."""
+    import random
+
+    from data.problem import Difficulty, Problem
+    from harness.config import GenerationConfig
+    from harness.generation.generator import Generator
+    from harness.generation.model_loading import load_model
+    from tiny_model import random_question
+
+    rng = random.Random(2)
+    todo = [Problem(f"p{i}", Difficulty.INTERVIEW, random_question(rng, 1, 30), "", None, ()) for i in range(7)]
+    gen = GenerationConfig(model=str(tiny_models().random_dir), dtype="float32", device="cpu", n_samples=2,
+                           temperature=1.0, seed=4, max_new_tokens=6, batch_size=BATCH, plan_window=WINDOW)
+    loaded = load_model(gen)
+
+    def programs_of(shard):
+        out = [c for batch in Generator(loaded, gen, progress=False).generate(todo, shard=shard) for c in batch]
+        return {(c.problem_id, c.sample_index): c.completion for c in out}, len(out)
+
+    whole, _ = programs_of((0, 1))
+    (first, count_first), (second, count_second) = programs_of((0, 2)), programs_of((1, 2))
+    assert count_first + count_second == len(whole) == 14 and first and second
+    assert {**first, **second} == whole

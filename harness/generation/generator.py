@@ -143,7 +143,7 @@ class Generator:
     ) -> Iterator[list[Candidate]]:
         """Yield Candidates as they finish, skipping the (problem_id, sample_index) pairs in done.
 
-        problems: any sized iterable (data.LightProblems reads them as the plan reaches them).
+        problems: any sized iterable (data.loader.LightProblems reads them as the plan reaches them).
         shard (rank, count): only the plan's batches rank, rank + count, ... (data-parallel replicas;
         each replica decodes its share with continuous batching)."""
         from harness.progress import Progress
