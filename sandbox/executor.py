@@ -493,6 +493,14 @@ class Executor:
                     if not self._starting:
                         self._lock.notify()  # a started worker waits: leave the program to it
                     admitted = False
+                # A sleeping program's next test before a new program, while as many workers as
+                # run on the CPUs stay free: it sleeps beside the first (its budget allows) instead
+                # of after it, and the program ends a wall limit sooner.
+                stolen = self._steal(me, asleep=True) if admitted and block and self._free() > self._n_workers else None
+                if stolen is not None:
+                    self._busy[me] = True
+                    self._rests[me] = stolen
+                    return stolen
                 if admitted and self._pending and (block or len(self._pending) > self._n_workers):
                     self._busy[me] = True
                     chunk = self._pending.popleft()
@@ -531,6 +539,10 @@ class Executor:
             if self._closed:  # close() may have killed the workers while this one started
                 worker.kill()
             self._lock.notify_all()
+
+    def _free(self) -> int:
+        """Workers holding no program (this one included)."""
+        return sum(not busy for busy in self._busy)
 
     def _awake(self) -> int:
         """Workers holding a program that is (as far as cpu_watch knows) using a CPU."""
@@ -578,12 +590,15 @@ class Executor:
             with self._lock:
                 self._lock.notify_all()
 
-    def _steal(self, me: int) -> "_Chunk | None":
+    def _steal(self, me: int, asleep: bool = False) -> "_Chunk | None":
         """Half of the largest rest of another worker, or its single test when that is a slow one
         (the victim is busy with others meanwhile). The first half: under the per-program budget
-        tests count in order, so the earliest unsent ones are those worth running at once."""
+        tests count in order, so the earliest unsent ones are those worth running at once.
+        `asleep`: only from workers whose program sleeps (cpu_watch), even a single test."""
         victims = [i for i, rest in enumerate(self._rests)
-                   if i != me and _stealable(rest) and self._may_start(me, rest.job, rest.start)]
+                   if i != me and (self._asleep[i] and rest is not None and not rest.job.timed_out
+                                   if asleep else not asleep and _stealable(rest))
+                   and self._may_start(me, rest.job, rest.start)]
         if not victims:
             return None
         victim = max(victims, key=lambda i: _expected_s(self._rests[i]))

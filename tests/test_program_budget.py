@@ -229,3 +229,22 @@ def test_a_big_piece_stops_at_its_first_timeout(monkeypatch):
     assert [v.verdict for v in judgement.default] == [Verdict.PASSED] * 7 + [Verdict.TIMEOUT] * 9
     assert [r.index for r in run.runs if r.status is RunStatus.TIMEOUT and r.cpu_s > 0] == [7, 8]
     assert all("per-program budget" in r.detail for r in run.runs[9:])
+
+
+def test_a_sleeping_programs_next_test_sleeps_beside_its_first_while_other_programs_run():
+    # One worker. While the sleeper's first test sleeps, a spare worker takes its next test
+    # before the programs queued behind it (its wall budget allows two at once): it ends after
+    # about one wall limit, not two. The CPU-bound programs run meanwhile on other spares.
+    limits = Limits(timeout_s=0.5, wall_timeout_s=3.0, program_cpu_s=0, program_wall_s=6.0)
+    stamp = "import time\nprint(time.time(), flush=True)\ntime.sleep(1000)\n"
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3:\n    pass\nprint(input())\n"
+    with Executor(limits, workers=1) as ex:
+        assert not ex.isolation["spare_workers"].startswith("0")
+        sleeper = ex.submit(ExecutionRequest(stamp, TestKind.STDIO, ("0\n",) * 6))
+        others = [ex.submit(ExecutionRequest(burn, TestKind.STDIO, (f"{i}\n",))) for i in range(16)]  # 4.8 CPU-s
+        run = sleeper.result(timeout=120)
+        assert all(f.result(timeout=120).runs[0].status is RunStatus.OK for f in others)
+    assert [r.status for r in run.runs] == [RunStatus.TIMEOUT] * 6
+    first, second = (float(r.output) for r in run.runs[:2])
+    assert sum(r.wall_s > 0 for r in run.runs) == 2
+    assert second < first + 3.0  # began while the first slept (after it: 3 s later)
