@@ -26,7 +26,8 @@ Where the cores idle: a second line per run gives the core-seconds no worker use
 see asleep), while programs waited in the queue and after the queue ran dry (the tail); and
 the run's lower bound, max(charged CPU / cores, its longest test): no schedule ends before
 its longest test (a sleeper's wall limit), so the wall ratio is also given against it, with
-the longest program's elapsed time (from its first test to its result).
+the longest program's elapsed time (from its first test to its result). The idle share is the
+executor's own doing; on a loaded machine the rest of the gap is workers waiting for a CPU.
 """
 from __future__ import annotations
 
@@ -77,8 +78,10 @@ class Figures:
             cells.append(f"sleeping programs {' '.join(f'{x:.1f}' for x in sorted(self.sleep_wall_s))} s wall")
         t = self.timeline
         bound = max(ideal, t.longest_test_s)
+        idle = (t.idle_queued + t.idle_tail) / max(self.cores * self.wall_s, 1e-9)
         cells.append(f"\n{'':<26}  cores idle {t.idle_queued:6.1f} core-s while programs were queued,"
-                     f" {t.idle_tail:6.1f} core-s after the queue ran dry (from {t.tail_from:5.1f} s)"
+                     f" {t.idle_tail:6.1f} core-s after the queue ran dry (from {t.tail_from:5.1f} s):"
+                     f" {100 * idle:4.1f}% of cores x wall"
                      f"  longest test {t.longest_test_s:5.1f} s, longest program {t.longest_program_s:5.1f} s"
                      f" from its first test to its result  wall / max(charged CPU / {self.cores} cores,"
                      f" longest test) = {self.wall_s / max(bound, 1e-9):5.2f}")
