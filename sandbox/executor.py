@@ -596,8 +596,8 @@ class Executor:
         tests count in order, so the earliest unsent ones are those worth running at once.
         `asleep`: only from workers whose program sleeps (cpu_watch), even a single test."""
         victims = [i for i, rest in enumerate(self._rests)
-                   if i != me and (self._asleep[i] and rest is not None and not rest.job.timed_out
-                                   if asleep else not asleep and _stealable(rest))
+                   if i != me and rest is not None
+                   and (self._asleep[i] and not rest.job.timed_out if asleep else _stealable(rest))
                    and self._may_start(me, rest.job, rest.start)]
         if not victims:
             return None
