@@ -236,6 +236,7 @@ class ServerConfig:
     proc_fd: int | None = None  # a /proc of the pid namespace that hides no process, out of candidates' reach
     new_session: bool = False  # each test process in a session (and so an autogroup) of its own
     files_fd: int | None = None  # a tmpfs mounted nowhere for the test processes' files (else memfds)
+    zygote: bool = False  # the server's children are in a nested pid namespace: a zygote forks the test processes
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,8 @@ import cleanup
 import outcome as outcomes
 import protocol
 from protocol import Limits, RunStatus, TestKind, TestRun
-from test_process import FreshState, GroupCpuMeter, TestProcess
+from test_process import FreshState, GroupCpuMeter, TestProcess, write_program
+from zygote import Zygote
 
 
 # Third-party modules slow to import (numpy: ~50 ms): a program that imports one has it
@@ -62,16 +63,21 @@ class Runner:
                  ipc_namespace: bool, private_root: bool, watch_fd: int, scratch_base: str,
                  shares_uid: bool = False, user_namespace: bool = False, oom_fd: "int | None" = None,
                  cpu_fd: "int | None" = None, cpu_counter_v2: bool = False, proc_fd: "int | None" = None,
-                 new_session: bool = False, files_fd: "int | None" = None) -> None:
+                 new_session: bool = False, files_fd: "int | None" = None, zygote: bool = False) -> None:
         self.limits = lim = limits
         self.uid, self.gid, self.drop = uid, gid, drop
         self.pid_namespace, self.private_root, self.watch_fd = pid_namespace, private_root, watch_fd
         self.ipc_namespace = ipc_namespace
         # In our own user namespace the kernel counts RLIMIT_NPROC per namespace and uid, so
-        # it binds per worker even without a uid of the candidate's own (the worker's two
-        # processes count too).
+        # it binds per worker even without a uid of the candidate's own (the worker's own
+        # processes count too: its first process, the server and the zygote).
         self.nproc_binds = drop or user_namespace
-        self.nproc = limits.max_processes if drop else limits.max_processes + 2
+        self.own_processes = 3 if zygote else 2
+        self.nproc = limits.max_processes if drop else limits.max_processes + self.own_processes
+        # Fork the test processes from a zygote (start_zygote) that never held a program: the
+        # server's children are in a pid namespace of their own (worker.py), the zygote its init.
+        self.use_zygote = zygote
+        self.zygote: "Zygote | None" = None
         self.oom_fd = oom_fd  # the memory cgroup's OOM-kill counter, when there is a group
         # Who made the last process in our pid namespace: tells whether a test process spawned any.
         self.last_pid_fd, self.random_pids = _open_last_pid() if pid_namespace else (None, False)
@@ -118,12 +124,21 @@ class Runner:
         """Record the interpreter state every test starts from; call when the worker is set up."""
         self.fresh = FreshState(self.scratch, self.limits.effective_cpu_s, self.wipe, self.skeleton, self.base_modes)
 
+    def start_zygote(self) -> None:
+        """Fork the zygote, if there is to be one: after snapshot_interpreter (it forks every test
+        process from the state it finds) and before the first program reaches this process."""
+        if self.use_zygote:
+            self.zygote = Zygote(self.child_setup, self.fresh, self.random_pids, self.pid_max)
+            if self.meter is not None:
+                self.meter.zygote = self.zygote
+
     def describe(self) -> dict:
         return {
             "rlimits": {"address_space_mb": self.limits.memory_mb, "cpu_s": self.limits.effective_cpu_s,
                         "file_bytes": self.limits.file_bytes,
                         "processes": (self.nproc if self.drop else
-                                      f"{self.nproc} per user namespace (the worker's own 2 included)")
+                                      f"{self.nproc} per user namespace (the worker's own {self.own_processes}"
+                                      " included)")
                         if self.nproc_binds else "not binding (no uid drop, no user namespace)",
                         "core": 0},
             "time_limit": f"{self.limits.timeout_s:g} s of CPU time of the test's whole process tree"
@@ -136,11 +151,18 @@ class Runner:
             "call_based_module": "loaded afresh for every test; in the APPS environment (apps_environment)"
                                  " loaded once per test process, its function (one Solution()) called per test,"
                                  " module state kept between those tests, as in the original",
-            "cleanup": "kill(-1) by the pid-namespace init after each program" if self.pid_namespace
+            "test_process_origin": "forked by a zygote that never held any program's data (init of a nested pid"
+                                   " namespace, out of the candidates' reach)" if self.use_zygote
+            else "forked by the worker: its freed memory may hold earlier programs' text",
+            "cleanup": ("kill(-1) by the zygote, init of the test processes' pid namespace, after each program"
+                        if self.use_zygote else "kill(-1) by the pid-namespace init after each program")
+            if self.pid_namespace
             else ("subreaper + kill of the candidate uid" if self.drop else "subreaper + process-group kill"),
             "scratch": "fresh directory per program in a private tmpfs /tmp" if self.private_root
             else "fresh directory per program under the host temp dir",
-            "pid_sequence": "a random start for every test process (ns_last_pid)" if self.random_pids
+            "pid_sequence": "a random start for every test process (ns_last_pid"
+                            + (", the worker's and the zygote's namespaces)" if self.use_zygote else ")")
+            if self.random_pids
             else ("continues across programs (ns_last_pid cannot be set without root)" if self.pid_namespace
                   else "the host's"),
             "state_wiped_after_each_program": list(self.wipe) + (
@@ -239,21 +261,29 @@ class Runner:
                 os.fchmod(fd, 0o666)
         else:
             files = [os.memfd_create(name) for name in ("stdin", "stdout", "stderr", "record")]
+        program_fd = (os.open(".", os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600, dir_fd=self.files_fd)
+                      if self.files_fd is not None else os.memfd_create("program"))
         if self.random_pids:  # the next pid is random, whatever ran before
             start = 1000 + int.from_bytes(os.urandom(4), "little") % max(1, self.pid_max - 2000)
             os.pwrite(self.last_pid_fd, str(start).encode(), 0)
         try:
-            return TestProcess(files, self.child_setup + (max_tests,), program, self.fresh, self.watch_fd,
-                               self.last_pid_fd, self.meter, self.proc_fd)
+            write_program(program_fd, program)
+            return TestProcess(files, self.child_setup + (max_tests,), program_fd, bool(program[3]), self.fresh,
+                               self.watch_fd, self.last_pid_fd, self.meter, self.proc_fd, self.zygote)
         except BaseException:
             for fd in files:
                 os.close(fd)
             raise
+        finally:
+            os.close(program_fd)
 
     def _finish(self, process: TestProcess) -> None:
         """Kill the test process and everything it started, close its files, wipe its writes."""
         process.close()
-        cleanup.kill_leftovers(process.pid, self.pid_namespace, self.kill_uid)
+        if self.zygote is not None:
+            self.zygote.clean()
+        else:
+            cleanup.kill_leftovers(process.pid, self.pid_namespace, self.kill_uid)
         for fd in process.files:
             os.close(fd)
         self._clean()

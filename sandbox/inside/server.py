@@ -55,7 +55,7 @@ def main() -> None:
                     private_root=CONFIG.private_root, watch_fd=REQ_FD, scratch_base=CONFIG.scratch_base,
                     shares_uid=CONFIG.shares_uid, user_namespace=CONFIG.user_namespace, oom_fd=CONFIG.oom_fd,
                     cpu_fd=CONFIG.cpu_fd, cpu_counter_v2=CONFIG.cpu_counter_v2, proc_fd=CONFIG.proc_fd,
-                    new_session=CONFIG.new_session, files_fd=CONFIG.files_fd)
+                    new_session=CONFIG.new_session, files_fd=CONFIG.files_fd, zygote=CONFIG.zygote)
     runner.limit_worker()
     for name in PRELOAD:
         try:
@@ -70,6 +70,7 @@ def main() -> None:
     runner.snapshot_interpreter()
     gc.collect()
     gc.freeze()  # children never walk (and so never copy) the worker's own objects
+    runner.start_zygote()  # before any program's text enters this process
     wire.send(RESP_FD, protocol.encode(protocol.Ready(isolation)))
     while True:
         try:

@@ -31,9 +31,12 @@ reads), 4 DONE pipe, 5 GO pipe, 6-9 copies of 0-3 (restored before each test).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import builtins
 import gc
 import io
+import marshal
 import math
 import os
 import _signal
@@ -48,6 +51,9 @@ import cleanup
 import protocol
 import wire
 from outcome import SETUP_FAILED
+
+if TYPE_CHECKING:
+    from zygote import Zygote
 
 RECORD_FD, DONE_FD, GO_FD, SAVED_FD = 3, 4, 5, 6
 READY, GO, LAST, DONE = b"r", b"g", b"l", b"d"
@@ -90,29 +96,42 @@ class Outcome:
 class TestProcess:
     """Worker side: fork the child, run tests on it, tell whether it is still usable."""
 
-    def __init__(self, files: list[int], setup: tuple, program: tuple, fresh: "FreshState", watch_fd: int,
-                 last_pid_fd: "int | None" = None, meter: "GroupCpuMeter | None" = None,
-                 proc_fd: "int | None" = None) -> None:
+    def __init__(self, files: list[int], setup: tuple, program_fd: int, heavy: bool, fresh: "FreshState",
+                 watch_fd: int, last_pid_fd: "int | None" = None, meter: "GroupCpuMeter | None" = None,
+                 proc_fd: "int | None" = None, zygote: "Zygote | None" = None) -> None:
+        """`program_fd`: a file holding the program (write_program), read by the child; `heavy`:
+        whether it imports heavy modules first. With a `zygote`, it forks the child, else we do."""
         self.files, self.watch_fd = files, watch_fd
         self.last_pid_fd = last_pid_fd  # /proc/sys/kernel/ns_last_pid of our pid namespace, when there is one
         self.meter = meter  # the worker's cgroup CPU counter: then the only clock of a test
         self.proc_fd = proc_fd  # a /proc that hides no process of our pid namespace, when there is one
+        self.zygote = zygote
         done_r, done_w = os.pipe()
         go_r, self.go_w = os.pipe()
         self.isolated_r, isolated_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(self.isolated_r)
-            _child_main(files + [done_w, go_r], isolated_w, setup, program, fresh)
-        for fd in (done_w, go_r, isolated_w):
+        ends = (done_w, go_r, isolated_w)
+        try:
+            if zygote is not None:
+                self.pidfd, pid, self.inner_pid = zygote.spawn(files + [done_w, go_r, isolated_w, program_fd],
+                                                               setup[-1])
+            else:
+                pid = os.fork()
+                if pid == 0:
+                    os.close(self.isolated_r)
+                    _child_main(files + [done_w, go_r], isolated_w, setup, program_fd, fresh)
+                self.pidfd, self.inner_pid = os.pidfd_open(pid), pid
+        except BaseException:
+            for fd in ends + (done_r, self.go_w, self.isolated_r):
+                os.close(fd)
+            raise
+        for fd in ends:
             os.close(fd)
         self.pid, self.done_r = pid, done_r
         self.pid_namespace = setup[6]
         self._isolated: "bool | None" = None
-        self.pidfd = os.pidfd_open(pid)
         self.cpu_clock = ((~pid) << 3) | 2  # the kernel's CPU-time clock id of process `pid`
         self.alive, self.used = True, False
-        self.ready = not program[3]  # heavy modules to import: wait for READY first
+        self.ready = not heavy  # heavy modules to import: wait for READY first
         self.poller = select.poll()
         self.poller.register(self.pidfd, select.POLLIN)
         self.poller.register(self.done_r, select.POLLIN)
@@ -195,9 +214,10 @@ class TestProcess:
         total = self._cpu()
         proc = self.proc_fd if self.proc_fd is not None else "/proc"
         pids = [p for p in os.listdir(proc) if p.isdigit()] if self.pid_namespace else [str(self.pid)]
-        me, child = str(os.getpid()), str(self.pid)
+        child = str(self.pid)
+        workers = (str(os.getpid()), str(self.zygote.pid) if self.zygote is not None else "")
         for pid in pids:
-            if pid == me:
+            if pid in workers:  # the server and the zygote: never a test's
                 continue
             try:
                 fd = os.open(f"{pid}/stat", os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.proc_fd) \
@@ -215,10 +235,7 @@ class TestProcess:
     def close(self) -> None:
         """Kill the child if it still runs; reaping is the caller's (with everything it left)."""
         if self.alive:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            self._kill()
             self.alive = False
         fds, self.go_w = (self.go_w, self.done_r, self.pidfd, self.isolated_r), -1
         if fds[0] >= 0:  # not closed already
@@ -251,7 +268,7 @@ class TestProcess:
                 else:
                     check_at = now + max(0.01, (cpu_s - used) / _CPUS)
             if timed_out:
-                os.kill(self.pid, signal.SIGKILL)
+                self._kill()
                 break
             left = min(wall_deadline, check_at) - now
             events = poller.poll(left * 1000 + 1)
@@ -264,15 +281,28 @@ class TestProcess:
                     return None
                 poller.unregister(self.done_r)  # closed by the candidate: wait for exit or deadline
         wall = time.monotonic() - start if cpu0 is not None else 0.0
-        _, status, rusage = os.wait4(self.pid, 0)
+        status, maxrss, reaped_cpu = self._reap()
         self.alive = False
         if cpu0 is None:  # it ended before its first test
             cpu = 0.0
         elif self.meter is not None:
             cpu = self.meter() - cpu0
         else:
-            cpu = rusage.ru_utime + rusage.ru_stime - cpu0
-        return Outcome(False, timed_out, status, cpu, rusage.ru_maxrss * 1024, wall)
+            cpu = reaped_cpu - cpu0
+        return Outcome(False, timed_out, status, cpu, maxrss, wall)
+
+    def _kill(self) -> None:
+        try:  # through the pidfd: never another process that got the pid again
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def _reap(self) -> tuple[int, int, float]:
+        """Wait status, peak RSS (bytes) and CPU seconds (its reaped children's included) of the ended child."""
+        if self.zygote is not None:
+            return self.zygote.reap(self.inner_pid)
+        _, status, rusage = os.wait4(self.pid, 0)
+        return status, rusage.ru_maxrss * 1024, rusage.ru_utime + rusage.ru_stime
 
 
 class GroupCpuMeter:
@@ -280,10 +310,11 @@ class GroupCpuMeter:
     of the program, whether a parent reaped it, the kernel did, or it hid from /proc. Called
     before a test and after it (or while it runs); the difference is the test's CPU time."""
 
-    __slots__ = ("fd", "v2")
+    __slots__ = ("fd", "v2", "zygote")
 
     def __init__(self, fd: int, v2: bool) -> None:
         self.fd, self.v2 = fd, v2
+        self.zygote: "Zygote | None" = None  # its CPU time is not a test's either
 
     def __call__(self) -> float:
         data = os.pread(self.fd, 256, 0)
@@ -291,13 +322,26 @@ class GroupCpuMeter:
             group = int(data.split(None, 2)[1]) / 1e6
         else:  # cpuacct.usage: nanoseconds
             group = int(data) / 1e9
-        return group - time.clock_gettime(time.CLOCK_PROCESS_CPUTIME_ID)
+        group -= time.clock_gettime(time.CLOCK_PROCESS_CPUTIME_ID)
+        return group if self.zygote is None else group - self.zygote.cpu()
+
+
+def write_program(fd: int, program: tuple) -> None:
+    """The program as the child reads it (_child_main): never in the memory of who forks the child."""
+    wire.write_all(fd, marshal.dumps(program))
+
+
+def _read_program(fd: int) -> tuple:
+    data = os.pread(fd, os.fstat(fd).st_size, 0)
+    os.close(fd)
+    return marshal.loads(data)
 
 
 # ---- child side --------------------------------------------------------------------------
-def _child_main(fds: list[int], isolated_w: int, setup: tuple, program: tuple, fresh: "FreshState") -> None:
-    """In the forked child: isolate, then serve tests until GO's pipe closes. Never returns."""
+def _child_main(fds: list[int], isolated_w: int, setup: tuple, program_fd: int, fresh: "FreshState") -> None:
+    """In the forked child: read the program, isolate, then serve tests until GO's pipe closes. Never returns."""
     try:
+        program = _read_program(program_fd)
         _isolate(fds, isolated_w, setup)
     except BaseException as exc:  # noqa: BLE001
         try:

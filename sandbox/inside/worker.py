@@ -7,13 +7,16 @@ Process tree, per worker:
         N: pid 1 of the new pid namespace; builds a read-only minimal root and mounts its
            own /proc, then execs server.py (phase 2), a lean interpreter without ctypes,
            which serves requests: compiles each program once, then per program
-           T: fork of N (test_process.py); limits, uid drop; runs the program's tests in
-              turn; a fresh T after a crash, exit or timeout
+           Z: N's first fork, before any request (zygote.py): init of a nested pid namespace;
+              it never holds any program's data
+             T: fork of Z, on N's request (test_process.py); limits, uid drop; runs the
+                program's tests in turn; a fresh T after a crash, exit or timeout
 
-When a program's tests are done, N, being the namespace's init, kills every other process
-in the namespace (kill(-1)) and reaps them, so nothing a candidate starts survives its
-verdict. If N dies, the kernel kills the whole namespace; if the harness goes away, N sees
-its pipe close. The exec keeps N small: fork cost grows with N's mappings.
+When a program's tests are done, Z, being the nested namespace's init, kills every other
+process in it (kill(-1)) and reaps them, so nothing a candidate starts survives its verdict.
+If N dies, the kernel kills its whole namespace, Z's with it; if Z dies, its namespace, and N
+answers WorkerFailed; if the harness goes away, N sees its pipe close. The exec keeps N small:
+fork cost grows with N's mappings. Without the nested namespace N forks T itself (recorded).
 """
 from __future__ import annotations
 
@@ -63,6 +66,16 @@ def _become_namespace_init() -> None:
         except InterruptedError:
             continue
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def _nest_pid_namespace() -> bool:
+    """The server's children in a pid namespace below its own: the first, the zygote, is its init
+    (zygote.py). Must come after the /proc of the server's own namespace is mounted."""
+    try:
+        jail.unshare(jail.CLONE_NEWPID)
+        return True
+    except OSError:
+        return False
 
 
 def _filesystem(cfg: protocol.WorkerConfig, ns: dict, iso: dict) -> tuple[bool, "int | None", "int | None"]:
@@ -200,6 +213,7 @@ def main() -> None:
     else:
         jail.set_child_subreaper()  # survives the exec: orphans of the candidate come to us
     private_root, proc_fd, files_fd = _filesystem(cfg, ns, iso)
+    zygote = ns["pid"] and _nest_pid_namespace()
     jail.set_no_new_privs()
     try:
         jail.install_candidate_filter(restrict_sockets=not ns["network"], deny_memfd=files_fd is not None)
@@ -242,7 +256,7 @@ def main() -> None:
         pid_namespace=ns["pid"], ipc_namespace=ns["ipc"], private_root=private_root, isolation=iso,
         scratch_base=cfg.scratch_base, user_namespace=ns["user"], shares_uid=own_uid, oom_fd=cfg.oom_fd,
         cpu_fd=cfg.cpu_fd, cpu_counter_v2=cfg.cpu_counter_v2, proc_fd=proc_fd, new_session=new_session,
-        files_fd=files_fd)
+        files_fd=files_fd, zygote=zygote)
     iso["memory_bound"] = cfg.memory_bound
     # The configuration goes through a pipe, not the command line: every test process is a
     # fork of the server, and /proc/self/cmdline would show it (host paths, cgroup names).

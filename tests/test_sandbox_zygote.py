@@ -1,0 +1,70 @@
+"""Nothing an earlier program left in its worker's memory reaches a later one: the test processes
+are forked by a zygote that never held any program's data (issue 18). Real hostile programs on
+one worker, run as root and (tests/test_sandbox_unprivileged.py) as a plain user."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from hostile.helpers import program, run_call, run_stdio
+from sandbox import Executor, Limits, RunStatus
+
+
+@pytest.fixture(scope="module")
+def ex():
+    with Executor(Limits(timeout_s=5, memory_mb=256), workers=1) as executor:
+        yield executor
+
+
+def only(run):
+    assert len(run.runs) == 1
+    return run.runs[0]
+
+
+def secret() -> tuple[str, str]:
+    """A marker in two halves: the searching program is given them apart, never joined."""
+    return f"SECRET-{uuid.uuid4().hex}-", uuid.uuid4().hex
+
+
+def search(ex, head: str, tail: str, own_head: str, own_tail: str) -> tuple[int, int]:
+    """How often find_other_programs finds head+tail, and its own marker (carried in its source,
+    to prove the search finds what is there), in its memory."""
+    source = program("find_other_programs") + f"# own marker: {own_head}{own_tail}\n"
+    found_other = only(run_stdio(ex, source, f"{head}\n{tail}\n"))
+    found_own = only(run_stdio(ex, source, f"{own_head}\n{own_tail}\n"))
+    assert found_other.status == found_own.status == RunStatus.OK, (found_other, found_own)
+    return int(found_other.output), int(found_own.output)
+
+
+def test_a_later_program_finds_no_text_of_earlier_programs_on_its_worker(ex):
+    head, tail = secret()
+    marker = head + tail
+    # Sizes of real APPS programs and inputs: small texts (pymalloc's pools) and larger ones (malloc's).
+    for size in (0, 600, 5000, 50_000):
+        pad = "#" * size + "\n"
+        stdio = f"{pad}secret = {marker!r}\nprint(input().strip() == secret)\n"
+        runs = run_stdio(ex, stdio, marker + " " * size, "other", marker).runs
+        assert [r.output for r in runs] == ["True\n", "False\n", "True\n"]
+        call = f"{pad}def solve(x):\n    return x == {marker!r}\n"
+        assert only(run_call(ex, call, "solve", f'["{marker}"]')).output == "true"
+    other, own = search(ex, head, tail, *secret())
+    assert own >= 1, "the search finds nothing at all: it proves nothing"
+    assert other == 0, f"an earlier program's text found {other} times"
+    assert "never held" in ex.isolation["test_process_origin"], ex.isolation["test_process_origin"]
+
+
+def test_a_candidate_cannot_kill_the_zygote_and_later_programs_keep_their_verdicts(ex):
+    worker = ex._workers[0].proc.pid
+    for _ in range(2):
+        run = only(run_stdio(ex, program("kill_zygote"), "pids"))
+        assert (run.status, run.output) == (RunStatus.OK, "still here\n"), run
+        run = only(run_stdio(ex, program("kill_zygote"), "groups"))  # SIGKILL to its own group ends it
+        assert (run.status, run.output) == (RunStatus.RUNTIME_ERROR, "still here\n"), run
+    assert only(run_stdio(ex, "print(int(input()) * 2)\n", "21")).output == "42\n"
+    run = run_call(ex, "def solve(a, b):\n    return a + b\n", "solve", "[1, 2]", "[3, 4]")
+    assert [(r.status, r.output) for r in run.runs] == [(RunStatus.OK, "3"), (RunStatus.OK, "7")]
+    slow = only(run_stdio(ex, "while True:\n    pass\n"))
+    assert slow.status == RunStatus.TIMEOUT, slow
+    assert only(run_stdio(ex, "print('after')\n")).output == "after\n"
+    assert ex._workers[0].proc.pid == worker, "the worker was replaced: the zygote died"
