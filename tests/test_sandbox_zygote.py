@@ -33,7 +33,7 @@ def search(ex, head: str, tail: str, own_head: str, own_tail: str) -> tuple[int,
     source = program("find_other_programs") + f"# own marker: {own_head}{own_tail}\n"
     found_other = only(run_stdio(ex, source, f"{head}\n{tail}\n"))
     found_own = only(run_stdio(ex, source, f"{own_head}\n{own_tail}\n"))
-    assert found_other.status == found_own.status == RunStatus.OK, (found_other, found_own)
+    assert found_other.status == found_own.status == RunStatus.OK, (found_other.detail[:3000], found_own.detail[:300])
     return int(found_other.output), int(found_own.output)
 
 
