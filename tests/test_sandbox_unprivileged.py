@@ -15,10 +15,12 @@ from conftest import REPO_ROOT
 from plain_user import run_pytest_as, spare_uid
 
 HOSTILE_TESTS = ["tests/test_sandbox_containment.py", "tests/test_sandbox_escape.py",
-                 "tests/test_sandbox_fallback.py", "tests/test_sandbox_attacks.py"]
+                 "tests/test_sandbox_fallback.py", "tests/test_sandbox_attacks.py", "tests/test_sandbox_zygote.py"]
 # Tests that must have run (not skipped) as the plain user for the run to prove anything.
 MUST_RUN = ("test_process_limit_binds", "test_fork_bomb_leaves_no_process",
-            "test_isolation_is_full_without_weak_mode", "test_the_next_program_on_the_same_worker_starts_clean")
+            "test_isolation_is_full_without_weak_mode", "test_the_next_program_on_the_same_worker_starts_clean",
+            "test_a_later_program_finds_no_text_of_earlier_programs_on_its_worker",
+            "test_a_candidate_cannot_kill_the_zygote_and_later_programs_keep_their_verdicts")
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="already unprivileged: the hostile tests themselves are this run")

