@@ -37,6 +37,8 @@ def test_without_namespaces_the_full_sandbox_refuses_to_start_with_a_one_line_re
 
 def test_fallback_is_recorded_as_such(fallback):
     assert fallback.sandbox.mode == SandboxMode.WEAK and not fallback.sandbox.complete
+    # Without a pid namespace there is no zygote: the worker forks the test processes itself.
+    assert fallback.isolation["test_process_origin"].startswith("forked by the worker: its freed memory may hold")
     assert "WEAK" in fallback.sandbox.line() and "pid namespace refused" in fallback.sandbox.line()
     iso = fallback.isolation
     assert iso["pid_namespace"] is False and iso["mount_namespace"] is False

@@ -3,12 +3,16 @@ are forked by a zygote that never held any program's data (issue 18). Real hosti
 one worker, run as root and (tests/test_sandbox_unprivileged.py) as a plain user."""
 from __future__ import annotations
 
+import os
+import signal
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 
 from hostile.helpers import program, run_call, run_stdio
-from sandbox import Executor, Limits, RunStatus
+from sandbox import ExecutionRequest, Executor, Limits, RunStatus, TestKind
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +72,33 @@ def test_a_candidate_cannot_kill_the_zygote_and_later_programs_keep_their_verdic
     assert slow.status == RunStatus.TIMEOUT, slow
     assert only(run_stdio(ex, "print('after')\n")).output == "after\n"
     assert ex._workers[0].proc.pid == worker, "the worker was replaced: the zygote died"
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except OSError:
+        return False
+
+
+def test_a_dead_zygote_fails_its_worker_which_is_replaced():
+    """Only a harness bug could end the zygote (candidates cannot): the worker then answers
+    harness_error for the program it was given and is replaced; later programs run as usual."""
+    with Executor(Limits(timeout_s=5), workers=1) as ex:
+        assert only(run_stdio(ex, "print(1)\n")).output == "1\n"
+        worker = ex._workers[0].proc.pid
+        (server,) = _children(worker)
+        (zygote,) = _children(server)
+        os.kill(zygote, signal.SIGKILL)  # from outside its namespaces, as only the harness's side can
+        deadline = time.monotonic() + 10
+        while _alive(zygote) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        failed = only(run_stdio(ex, "print(2)\n"))
+        assert failed.status == RunStatus.HARNESS_ERROR and "zygote" in failed.detail, failed
+        later = ex.submit(ExecutionRequest("print(input())\n", TestKind.STDIO, ("3", "4"))).result(timeout=120)
+        assert [(r.status, r.output) for r in later.runs] == [(RunStatus.OK, "3\n"), (RunStatus.OK, "4\n")]
+        assert ex._workers[0].proc.pid != worker
