@@ -17,7 +17,7 @@ from sandbox import ExecutionRequest, Executor, Limits, RunStatus, TestKind
 
 @pytest.fixture(scope="module")
 def ex():
-    with Executor(Limits(timeout_s=5, memory_mb=256), workers=1) as executor:
+    with Executor(Limits(timeout_s=2, memory_mb=256), workers=1) as executor:
         yield executor
 
 
