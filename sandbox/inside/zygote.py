@@ -67,13 +67,12 @@ class Zygote:
         ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET | _socket.SOCK_CLOEXEC)
         pid = os.fork()
         if pid == 0:
-            code = 1
             try:
                 ours.close()
                 _serve(theirs, setup, fresh, random_pids, pid_max)
-            except BaseException:  # noqa: BLE001 - Z's death is how the server learns of a bug here
-                pass
-            os._exit(code)
+            except BaseException as exc:  # noqa: BLE001 - its death tells the server; its stderr, the harness
+                os.write(2, f"zygote failed: {exc!r}\n".encode("utf-8", "replace"))
+            os._exit(1)
         theirs.close()
         self.sock, self.pid = ours, pid
         self.cpu_clock = ((~pid) << 3) | 2  # Z's CPU-time clock: not a test's
@@ -143,6 +142,8 @@ def _pid_here(pidfd: int) -> int:
 
 # ---- Z's side ---------------------------------------------------------------------------------
 def _serve(sock, setup: tuple, fresh: "test_process.FreshState", random_pids: bool, pid_max: int) -> None:
+    """Never returns but when the server is gone. Keeps stdin and stdout (/dev/null) and stderr
+    (the worker's log, which the harness quotes when a worker fails); closes the rest."""
     keep = sock.fileno()
     os.closerange(3, keep)  # the harness's pipes, the cgroup counters, the worker's /proc and files
     os.closerange(keep + 1, 1 << 20)
