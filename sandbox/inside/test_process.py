@@ -1,4 +1,5 @@
-"""The test process: one fork of the worker that runs consecutive tests of one program.
+"""The test process: one fork of the worker's zygote (zygote.py; of the worker itself where there
+is none) that runs consecutive tests of one program, read from a file after the fork.
 
 Forking per test costs about a millisecond of CPU (copying and tearing down the worker's
 page tables, copy-on-write faults), more than a typical APPS test itself. So one isolated
