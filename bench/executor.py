@@ -144,18 +144,20 @@ def compare_ray(programs, args) -> int:
 
 
 def _worker_cpu(ex) -> float:
-    """CPU seconds used so far by the workers' process trees (their namespace init and children)."""
+    """CPU seconds used so far by the workers' process trees: every live process of each (the
+    worker, its namespace init, the zygote that forks the test processes, a live test process),
+    each with the CPU time of the children it reaped."""
     total, tick = 0.0, os.sysconf("SC_CLK_TCK")
     for worker in ex._workers:
         if worker.proc is None:  # a spare worker never started
             continue
-        pid = worker.proc.pid
+        tree = [str(worker.proc.pid)]
         try:
-            children = _children(pid)
+            for pid in tree:
+                tree += _children(pid)
+                total += sum(int(x) for x in _stat(pid)[11:15]) / tick
         except OSError:
             return float("nan")
-        for child in children + [str(pid)]:
-            total += sum(int(x) for x in _stat(child)[11:15]) / tick
     return total
 
 
@@ -171,33 +173,37 @@ def _stat(pid) -> list[str]:
 def overhead(rounds: int, timeout_s: float) -> int:
     """The executor's own cost, on a program that costs next to nothing itself (`print(input())`):
     per program of one test and per further test (from programs of 30 tests), through one
-    worker. CPU time of the worker's server process, of its test processes (reaped children) and
-    of the harness process; page faults of the server and of the rest of the machine (the test
-    processes, on an otherwise idle machine). Median of the rounds."""
+    worker. CPU time of the worker's server process, of its zygote (which forks the test
+    processes, where there is one), of its test processes (their reaped children) and of the
+    harness process; page faults of the server, of the zygote and of the rest of the machine
+    (the test processes, on an otherwise idle machine). Median of the rounds."""
     sys.path.insert(0, str(REPO))
     from sandbox import ExecutionRequest, Executor, Limits, TestKind
 
     per = {}
     with Executor(Limits(timeout_s=timeout_s), workers=1) as ex:
         server = _server_pid(ex)
+        zygote = (_children(server) or [None])[0]
         for tests, count in ((1, 300), (30, 60)):
             samples = []
             for r in range(rounds):
-                before = _costs(server)
+                before = _costs(server, zygote)
                 futures = [ex.submit(ExecutionRequest(f"print(input())\n# {tests} {r} {k}\n", TestKind.STDIO,
                                                       ("5",) * tests)) for k in range(count)]
                 statuses = {run.status.value for f in futures for run in f.result().runs}
                 if statuses != {"ok"}:
                     raise SystemExit(f"unexpected statuses {statuses}")
-                samples.append([(b - a) / count for a, b in zip(before, _costs(server))])
+                samples.append([(b - a) / count for a, b in zip(before, _costs(server, zygote))])
             per[tests] = [statistics.median(column) for column in zip(*samples)]
     further = [(many - one) / 29 for one, many in zip(per[1], per[30])]
     print(f"executor overhead: programs `print(input())` through 1 worker, median of {rounds} round(s)")
-    print(f"{'':26s}{'server CPU':>12s}{'test procs CPU':>16s}{'harness CPU':>13s}{'server faults':>15s}"
-          f"{'other faults':>14s}")
+    print(f"{'':26s}{'server CPU':>12s}{'zygote CPU':>12s}{'test procs CPU':>16s}{'harness CPU':>13s}"
+          f"{'server faults':>15s}{'zygote faults':>15s}{'other faults':>14s}")
     for name, row in (("per program (1 test)", per[1]), ("per further test", further)):
-        print(f"{name:26s}{1000 * row[0]:9.2f} ms{1000 * row[1]:13.2f} ms{1000 * row[2]:10.2f} ms"
-              f"{row[3]:15.0f}{row[4] - row[3] - row[5]:14.0f}")
+        server_cpu, zygote_cpu, tests_cpu, harness_cpu, server_faults, zygote_faults, machine, own = row
+        print(f"{name:26s}{1000 * server_cpu:9.2f} ms{1000 * zygote_cpu:9.2f} ms{1000 * tests_cpu:13.2f} ms"
+              f"{1000 * harness_cpu:10.2f} ms{server_faults:15.0f}{zygote_faults:15.0f}"
+              f"{machine - server_faults - zygote_faults - own:14.0f}")
     return 0
 
 
@@ -208,14 +214,16 @@ def _server_pid(ex) -> int:
     return int(children[0]) if children else pid
 
 
-def _costs(server: int) -> tuple:
-    """(server CPU s, its reaped children's CPU s, this process's CPU s, server faults,
-    faults of the whole machine, this process's faults)."""
+def _costs(server: int, zygote: "int | None") -> tuple:
+    """(server CPU s, zygote CPU s, their reaped children's CPU s, this process's CPU s, server
+    faults, zygote faults, faults of the whole machine, this process's faults)."""
     tick = os.sysconf("SC_CLK_TCK")
     fields, own = _stat(server), _stat("self")
+    zfields = _stat(zygote) if zygote is not None else ["0"] * 15
     machine = next(int(line.split()[1]) for line in open("/proc/vmstat") if line.startswith("pgfault "))
-    return ((int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick,
-            time.process_time(), int(fields[7]), machine, int(own[7]))
+    return ((int(fields[11]) + int(fields[12])) / tick, (int(zfields[11]) + int(zfields[12])) / tick,
+            sum(int(f[13]) + int(f[14]) for f in (fields, zfields)) / tick,
+            time.process_time(), int(fields[7]), int(zfields[7]), machine, int(own[7]))
 
 
 class _Alarm(BaseException):
