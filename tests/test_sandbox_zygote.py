@@ -102,3 +102,12 @@ def test_a_dead_zygote_fails_its_worker_which_is_replaced():
         later = ex.submit(ExecutionRequest("print(input())\n", TestKind.STDIO, ("3", "4"))).result(timeout=120)
         assert [(r.status, r.output) for r in later.runs] == [(RunStatus.OK, "3\n"), (RunStatus.OK, "4\n")]
         assert ex._workers[0].proc.pid != worker
+
+
+def test_a_test_process_finds_itself_in_proc_under_the_pid_it_knows(ex):
+    code = ("import os\nchild = os.fork()\nif child == 0:\n    os._exit(0)\n"
+            "mine = open(f'/proc/{os.getpid()}/stat').read().split()[0]\n"
+            "os.waitpid(child, 0)\nprint(mine == os.readlink('/proc/self') == str(os.getpid()))\n")
+    if not ex.isolation["test_process_proc"].startswith("a /proc of their own"):
+        pytest.skip(ex.isolation["test_process_proc"])
+    assert only(run_stdio(ex, code)).output == "True\n"

@@ -237,6 +237,9 @@ class ServerConfig:
     new_session: bool = False  # each test process in a session (and so an autogroup) of its own
     files_fd: int | None = None  # a tmpfs mounted nowhere for the test processes' files (else memfds)
     zygote: bool = False  # the server's children are in a nested pid namespace: a zygote forks the test processes
+    zygote_fd: int | None = None  # the socket between the server and the zygote (each its own end)
+    zygote_pid: int = 0  # the zygote's pid, as the server sees it
+    zygote_role: bool = False  # this configuration is the zygote's: it serves the server, not the harness
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,10 @@ class Runner:
                  ipc_namespace: bool, private_root: bool, watch_fd: int, scratch_base: str,
                  shares_uid: bool = False, user_namespace: bool = False, oom_fd: "int | None" = None,
                  cpu_fd: "int | None" = None, cpu_counter_v2: bool = False, proc_fd: "int | None" = None,
-                 new_session: bool = False, files_fd: "int | None" = None, zygote: bool = False) -> None:
+                 new_session: bool = False, files_fd: "int | None" = None, zygote: bool = False,
+                 zygote_role: bool = False) -> None:
+        """`zygote`: a zygote forks the test processes (connect_zygote); `zygote_role`: this is
+        the zygote's own Runner (it only forks them: no scratch folder of its own to make)."""
         self.limits = lim = limits
         self.uid, self.gid, self.drop = uid, gid, drop
         self.pid_namespace, self.private_root, self.watch_fd = pid_namespace, private_root, watch_fd
@@ -74,8 +77,7 @@ class Runner:
         self.nproc_binds = drop or user_namespace
         self.own_processes = 3 if zygote else 2
         self.nproc = limits.max_processes if drop else limits.max_processes + self.own_processes
-        # Fork the test processes from a zygote (start_zygote) that never held a program: the
-        # server's children are in a pid namespace of their own (worker.py), the zygote its init.
+        # Test processes forked by a zygote that never held a program (worker.py starts it).
         self.use_zygote = zygote
         self.zygote: "Zygote | None" = None
         self.oom_fd = oom_fd  # the memory cgroup's OOM-kill counter, when there is a group
@@ -112,7 +114,8 @@ class Runner:
         # under /tmp): never a candidate's, never wiped.
         self.skeleton = frozenset(os.path.join(base, name) for base in self.wipe for name in os.listdir(base))
         self.base_modes = {base: os.stat(base).st_mode & 0o7777 for base in self.wipe}
-        self._make_scratch()
+        if not zygote_role:
+            self._make_scratch()
 
     def limit_worker(self) -> None:
         """Limits that bind the candidate but not this (root, or never forking) worker; inherited."""
@@ -124,13 +127,11 @@ class Runner:
         """Record the interpreter state every test starts from; call when the worker is set up."""
         self.fresh = FreshState(self.scratch, self.limits.effective_cpu_s, self.wipe, self.skeleton, self.base_modes)
 
-    def start_zygote(self) -> None:
-        """Fork the zygote, if there is to be one: after snapshot_interpreter (it forks every test
-        process from the state it finds) and before the first program reaches this process."""
-        if self.use_zygote:
-            self.zygote = Zygote(self.child_setup, self.fresh, self.random_pids, self.pid_max)
-            if self.meter is not None:
-                self.meter.zygote = self.zygote
+    def connect_zygote(self, fd: int, pid: int) -> None:
+        """The zygote on the socket `fd` (pid `pid`), once it is ready."""
+        self.zygote = Zygote(fd, pid)
+        if self.meter is not None:
+            self.meter.zygote = self.zygote
 
     def describe(self) -> dict:
         return {
@@ -154,6 +155,10 @@ class Runner:
             "test_process_origin": "forked by a zygote that never held any program's data (init of a nested pid"
                                    " namespace, out of the candidates' reach)" if self.use_zygote
             else "forked by the worker: its freed memory may hold earlier programs' text",
+            "test_process_proc": ("a /proc of their own pid namespace (their pids as they know them)"
+                                  if self.zygote is not None and self.zygote.own_proc else
+                                  "the worker's /proc: processes listed under their pids one namespace up"
+                                  if self.zygote is not None else "the worker's /proc"),
             "cleanup": ("kill(-1) by the zygote, init of the test processes' pid namespace, after each program"
                         if self.use_zygote else "kill(-1) by the pid-namespace init after each program")
             if self.pid_namespace

@@ -2,6 +2,8 @@
 
 ``python -s -S server.py REQ_FD RESP_FD CONFIG_FD`` (the configuration's JSON in a pipe). Imports as little as possible
 (no ctypes), pre-imports what candidates commonly use, then answers one request at a time.
+The same file, with a configuration whose `zygote_role` is set (and -1 for both pipes), is the
+zygote (zygote.py): prepared the same way, it forks the test processes for the server.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import candidate  # noqa: E402
 import protocol  # noqa: E402
 import wire  # noqa: E402
+import zygote  # noqa: E402
 from runner import Runner  # noqa: E402
 
 
@@ -55,22 +58,15 @@ def main() -> None:
                     private_root=CONFIG.private_root, watch_fd=REQ_FD, scratch_base=CONFIG.scratch_base,
                     shares_uid=CONFIG.shares_uid, user_namespace=CONFIG.user_namespace, oom_fd=CONFIG.oom_fd,
                     cpu_fd=CONFIG.cpu_fd, cpu_counter_v2=CONFIG.cpu_counter_v2, proc_fd=CONFIG.proc_fd,
-                    new_session=CONFIG.new_session, files_fd=CONFIG.files_fd, zygote=CONFIG.zygote)
-    runner.limit_worker()
-    for name in PRELOAD:
-        try:
-            __import__(name)
-        except ImportError:
-            pass
-    sys.set_int_max_str_digits(0)
-    candidate.install_site_builtins()
-    sys.path[:] = [runner.scratch] + list(CONFIG.sys_path)  # like a script's own folder, then the stdlib
-    sys.argv[:] = [runner.scratch + "/main.py"]
-    isolation = {**CONFIG.isolation, **runner.describe()}
-    runner.snapshot_interpreter()
-    gc.collect()
-    gc.freeze()  # children never walk (and so never copy) the worker's own objects
-    runner.start_zygote()  # before any program's text enters this process
+                    new_session=CONFIG.new_session, files_fd=CONFIG.files_fd, zygote=CONFIG.zygote,
+                    zygote_role=CONFIG.zygote_role)
+    if CONFIG.zygote_role:
+        _prepare(runner)
+        zygote.serve(CONFIG.zygote_fd, runner.child_setup, runner.fresh, runner.random_pids, runner.pid_max)
+        os._exit(0)  # the server is gone
+    if CONFIG.zygote:
+        runner.connect_zygote(CONFIG.zygote_fd, CONFIG.zygote_pid)  # waits until it is ready
+    isolation = _prepare(runner)
     wire.send(RESP_FD, protocol.encode(protocol.Ready(isolation)))
     while True:
         try:
@@ -87,6 +83,26 @@ def main() -> None:
             wire.send(RESP_FD, protocol.encode(protocol.WorkerFailed(error)))
             os._exit(1)
         wire.send(RESP_FD, protocol.encode(reply))
+
+
+def _prepare(runner: Runner) -> dict:
+    """Set the worker's limits, pre-import, record the interpreter state every test starts from;
+    the isolation to report."""
+    runner.limit_worker()
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except ImportError:
+            pass
+    sys.set_int_max_str_digits(0)
+    candidate.install_site_builtins()
+    sys.path[:] = [runner.scratch] + list(CONFIG.sys_path)  # like a script's own folder, then the stdlib
+    sys.argv[:] = [runner.scratch + "/main.py"]
+    isolation = {**CONFIG.isolation, **runner.describe()}
+    runner.snapshot_interpreter()
+    gc.collect()
+    gc.freeze()  # children never walk (and so never copy) the worker's own objects
+    return isolation
 
 
 if __name__ == "__main__":

@@ -20,8 +20,10 @@ fork cost grows with N's mappings. Without the nested namespace N forks T itself
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
+import socket
 import sys
 
 REQ_FD, RESP_FD = int(sys.argv[1]), int(sys.argv[2])
@@ -213,7 +215,9 @@ def main() -> None:
     else:
         jail.set_child_subreaper()  # survives the exec: orphans of the candidate come to us
     private_root, proc_fd, files_fd = _filesystem(cfg, ns, iso)
-    zygote = ns["pid"] and _nest_pid_namespace()
+    server = os.path.join(jail.CODE_DIR if private_root else HERE, "server.py")
+    zygote = _start_zygote(server, private_root, not ns["network"], files_fd is not None) \
+        if ns["pid"] and _nest_pid_namespace() else None
     jail.set_no_new_privs()
     try:
         jail.install_candidate_filter(restrict_sockets=not ns["network"], deny_memfd=files_fd is not None)
@@ -256,15 +260,19 @@ def main() -> None:
         pid_namespace=ns["pid"], ipc_namespace=ns["ipc"], private_root=private_root, isolation=iso,
         scratch_base=cfg.scratch_base, user_namespace=ns["user"], shares_uid=own_uid, oom_fd=cfg.oom_fd,
         cpu_fd=cfg.cpu_fd, cpu_counter_v2=cfg.cpu_counter_v2, proc_fd=proc_fd, new_session=new_session,
-        files_fd=files_fd, zygote=zygote)
+        files_fd=files_fd, zygote=zygote is not None)
     iso["memory_bound"] = cfg.memory_bound
     # The configuration goes through a pipe, not the command line: every test process is a
     # fork of the server, and /proc/self/cmdline would show it (host paths, cgroup names).
+    if zygote is not None:
+        ours, theirs, pid, zygote_config = zygote
+        serve = dataclasses.replace(serve, zygote_fd=theirs, zygote_role=True)
+        _write_all(zygote_config, protocol.encode(serve))
+        serve = dataclasses.replace(serve, zygote_fd=ours, zygote_pid=pid, zygote_role=False)
     config_fd = _config_pipe(protocol.encode(serve))
-    for fd in (REQ_FD, RESP_FD, config_fd) + tuple(fd for fd in (cfg.oom_fd, cfg.cpu_fd, proc_fd, files_fd)
-                                                   if fd is not None):
+    for fd in (REQ_FD, RESP_FD, config_fd) + tuple(fd for fd in (cfg.oom_fd, cfg.cpu_fd, proc_fd, files_fd,
+                                                                 zygote and zygote[0]) if fd is not None):
         os.set_inheritable(fd, True)
-    server = os.path.join(jail.CODE_DIR if private_root else HERE, "server.py")
     os.execv(sys.executable, [sys.executable, "-s", "-S", server, str(REQ_FD), str(RESP_FD), str(config_fd)])
 
 
@@ -273,13 +281,56 @@ def _config_pipe(body: bytes) -> int:
     if len(body) > 60 << 10:
         raise RuntimeError(f"server configuration of {len(body)} bytes does not fit a pipe")
     read_end, write_end = os.pipe()
+    _write_all(write_end, body)
+    return read_end
+
+
+def _write_all(fd: int, body: bytes) -> None:
+    """Write `body` to the pipe `fd` (its reader may be reading meanwhile) and close it."""
     try:
         view = memoryview(body)
         while view:
-            view = view[os.write(write_end, view):]
+            view = view[os.write(fd, view):]
     finally:
-        os.close(write_end)
-    return read_end
+        os.close(fd)
+
+
+def _start_zygote(server: str, private_root: bool, restrict_sockets: bool, deny_memfd: bool):
+    """Fork the zygote, the first child since _nest_pid_namespace and so the init of the nested
+    namespace, while we still hold the capabilities to give it a /proc of that namespace (its
+    test processes then find themselves in /proc under the pids they know). It execs server.py
+    as a zygote: a fresh interpreter that never holds any program's data. Returns our end of
+    the socket to it, its end's number, its pid and the pipe its configuration goes in."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    config_r, config_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(config_w)
+            ours.close()
+            if private_root:  # a mount namespace of its own: the server keeps its /proc
+                jail.unshare(jail.CLONE_NEWNS)
+                jail.mount_proc("/proc")
+                jail.mount("/dev/null", "/proc/keys", None, jail.MS_BIND)
+            jail.set_no_new_privs()
+            try:
+                jail.install_candidate_filter(restrict_sockets=restrict_sockets, deny_memfd=deny_memfd)
+            except OSError:  # the server fails the same way, and records it
+                pass
+            keep = sorted((theirs.fileno(), config_r))
+            os.closerange(3, keep[0])  # the harness's pipes and counters are the server's alone
+            os.closerange(keep[0] + 1, keep[1])
+            os.closerange(keep[1] + 1, 1 << 20)
+            for fd in keep:
+                os.set_inheritable(fd, True)
+            os.execv(sys.executable, [sys.executable, "-s", "-S", server, "-1", "-1", str(config_r)])
+        except BaseException as exc:  # noqa: BLE001 - the server finds the zygote gone
+            os.write(2, f"zygote setup failed: {exc!r}\n".encode("utf-8", "replace"))
+        os._exit(1)
+    os.close(config_r)
+    their_fd = theirs.fileno()
+    theirs.close()
+    return ours.detach(), their_fd, pid, config_w
 
 
 class SandboxUnavailable(Exception):

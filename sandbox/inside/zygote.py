@@ -2,12 +2,15 @@
 
 A test process forked by the server would inherit the server's whole heap, including freed
 memory that still holds the source and inputs of programs it served before (pymalloc and
-malloc keep freed blocks as they were). Z is forked by the server once, after its setup and
-before its first request, so its memory never held a program. worker.py put the server's
-children in a nested pid namespace, whose init Z is: no candidate can signal it (the kernel
-drops signals from inside a namespace to an init that handles none), root or not.
+malloc keep freed blocks as they were). Z is a fresh interpreter that worker.py starts next
+to the server (server.py in the zygote role, set up like the server), so its memory never
+held a program. It is the init of a pid namespace nested in the server's, with a /proc of
+its own (its test processes find themselves there under the pids they know): no candidate
+can signal it (the kernel drops signals from inside a namespace to an init that handles
+none), root or not.
 
-The server and Z speak over an AF_UNIX SOCK_SEQPACKET pair, strictly request and reply:
+The server and Z speak over an AF_UNIX SOCK_SEQPACKET pair, strictly request and reply
+(after Z's READY, with whether it has a /proc of its own namespace):
     spawn (test process's descriptors, max_tests) -> the pidfd of the new process, its pid in Z's namespace
     reap pid   -> its wait status, peak RSS and CPU time (Z is its parent: only Z can wait for it)
     clean      -> Z killed everything in its namespace but itself and reaped it all
@@ -23,7 +26,7 @@ import _socket
 
 import test_process
 
-SPAWN, REAP, CLEAN = b"s", b"r", b"c"
+SPAWN, REAP, CLEAN, READY = b"s", b"r", b"c", b"R"
 _MAX_FDS = 16
 _INT = 8
 
@@ -61,21 +64,18 @@ class ZygoteGone(OSError):
 class Zygote:
     """Server side: start Z, and ask it to spawn, reap and clean."""
 
-    def __init__(self, setup: tuple, fresh: "test_process.FreshState", random_pids: bool, pid_max: int) -> None:
-        """Fork Z. Must be the server's first fork since worker.py's unshare(CLONE_NEWPID): the
-        first child becomes the init of the nested namespace."""
-        ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET | _socket.SOCK_CLOEXEC)
-        pid = os.fork()
-        if pid == 0:
-            try:
-                ours.close()
-                _serve(theirs, setup, fresh, random_pids, pid_max)
-            except BaseException as exc:  # noqa: BLE001 - its death tells the server; its stderr, the harness
-                os.write(2, f"zygote failed: {exc!r}\n".encode("utf-8", "replace"))
-            os._exit(1)
-        theirs.close()
-        self.sock, self.pid = ours, pid
+    def __init__(self, fd: int, pid: int) -> None:
+        """Z on the socket `fd`, with `pid` here: waits until it is ready."""
+        os.set_inheritable(fd, False)
+        self.sock, self.pid = _socket.socket(fileno=fd), pid
         self.cpu_clock = ((~pid) << 3) | 2  # Z's CPU-time clock: not a test's
+        try:
+            ready, _ = _recv(self.sock)
+        except OSError as exc:
+            raise ZygoteGone(exc.errno, f"the zygote did not start ({exc.strerror})") from None
+        if ready[:1] != READY:
+            raise ZygoteGone(0, "the zygote did not start (see the worker's stderr)")
+        self.own_proc = ready[1:] == b"1"
 
     def cpu(self) -> float:
         try:
@@ -141,13 +141,19 @@ def _pid_here(pidfd: int) -> int:
 
 
 # ---- Z's side ---------------------------------------------------------------------------------
+def serve(fd: int, setup: tuple, fresh: "test_process.FreshState", random_pids: bool, pid_max: int) -> None:
+    """Z's loop on the socket `fd`, until the server is gone (or a bug: it then reports on
+    stderr, the worker's log, which the harness quotes when a worker fails)."""
+    try:
+        _serve(_socket.socket(fileno=fd), setup, fresh, random_pids, pid_max)
+    except BaseException as exc:  # noqa: BLE001 - its death tells the server
+        os.write(2, f"zygote failed: {exc!r}\n".encode("utf-8", "replace"))
+
+
 def _serve(sock, setup: tuple, fresh: "test_process.FreshState", random_pids: bool, pid_max: int) -> None:
-    """Never returns but when the server is gone. Keeps stdin and stdout (/dev/null) and stderr
-    (the worker's log, which the harness quotes when a worker fails); closes the rest."""
-    keep = sock.fileno()
-    os.closerange(3, keep)  # the harness's pipes, the cgroup counters, the worker's /proc and files
-    os.closerange(keep + 1, 1 << 20)
     last_pid = _open_last_pid() if random_pids else None
+    own_proc = os.readlink("/proc/self") == str(os.getpid())
+    _send(sock, READY + (b"1" if own_proc else b"0"))
     while True:
         data, fds = _recv(sock)
         kind, args = data[:1], _unints(data[1:])
