@@ -7,8 +7,9 @@ Process tree, per worker:
         N: pid 1 of the new pid namespace; builds a read-only minimal root and mounts its
            own /proc, then execs server.py (phase 2), a lean interpreter without ctypes,
            which serves requests: compiles each program once, then per program
-           Z: N's first fork, before any request (zygote.py): init of a nested pid namespace;
-              it never holds any program's data
+           Z: N's first fork, before N's exec (zygote.py): init of a nested pid namespace,
+              with a /proc of its own; execs server.py as the zygote, a fresh interpreter
+              that never holds any program's data
              T: fork of Z, on N's request (test_process.py); limits, uid drop; runs the
                 program's tests in turn; a fresh T after a crash, exit or timeout
 
