@@ -254,7 +254,8 @@ def main() -> None:
     # shares the session. setsid costs ~40 us of CPU per test process: only where it matters.
     new_session = _autogroups_enabled() and not cfg.cpu_group
     iso["sessions"] = ("a session (and so a scheduler autogroup) of its own per test process" if new_session
-                       else "shared with the worker (" + ("its cpu cgroup, not autogroups, groups them"
+                       else ("shared with the zygote, in a session of its own" if zygote is not None
+                             else "shared with the worker") + " (" + ("its cpu cgroup, not autogroups, groups them"
                                                          if cfg.cpu_group else "no scheduler autogroups here") + ")")
     serve = protocol.ServerConfig(
         limits=cfg.limits, sys_path=cfg.sys_path, uid=uid, gid=uid if drop else os.getgid(), drop=drop,

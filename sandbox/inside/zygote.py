@@ -151,6 +151,13 @@ def serve(fd: int, setup: tuple, fresh: "test_process.FreshState", random_pids: 
 
 
 def _serve(sock, setup: tuple, fresh: "test_process.FreshState", random_pids: bool, pid_max: int) -> None:
+    # A session and process group of our own: a test process that stays in ours (where it makes
+    # no session of its own) can then reach with kill(0) or its session only us, whom the kernel
+    # shields as our namespace's init, never the worker's first process outside the namespace.
+    try:
+        os.setsid()
+    except OSError:  # already a session leader
+        pass
     last_pid = _open_last_pid() if random_pids else None
     own_proc = os.readlink("/proc/self") == str(os.getpid())
     _send(sock, READY + (b"1" if own_proc else b"0"))
