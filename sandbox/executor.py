@@ -414,15 +414,18 @@ class Executor:
         tests count in order, so a later test would run for nothing if those used the budget.
         Wall time: the wall limit for pieces that sleep (cpu_watch) or may (the program slept
         out a limit before, or no test of it has finished yet), the CPU limit for the others.
-        So a program that never ends costs about its budget however many workers are idle."""
+        So a program that never ends costs about its budget however many workers are idle.
+        With the early stop, nothing beside its first test until one has come back."""
         in_flight = sum(job.in_flight.values())
         earlier = sum(len(chunk.inputs) for chunk in job.waiting if chunk.start < start) + sum(
             len(rest.inputs) for i, rest in enumerate(self._rests)
             if i != me and rest is not None and rest.job is job and rest.start < start)
         if not in_flight and not earlier:
             return True
-        cpu_budget, wall_budget = self.limits.program_cpu_budget_s, self.limits.program_wall_budget_s
         cpu, wall, known, sleepy, timed_out = job.spent()
+        if job.request.stop_at_first_failure and not known:
+            return False  # with the early stop, tests beside a first one that fails would run for nothing
+        cpu_budget, wall_budget = self.limits.program_cpu_budget_s, self.limits.program_wall_budget_s
         limit, wall_limit = self.limits.timeout_s, self.limits.effective_wall_s
         if cpu_budget is not None:
             pieces = in_flight + 1 + (earlier if timed_out or not known else 0)
