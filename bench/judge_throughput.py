@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import threading
 import time
@@ -64,6 +65,7 @@ class Figures:
     sleep_wall_s: list
     cores: int
     timeline: "Timeline"
+    harness_cpu_s: float
 
     def line(self) -> str:
         per = self.charged_cpu_s / max(1, self.programs)
@@ -81,7 +83,7 @@ class Figures:
         idle = (t.idle_queued + t.idle_tail) / max(self.cores * self.wall_s, 1e-9)
         cells.append(f"\n{'':<26}  cores idle {t.idle_queued:6.1f} core-s while programs were queued,"
                      f" {t.idle_tail:6.1f} core-s after the queue ran dry (from {t.tail_from:5.1f} s):"
-                     f" {100 * idle:4.1f}% of cores x wall"
+                     f" {100 * idle:4.1f}% of cores x wall; the harness process itself {self.harness_cpu_s:5.1f} CPU-s"
                      f"  longest test {t.longest_test_s:5.1f} s, longest program {t.longest_program_s:5.1f} s"
                      f" from its first test to its result  wall / max(charged CPU / {self.cores} cores,"
                      f" longest test) = {self.wall_s / max(bound, 1e-9):5.2f}")
@@ -177,20 +179,23 @@ def judge(name: str, dataset, cands: list[Candidate], limits: Limits, workers: i
             return future
 
         ex.submit = timed_submit
+        before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
         timeline.start()
         evaluation = Evaluation(ex, dataset.by_id(), results.append, stop_at_first_failure=stop)
         evaluation.submit_all(cands)
         evaluation.wait()
         wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_SELF)
         timeline.stop()
         worker_cpu = sum(cpu for cpu, _ in tree_cpu_seconds(
             {i: w.proc.pid for i, w in enumerate(ex._workers) if w.proc is not None}).values())
     code = {(c.problem_id, c.sample_index): c.code for c in cands}
     loops = [r.cpu_s for r in results if code[r.key] == LOOP]
     sleeps = [r.wall_s for r in results if code[r.key] == SLEEP]
+    harness_cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return Figures(name, len(results), wall, sum(r.cpu_s for r in results), worker_cpu, loops, sleeps, workers,
-                   timeline), results
+                   timeline, harness_cpu), results
 
 
 def main() -> None:
