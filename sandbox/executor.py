@@ -63,6 +63,10 @@ class _Job:
         # Once a test timed out, no idle worker takes its tests: a program that does would only
         # spend its budget faster, on more cores.
         self.timed_out = False
+        # In the APPS environment a call-based program's module is loaded once per test process
+        # and its state carries from test to test: its tests are never shared out to another
+        # worker (a fresh module there would make results depend on the machine's load).
+        self.one_process = request.apps_environment and TestKind(request.kind) is TestKind.CALL
         # What its finished tests used in all (any order), whether one has finished, and whether
         # one ran into the wall-clock limit: what may still be spent in parallel (Executor._may_start).
         self.cpu_used = self.wall_used = 0.0
@@ -600,7 +604,8 @@ class Executor:
         `asleep`: only from workers whose program sleeps (cpu_watch), even a single test."""
         victims = [i for i, rest in enumerate(self._rests)
                    if i != me and rest is not None
-                   and (self._asleep[i] and not rest.job.timed_out if asleep else _stealable(rest))
+                   and (self._asleep[i] and not rest.job.timed_out and not rest.job.one_process
+                        if asleep else _stealable(rest))
                    and self._may_start(me, rest.job, rest.start)]
         if not victims:
             return None
@@ -671,7 +676,7 @@ def _worker_configs(limits: Limits, workers: int, sandbox: SandboxMode, spare: i
 def _stealable(rest: "_Chunk | None") -> bool:
     """Worth taking from a busy worker: two tests or more, or one that takes at least
     PIECE_TARGET_S (far more than the fresh test process the thief forks for it)."""
-    return (rest is not None and not rest.job.timed_out
+    return (rest is not None and not rest.job.timed_out and not rest.job.one_process
             and (len(rest.inputs) >= 2 or rest.job.slowest_s >= PIECE_TARGET_S))
 
 

@@ -212,3 +212,21 @@ def test_a_stopped_reply_is_taken_only_as_a_prefix_that_ends_at_a_timeout():
                                       ([timeout], True, 3), ([ok, timeout], False, 2)):
         runs, _, stopped = reply(statuses, stopped_, first)
         assert not stopped and [r.status for r in runs] == [RunStatus.HARNESS_ERROR] * 3, (statuses, stopped_, first)
+
+
+COUNTING = "import time\ncalls = []\n\ndef solve(x):\n    time.sleep(x)\n    calls.append(x)\n    return len(calls)\n"
+
+
+def test_a_call_based_program_in_the_apps_environment_keeps_its_tests_in_one_process():
+    # There its module is loaded once per test process and its state carries from test to test,
+    # as in the original: tests shared out to an idle worker would see a fresh module there, so
+    # the results would depend on the machine's load. Slow tests and an idle worker: no split.
+    inputs = ("[0.2]",) * 8
+    with Executor(Limits(timeout_s=2), workers=2) as ex:
+        kept = ex.submit(ExecutionRequest(COUNTING, sandbox.TestKind.CALL, inputs, fn_name="solve",
+                                          apps_environment=True)).result(timeout=60)
+        fresh = ex.submit(ExecutionRequest(COUNTING, sandbox.TestKind.CALL, inputs,
+                                           fn_name="solve")).result(timeout=60)
+    assert [r.status for r in kept.runs] == [RunStatus.OK] * 8
+    assert [r.output.strip() for r in kept.runs] == [str(i) for i in range(1, 9)]
+    assert [r.output.strip() for r in fresh.runs] == ["1"] * 8  # a fresh module per test by default
