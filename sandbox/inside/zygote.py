@@ -19,11 +19,11 @@ The program itself reaches the test process in a file among its descriptors (tes
 from __future__ import annotations
 
 import os
-import signal
 import time
 
 import _socket
 
+import cleanup
 import test_process
 
 SPAWN, REAP, CLEAN, READY = b"s", b"r", b"c", b"R"
@@ -184,24 +184,10 @@ def _serve(sock, setup: tuple, fresh: "test_process.FreshState", random_pids: bo
             cpu_us = round((usage.ru_utime + usage.ru_stime) * 1e6)
             _send(sock, REAP + _ints(status, usage.ru_maxrss * 1024, cpu_us))
         elif kind == CLEAN and not fds:
-            _kill_all()
+            cleanup.kill_leftovers(0, True, None)  # as our namespace's init: kill(-1), reap all
             _send(sock, CLEAN)
         else:  # the server is gone (EOF), or a message no server sends
             return
-
-
-def _kill_all() -> None:
-    try:
-        os.kill(-1, signal.SIGKILL)  # as the namespace's init: everyone but us
-    except ProcessLookupError:
-        pass
-    while True:
-        try:
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            return
-        except InterruptedError:
-            continue
 
 
 def _open_last_pid() -> "int | None":
