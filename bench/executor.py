@@ -419,6 +419,11 @@ def _run_pure(prepared, kind: str, fn_name: str | None, text: str) -> None:
     json.dumps(fn(*json.loads(text)), default=_candidate._jsonable)
 
 
+def _per_round(ratios: list) -> str:
+    """The median of paired per-round ratios, and each of them."""
+    return f"per round median {statistics.median(ratios):.2f}: " + ", ".join(f"{x:.2f}" for x in ratios)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -487,23 +492,20 @@ def main(argv: list[str] | None = None) -> int:
           f" isolation, taking tests one at a time; rounds: {parallel_rounds})")
     print(f"  machine's efficiency {pure / (args.workers * parallel):8.2f}   (pure total / (workers x parallel wall):"
           f" what running {args.workers} at once costs without any sandbox)")
-    paired = [r["wall"] / p["parallel_s"] for r, p in zip(execs, pures)]
-    print(f"ratio wall / parallel  {wall / parallel:8.2f}   (best against best; per round median"
-          f" {statistics.median(paired):.2f}: {', '.join(f'{x:.2f}' for x in paired)})")
+    print(f"ratio wall / parallel  {wall / parallel:8.2f}   (best against best; "
+          + _per_round([r["wall"] / p["parallel_s"] for r, p in zip(execs, pures)]) + ")")
     fastest = min(p["fastest_s"] for p in pures)
     fastest_rounds = ", ".join(f"{p['fastest_s']:.2f}" for p in pures)
     print(f"fastest honest pure    {fastest:8.3f} s   (one warm interpreter, APPS header, call-based programs executed"
           f" once and called per test; rounds: {fastest_rounds})")
-    paired = [r["wall"] / (p["fastest_s"] / args.workers) for r, p in zip(execs, pures)]
-    print(f"ratio wall / fastest   {wall / (fastest / args.workers):8.2f}   (against fastest / workers; per round median"
-          f" {statistics.median(paired):.2f}: {', '.join(f'{x:.2f}' for x in paired)})")
+    print(f"ratio wall / fastest   {wall / (fastest / args.workers):8.2f}   (against fastest / workers; "
+          + _per_round([r["wall"] / (p["fastest_s"] / args.workers) for r, p in zip(execs, pures)]) + ")")
     apps_best = min(apps_execs, key=lambda r: r["wall"])
     apps_rounds = ", ".join(f"{r['wall']:.2f}" for r in apps_execs)
     print(f"executor, APPS env.    {apps_best['wall']:8.3f} s   (every program with apps_environment: call-based"
           f" modules loaded once per test process, as in the fastest run; rounds: {apps_rounds})")
-    paired = [r["wall"] / (p["fastest_s"] / args.workers) for r, p in zip(apps_execs, pures)]
-    print(f"ratio APPS / fastest   {apps_best['wall'] / (fastest / args.workers):8.2f}   (like with like; per round"
-          f" median {statistics.median(paired):.2f}: {', '.join(f'{x:.2f}' for x in paired)})")
+    print(f"ratio APPS / fastest   {apps_best['wall'] / (fastest / args.workers):8.2f}   (like with like; "
+          + _per_round([r["wall"] / (p["fastest_s"] / args.workers) for r, p in zip(apps_execs, pures)]) + ")")
     gaps = sorted(((pures[0]["pure_each"][k] - pures[0]["fastest_each"].get(k, 0.0), k) for k in pures[0]["pure_each"]),
                   reverse=True)
     print(f"pure runs' difference  {pure - fastest:8.3f} s   (serial pure less fastest honest pure; the programs that"
